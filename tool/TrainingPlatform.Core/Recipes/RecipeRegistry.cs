@@ -1,0 +1,104 @@
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Schema;
+
+namespace TrainingPlatform.Core.Recipes;
+
+/// <summary>One recipe the registry knows: where it comes from and whether it hides a built-in.</summary>
+public sealed record RecipeEntry(RecipeDocument Document, Recipe Recipe, bool ShadowsBuiltIn)
+{
+    public string Id => Recipe.Id;
+
+    public RecipeOrigin Origin => Document.Origin;
+}
+
+/// <summary>
+/// The recipes a command can name: the built-ins embedded in Core plus the project's recipe
+/// folders. A project recipe with a built-in's id shadows it.
+/// </summary>
+public sealed class RecipeRegistry
+{
+    private static readonly Lazy<IReadOnlyList<RecipeDocument>> BuiltInDocuments = new(LoadBuiltIns);
+
+    private readonly Dictionary<string, RecipeEntry> _byId;
+
+    private RecipeRegistry(IReadOnlyList<RecipeEntry> entries, IReadOnlyList<RecipeDocument> unreadable, IReadOnlyList<RecipeDocument> projectDocuments)
+    {
+        Entries = entries;
+        Unreadable = unreadable;
+        ProjectDocuments = projectDocuments;
+        _byId = entries.ToDictionary(e => e.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Effective recipes sorted by id.</summary>
+    public IReadOnlyList<RecipeEntry> Entries { get; }
+
+    /// <summary>Project files that hold no readable recipe (run <c>validate</c> for the reasons).</summary>
+    public IReadOnlyList<RecipeDocument> Unreadable { get; }
+
+    /// <summary>Every project recipe file read, readable or not, in path order.</summary>
+    public IReadOnlyList<RecipeDocument> ProjectDocuments { get; }
+
+    public IEnumerable<string> Ids => Entries.Select(e => e.Id);
+
+    public static IReadOnlyList<RecipeDocument> BuiltIns => BuiltInDocuments.Value;
+
+    public static RecipeRegistry BuiltInOnly() => Create(BuiltIns, []);
+
+    public static RecipeRegistry Load(ProjectContext project)
+    {
+        var docs = new List<RecipeDocument>();
+        foreach (var folder in project.RecipeFolders)
+        {
+            foreach (var file in ProjectContext.YamlFilesUnder(folder))
+            {
+                docs.Add(RecipeDocument.Load(file, project.Display(file), RecipeOrigin.Project));
+            }
+        }
+
+        return Create(BuiltIns, docs);
+    }
+
+    /// <summary>The built-ins plus project recipe documents already read.</summary>
+    public static RecipeRegistry FromDocuments(IReadOnlyList<RecipeDocument> projectDocuments) => Create(BuiltIns, projectDocuments);
+
+    public RecipeEntry? Find(string id) => _byId.GetValueOrDefault(id);
+
+    private static RecipeRegistry Create(IReadOnlyList<RecipeDocument> builtIns, IReadOnlyList<RecipeDocument> projectDocs)
+    {
+        var byId = new SortedDictionary<string, RecipeEntry>(StringComparer.Ordinal);
+        foreach (var doc in builtIns)
+        {
+            if (doc.Recipe is not null)
+            {
+                byId[doc.Recipe.Id] = new RecipeEntry(doc, doc.Recipe, false);
+            }
+        }
+
+        var unreadable = new List<RecipeDocument>();
+        var seenProject = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var doc in projectDocs)
+        {
+            if (doc.Recipe is null)
+            {
+                unreadable.Add(doc);
+                continue;
+            }
+
+            // The first project file with an id wins; validate reports the duplicate (TP0213).
+            if (!seenProject.Add(doc.Recipe.Id))
+            {
+                continue;
+            }
+
+            var shadows = byId.TryGetValue(doc.Recipe.Id, out var existing) && existing.Origin == RecipeOrigin.BuiltIn;
+            byId[doc.Recipe.Id] = new RecipeEntry(doc, doc.Recipe, shadows);
+        }
+
+        return new RecipeRegistry(byId.Values.ToArray(), unreadable, projectDocs);
+    }
+
+    private static RecipeDocument[] LoadBuiltIns() =>
+        EmbeddedResources.Names("recipes")
+            .Select(name => RecipeDocument.Parse(EmbeddedResources.ReadText(name), "builtin:" + Path.GetFileName(name), RecipeOrigin.BuiltIn))
+            .ToArray();
+}

@@ -1,0 +1,32 @@
+using System.Globalization;
+
+namespace TrainingPlatform.Core.Text;
+
+/// <summary>Stable, culture-free number text that YAML 1.1 readers (PyYAML) also read as floats.</summary>
+public static class Numbers
+{
+    /// <summary>Shortest round-trip text; exponent forms always carry a dot and a signed exponent (<c>1.0e-06</c>).</summary>
+    public static string Format(double value)
+    {
+        if (value == Math.Floor(value) && Math.Abs(value) < 1e15)
+        {
+            return value.ToString("0", CultureInfo.InvariantCulture);
+        }
+
+        var r = value.ToString("R", CultureInfo.InvariantCulture);
+        var e = r.IndexOfAny(['E', 'e']);
+        if (e < 0)
+        {
+            return r;
+        }
+
+        var mantissa = r[..e];
+        var exponent = int.Parse(r[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        if (!mantissa.Contains('.', StringComparison.Ordinal))
+        {
+            mantissa += ".0";
+        }
+
+        return mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
+    }
+}

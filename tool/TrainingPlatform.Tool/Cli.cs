@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using TrainingPlatform.Tool.Commands;
+
+namespace TrainingPlatform.Tool;
+
+/// <summary>Builds the command tree and runs it; turns every failure into one line and an exit code.</summary>
+public static class Cli
+{
+    public static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand("trainplat: versioned, validated LLM post-training recipes.");
+        root.Subcommands.Add(RecipeCommands.Build(context));
+        root.Subcommands.Add(ValidateCommand.Build(context));
+        return root;
+    }
+
+    public static int Run(string[] args, CliContext context)
+    {
+        try
+        {
+            var root = BuildRoot(context);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+            {
+                foreach (var error in parse.Errors)
+                {
+                    context.Error.WriteLine($"trainplat: error: {error.Message}");
+                }
+
+                var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? [] : CommandPath(parse.CommandResult));
+                context.Error.WriteLine($"Run 'trainplat {(command.Length > 0 ? command + " " : "")}--help' for usage.");
+                return ExitCodes.UsageError;
+            }
+
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = context.Out,
+                Error = context.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (CliException ex)
+        {
+            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            if (ex.Hint is not null)
+            {
+                context.Error.WriteLine($"  hint: {ex.Hint}");
+            }
+
+            return ExitCodes.UsageError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+#pragma warning disable CA1031 // The last line of defence: never a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            context.Error.WriteLine($"trainplat: internal error: {ex.GetType().Name}: {ex.Message}");
+            context.Error.WriteLine("  This is a bug in trainplat; please report it with the command you ran.");
+            return ExitCodes.UsageError;
+        }
+    }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r is not null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Push(r.Command.Name);
+        }
+
+        return names;
+    }
+}

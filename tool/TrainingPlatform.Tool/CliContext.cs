@@ -1,0 +1,19 @@
+namespace TrainingPlatform.Tool;
+
+/// <summary>What a command may touch: its output writers, the working directory, whether colour is wanted.</summary>
+public sealed record CliContext(TextWriter Out, TextWriter Error, string WorkingDirectory, bool Color, bool ErrorIsTerminal)
+{
+    public static CliContext FromConsole()
+    {
+        var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ||
+                      Environment.GetEnvironmentVariable("TERM") == "dumb";
+        return new CliContext(Console.Out, Console.Error, Environment.CurrentDirectory,
+            Color: !noColor && !Console.IsOutputRedirected, ErrorIsTerminal: !Console.IsErrorRedirected);
+    }
+}
+
+/// <summary>A user-facing failure: one clear line on stderr and exit code 2.</summary>
+public sealed class CliException(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Validation;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands;
+
+internal static class ValidateCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var paths = new Argument<string[]>("path")
+        {
+            Description = "Recipe files or folders to check (default: the project's recipes and trainplat.yaml).",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var format = CommonOptions.Format("text", "text", "json", "github");
+        var strict = new Option<bool>("--strict") { Description = "Treat warnings as errors (exit 1 when any warning is found)." };
+        var command = new Command("validate", "Check recipes and trainplat.yaml against the schema and the semantic rules.")
+        {
+            paths, format, strict,
+        };
+        command.SetAction(parse =>
+        {
+            var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
+            var report = RecipeValidator.Run(request);
+            foreach (var missing in report.MissingPaths)
+            {
+                context.Error.WriteLine($"trainplat: error: '{missing}' does not exist");
+            }
+
+            if (report.MissingPaths.Count > 0)
+            {
+                return ExitCodes.UsageError;
+            }
+
+            DiagnosticFormatter.Write(context.Out, report, DiagnosticFormatter.Parse(parse.GetValue(format)!), new Style(context.Color));
+            if (report.HasInputErrors)
+            {
+                return ExitCodes.UsageError;
+            }
+
+            return report.ErrorCount > 0 || (parse.GetValue(strict) && report.WarningCount > 0) ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using TrainingPlatform.Tool;
+
+return Cli.Run(args, CliContext.FromConsole());
