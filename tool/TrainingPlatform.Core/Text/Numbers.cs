@@ -5,12 +5,20 @@ namespace TrainingPlatform.Core.Text;
 /// <summary>Stable, culture-free number text that YAML 1.1 readers (PyYAML) also read as floats.</summary>
 public static class Numbers
 {
-    /// <summary>Shortest round-trip text; exponent forms always carry a dot and a signed exponent (<c>1.0e-06</c>).</summary>
+    /// <summary>
+    /// Shortest round-trip text that still reads as a float: <c>1.0</c>, <c>0.05</c>, <c>1.0e-06</c>
+    /// (exponent forms always carry a dot and a signed exponent).
+    /// </summary>
     public static string Format(double value)
     {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return double.IsNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+        }
+
         if (value == Math.Floor(value) && Math.Abs(value) < 1e15)
         {
-            return value.ToString("0", CultureInfo.InvariantCulture);
+            return value.ToString("0.0", CultureInfo.InvariantCulture);
         }
 
         var r = value.ToString("R", CultureInfo.InvariantCulture);

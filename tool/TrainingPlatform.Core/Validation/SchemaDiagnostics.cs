@@ -43,7 +43,8 @@ public static class SchemaDiagnostics
             return UnknownKey(tree, f.InstancePointer, parentSchema);
         }
 
-        var node = schema.NodeAt(schemaPath[..Math.Max(0, schemaPath.LastIndexOf('/'))]) ?? schema.NodeForInstance(f.InstancePointer);
+        // The evaluation path names the subschema that holds the failing keyword (no $ref in our schemas).
+        var node = schema.NodeAt(schemaPath) ?? schema.NodeForInstance(f.InstancePointer);
         var pos = tree.PositionOf(f.InstancePointer);
 
         switch (f.Keyword)
@@ -82,6 +83,11 @@ public static class SchemaDiagnostics
                         double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                     {
                         hint = "remove the quotes so the value is read as a number";
+                    }
+                    else if (instance is JsonValue b && b.TryGetValue<string>(out var word) && expected == "true or false" &&
+                             Yaml.Yaml11.IsBooleanWord(word))
+                    {
+                        hint = $"write `{(word.ToLowerInvariant() is "yes" or "on" ? "true" : "false")}`: YAML 1.2 reads '{word}' as text";
                     }
                     else if (node?["enum"] is JsonArray choices)
                     {

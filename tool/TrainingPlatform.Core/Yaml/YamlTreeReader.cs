@@ -54,9 +54,13 @@ public static partial class YamlTreeReader
         var line = (int)Math.Max(1, ex.Start.Line);
         var column = (int)Math.Max(1, ex.Start.Column);
 
-        // Tabs are the commonest cause of YAML syntax errors; name them precisely.
+        // Tabs are the commonest cause of YAML syntax errors; name them precisely. The parser may
+        // report a tab at the start of the enclosing mapping, so then look from there onwards.
         var lines = text.Split('\n');
-        for (var i = 0; i < Math.Min(lines.Length, line); i++)
+        var aboutTabs = ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase);
+        var from = aboutTabs ? line - 1 : 0;
+        var to = aboutTabs ? lines.Length : Math.Min(lines.Length, (int)Math.Max(line, ex.End.Line));
+        for (var i = from; i < to; i++)
         {
             var l = lines[i];
             for (var c = 0; c < l.Length && (l[c] == ' ' || l[c] == '\t'); c++)

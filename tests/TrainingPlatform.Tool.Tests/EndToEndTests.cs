@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using TrainingPlatform.Tool.Tests.Support;
+
+namespace TrainingPlatform.Tool.Tests;
+
+/// <summary>The built tool as a separate process, in temporary folders, as a user runs it.</summary>
+public sealed class EndToEndTests
+{
+    [Fact]
+    public void The_built_tool_validates_the_example_project()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        var r = CliRun.Process(project.Path, null, "validate");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("Checked 3 files: no problems found.\n", r.Out);
+        Assert.Equal("", r.Error);
+    }
+
+    [Fact]
+    public void Hostile_files_give_diagnostics_and_never_a_stack_trace()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        var depth = 100_000;
+        project.Write("recipes/deep.yaml", "a: " + new string('[', depth) + new string(']', depth) + "\n");
+        project.Write("recipes/tag.yaml", "a: !!python/object/apply:os.system [\"touch pwned\"]\n");
+        project.Write("recipes/list.yaml", "- 1\n");
+        File.WriteAllBytes(Path.Combine(project.Path, "recipes", "latin1.yaml"), [(byte)'a', (byte)':', (byte)' ', 0xE9, (byte)'\n']);
+        Directory.CreateDirectory(Path.Combine(project.Path, "recipes", "folder.yaml"));
+
+        var r = CliRun.Process(project.Path, null, "validate");
+        Assert.Equal(1, r.ExitCode);
+        Assert.DoesNotContain("   at ", r.Out + r.Error);
+        Assert.Contains("recipes/deep.yaml:1:", r.Out);
+        Assert.Contains("TP0006", r.Out);
+        Assert.Contains("recipes/tag.yaml:1:4: error TP0007", r.Out);
+        Assert.Contains("recipes/list.yaml:1:1: error TP0011", r.Out);
+        Assert.Contains("recipes/latin1.yaml:1:4: error TP0002", r.Out);
+        Assert.False(File.Exists(Path.Combine(project.Path, "pwned")));
+    }
+
+    [Fact]
+    public void Colour_only_on_a_terminal()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.yaml", "apiVersion: trainplat/v2\n");
+        var redirected = CliRun.Process(dir.Path, null, "validate", "bad.yaml");
+        Assert.DoesNotContain("\u001b[", redirected.Out);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        Cli.Run(["validate", "bad.yaml"], new CliContext(output, error, dir.Path, Color: true, ErrorIsTerminal: true));
+        Assert.Contains("\u001b[31merror\u001b[0m", output.ToString());
+    }
+
+    [Fact]
+    public void The_package_installs_as_a_tool_and_validates_the_examples()
+    {
+        using var work = new TempDir();
+        var nupkg = Path.Combine(work.Path, "nupkg");
+        var tools = Path.Combine(work.Path, "tools");
+        var pack = Run("dotnet", Repo.Root, "pack", "tool/TrainingPlatform.Tool", "-c", "Release", "-o", nupkg, "-p:ContinuousIntegrationBuild=true");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        Assert.Single(Directory.GetFiles(nupkg, "TrainingPlatform.Tool.*.nupkg"));
+
+        var install = Run("dotnet", work.Path, "tool", "install", "--tool-path", tools, "--add-source", nupkg, "TrainingPlatform.Tool");
+        Assert.True(install.ExitCode == 0, install.ToString());
+
+        using var project = TempDir.CopyOf(Repo.Examples);
+        var validate = Run(Path.Combine(tools, "trainplat"), project.Path, "validate");
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+        Assert.Contains("no problems found", validate.Out);
+    }
+
+    private static CliResult Run(string file, string cwd, params string[] args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        return CliRun.Exec(start, TimeSpan.FromMinutes(5));
+    }
+}
+
+public sealed class CompletionScriptTests
+{
+    [Fact]
+    public void The_bash_script_completes_subcommands_and_options()
+    {
+        if (!File.Exists("/bin/bash"))
+        {
+            Assert.Fail("bash is required for this test");
+        }
+
+        var dll = Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
+        var script = Path.Combine(Repo.Root, "completions", "trainplat.bash");
+        var start = new ProcessStartInfo("/bin/bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Repo.Examples,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($$"""
+            trainplat() { dotnet '{{dll}}' "$@"; }
+            source '{{script}}'
+            COMP_LINE='trainplat recipe li'; COMP_POINT=${#COMP_LINE}; _trainplat_complete; printf '%s\n' "${COMPREPLY[@]}"
+            COMP_LINE='trainplat validate --for'; COMP_POINT=${#COMP_LINE}; _trainplat_complete; printf '%s\n' "${COMPREPLY[@]}"
+            """);
+        var r = CliRun.Exec(start, TimeSpan.FromMinutes(1));
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("list", lines);
+        Assert.Contains("--format", lines);
+        Assert.DoesNotContain("show", lines);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace TrainingPlatform.Tool.Tests.Support;
+
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}--- stderr\n{Error}";
+}
+
+/// <summary>Runs the CLI in-process with captured writers, or as a real process (end-to-end).</summary>
+internal static class CliRun
+{
+    public static CliResult InProcess(string workingDirectory, params string[] args)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        var code = Cli.Run(args, new CliContext(output, error, workingDirectory, Color: false, ErrorIsTerminal: false));
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The built tool as a separate process (the trainplat.dll next to the tests).</summary>
+    public static CliResult Process(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[k] = v;
+        }
+
+        return Exec(start, TimeSpan.FromMinutes(2));
+    }
+
+    public static CliResult Exec(ProcessStartInfo start, TimeSpan timeout)
+    {
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish in {timeout}");
+        }
+
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

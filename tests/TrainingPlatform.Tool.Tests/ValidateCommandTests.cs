@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using TrainingPlatform.Tool.Tests.Support;
+
+namespace TrainingPlatform.Tool.Tests;
+
+public sealed class ValidateCommandTests
+{
+    private const string BadRecipe = """
+        apiVersion: trainplat/v1
+        id: bad
+        version: 1.0
+        task: rlhf
+        algorithm: grpo
+        description: "A recipe with: problems, of several kinds"
+        source: test
+        config:
+          optimizer:
+            learnig_rate: 1e-6
+          batch:
+            global_batch_size: 8
+            micro_batch_size_per_gpu: 16
+          data:
+            packing: yes
+        """;
+
+    [Fact]
+    public void The_example_project_is_clean()
+    {
+        var r = CliRun.InProcess(Repo.Examples, "validate");
+        Assert.Equal(0, r.ExitCode);
+        Approvals.Verify(r.Out, "validate_examples_text");
+    }
+
+    [Fact]
+    public void Findings_exit_1_in_text_with_file_line_col_code_and_hint()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.yaml", BadRecipe);
+        var r = CliRun.InProcess(dir.Path, "validate", "bad.yaml");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("", r.Error);
+        Approvals.Verify(r.Out, "validate_bad_text");
+    }
+
+    [Fact]
+    public void Json_format_lists_every_diagnostic()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.yaml", BadRecipe);
+        var r = CliRun.InProcess(dir.Path, "validate", "bad.yaml", "--format", "json");
+        Assert.Equal(1, r.ExitCode);
+        var doc = JsonNode.Parse(r.Out)!;
+        Assert.Equal(1, doc["summary"]!["files"]!.GetValue<int>());
+        Approvals.Verify(r.Out, "validate_bad_json");
+    }
+
+    [Fact]
+    public void Github_format_prints_workflow_commands_and_a_summary()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.yaml", BadRecipe);
+        var r = CliRun.InProcess(dir.Path, "validate", "bad.yaml", "--format", "github");
+        Assert.Equal(1, r.ExitCode);
+        Assert.All(r.Out.TrimEnd('\n').Split('\n')[..^1], l => Assert.Matches("^::(error|warning) file=bad.yaml,line=\\d+,col=\\d+,title=TP\\d{4}::", l));
+        Approvals.Verify(r.Out, "validate_bad_github");
+    }
+
+    [Fact]
+    public void Warnings_alone_pass_unless_strict()
+    {
+        using var dir = new TempDir();
+        var text = File.ReadAllText(Path.Combine(Repo.Recipes, "sft_full.yaml")).Replace("2.0e-5", "2e-5", StringComparison.Ordinal);
+        dir.Write("sft_full.yaml", text);
+        var r = CliRun.InProcess(dir.Path, "validate", "sft_full.yaml");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("warning TP0205", r.Out);
+        Assert.Contains("write `2.0e-5`", r.Out);
+        Assert.Equal(1, CliRun.InProcess(dir.Path, "validate", "--strict", "sft_full.yaml").ExitCode);
+    }
+
+    [Fact]
+    public void A_missing_path_is_a_usage_error()
+    {
+        using var dir = new TempDir();
+        var r = CliRun.InProcess(dir.Path, "validate", "nope.yaml");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("'nope.yaml' does not exist", r.Error);
+    }
+
+    [Fact]
+    public void Folders_are_walked_for_yaml_and_yml()
+    {
+        using var dir = new TempDir();
+        dir.Write("r/a/sft_full.yml", File.ReadAllText(Path.Combine(Repo.Recipes, "sft_full.yaml")));
+        dir.Write("r/dpo_full.yaml", File.ReadAllText(Path.Combine(Repo.Recipes, "dpo_full.yaml")));
+        dir.Write("r/notes.txt", "not yaml");
+        dir.Write("r/.hidden/x.yaml", "broken: [");
+        var r = CliRun.InProcess(dir.Path, "validate", "r", "--format", "json");
+        Assert.Equal(0, r.ExitCode);
+        var files = JsonNode.Parse(r.Out)!["files"]!.AsArray().Select(f => f!.GetValue<string>());
+        Assert.Equal(["r/a/sft_full.yml", "r/dpo_full.yaml"], files);
+    }
+
+    [Fact]
+    public void An_unknown_format_is_a_usage_error()
+    {
+        var r = CliRun.InProcess(Repo.Examples, "validate", "--format", "xml");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("xml", r.Error);
+    }
+
+    [Fact]
+    public void The_project_file_is_checked_against_its_own_schema()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        project.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: x\nrecipe: [recipes]\n");
+        var r = CliRun.InProcess(project.Path, "validate");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("trainplat.yaml:3:1: error TP0100: unknown key 'recipe' at the top level", r.Out);
+        Assert.Contains("did you mean 'recipes'?", r.Out);
+    }
+}
