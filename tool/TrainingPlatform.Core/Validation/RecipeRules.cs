@@ -19,8 +19,11 @@ public interface IRecipeLookup
 }
 
 /// <summary>The checks a JSON Schema cannot express, each with its own stable code.</summary>
-public static class RecipeRules
+public static partial class RecipeRules
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex IdPattern();
+
     private static readonly Lazy<SchemaDocument> ConfigSchema = new(() =>
     {
         // $schema first: the dialect (which allows our x- annotations) is read before the keywords.
@@ -86,9 +89,17 @@ public static class RecipeRules
         if (!string.Equals(stem, recipe.Id, StringComparison.Ordinal))
         {
             var pos = doc.Tree.PositionOf("/id");
+            var validId = IdPattern().IsMatch(recipe.Id);
+            var validStem = IdPattern().IsMatch(stem);
+            var hint = (validId, validStem) switch
+            {
+                (true, true) => $"rename the file to {recipe.Id}{Path.GetExtension(doc.FullPath)} or set `id: {stem}`",
+                (true, false) => $"rename the file to {recipe.Id}{Path.GetExtension(doc.FullPath)}",
+                (false, true) => $"set `id: {stem}`",
+                _ => "ids and file names are lower_snake_case; rename both",
+            };
             result.Add(new Diagnostic(DiagnosticCodes.IdMismatch, Severity.Error, doc.Tree.File, pos.Line, pos.Column, "/id",
-                $"id '{recipe.Id}' does not match the file name '{Path.GetFileName(doc.FullPath)}'",
-                $"rename the file to {recipe.Id}{Path.GetExtension(doc.FullPath)} or set `id: {stem}`"));
+                $"id '{recipe.Id}' does not match the file name '{Path.GetFileName(doc.FullPath)}'", hint));
         }
     }
 
@@ -174,7 +185,8 @@ public static class RecipeRules
         var pos = tree.PositionOf("/extends");
         if (!lookup.Exists(target))
         {
-            var hint = Suggestions.DidYouMean(target, lookup.Ids) ?? "`trainplat recipe list` shows the recipes you can extend";
+            var hint = Suggestions.DidYouMean(target, lookup.Ids.Where(id => IdPattern().IsMatch(id)))
+                ?? "`trainplat recipe list` shows the recipes you can extend";
             result.Add(new Diagnostic(DiagnosticCodes.UnknownBase, Severity.Error, tree.File, pos.Line, pos.Column, "/extends",
                 $"extends '{target}', but no recipe has that id", hint));
             return;
@@ -188,7 +200,8 @@ public static class RecipeRules
             if (current == recipe.Id)
             {
                 result.Add(new Diagnostic(DiagnosticCodes.ExtendsCycle, Severity.Error, tree.File, pos.Line, pos.Column, "/extends",
-                    $"extends chain has a cycle: {string.Join(" -> ", chain)}", "one recipe in the chain must not extend another"));
+                    $"extends chain has a cycle: {string.Join(" -> ", chain)}",
+                    $"remove `extends` from one of: {string.Join(", ", chain.Distinct(StringComparer.Ordinal))}"));
                 return;
             }
 
@@ -236,7 +249,17 @@ public static class RecipeRules
         {
             if (when[key] is JsonValue v && v.TryGetValue<string>(out var text))
             {
-                if (ModelSize.TryParse(text, out var size))
+                if (!ModelSize.TryParse(text, out var size))
+                {
+                    // The schema checks the form; a size of zero passes it but names no model.
+                    if (text.Length > 0 && text.TrimEnd('B', 'b', 'M', 'm', 'T', 't').Trim('0', '.').Length == 0)
+                    {
+                        var p = tree.PositionOf(pointer + "/" + key);
+                        result.Add(new Diagnostic(DiagnosticCodes.ScalingBadRange, Severity.Error, tree.File, p.Line, p.Column, pointer + "/" + key,
+                            $"scaling rule '{rule}' has {key} '{text}', a size of zero", "sizes are positive, e.g. `7B`, `500M`"));
+                    }
+                }
+                else
                 {
                     if (key == "min_params")
                     {
@@ -303,13 +326,13 @@ public static class RecipeRules
             var pos = tree.PositionOf(keyPointer);
             var expected = failure.Keyword switch
             {
-                "type" => "must be " + string.Join(" or ", leaf.Types),
+                "type" => "must be " + SchemaDiagnostics.TypeNames(leaf.Node),
                 "enum" => "must be one of: " + string.Join(", ", leaf.Enum),
-                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be in " + SchemaDiagnostics.Range(leaf.Node),
+                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be " + SchemaDiagnostics.RangeWords(leaf.Node),
                 _ => failure.Message,
             };
             result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
-                $"scaling rule '{rule}' sets {leaf.Path} to {SchemaDiagnostics.Show(value)}, but it {expected}", leaf.Description));
+                $"scaling rule '{rule}' sets {leaf.Path} to {SchemaDiagnostics.Show(value)}, but it {expected}", "expected: " + leaf.Description));
         }
     }
 

@@ -52,16 +52,22 @@ public static class SchemaDiagnostics
             case "required":
                 {
                     var present = instance is JsonObject o ? o.Select(p => p.Key).ToHashSet(StringComparer.Ordinal) : [];
+                    var known = SchemaDocument.PropertyNames(node).ToHashSet(StringComparer.Ordinal);
+                    var unknown = present.Where(p => !known.Contains(p)).ToArray();
+
+                    // A misspelt required key is reported once, as an unknown key with its suggestion.
                     var missing = node?["required"] is JsonArray req
-                        ? req.Select(r => r!.GetValue<string>()).Where(r => !present.Contains(r)).ToArray()
+                        ? req.Select(r => r!.GetValue<string>())
+                            .Where(r => !present.Contains(r) && !unknown.Any(u => Suggestions.Closest(u, [r], 1).Count > 0))
+                            .ToArray()
                         : [];
                     if (missing.Length == 0)
                     {
                         return null;
                     }
 
-                    var where = f.InstancePointer.Length == 0 ? "the recipe" : path;
-                    var keyPos = tree.KeyPositionOf(f.InstancePointer);
+                    var where = f.InstancePointer.Length == 0 ? "the file" : path;
+                    var keyPos = f.InstancePointer.Length == 0 ? SourcePosition.Start : tree.KeyPositionOf(f.InstancePointer);
                     var example = missing.Contains("apiVersion") ? "add `apiVersion: trainplat/v1` as the first line" : $"add `{missing[0]}:` to {where}";
                     return new Diagnostic(DiagnosticCodes.MissingKey, Severity.Error, tree.File, keyPos.Line, keyPos.Column, f.InstancePointer,
                         $"{where} is missing required key{(missing.Length > 1 ? "s" : "")} {string.Join(", ", missing.Select(m => $"'{m}'"))}",
@@ -114,7 +120,17 @@ public static class SchemaDiagnostics
 
             case "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum":
                 return new Diagnostic(DiagnosticCodes.OutOfRange, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                    $"{path} is {Show(instance)}, outside the allowed range {Range(node)}", Describe(node));
+                    $"{path} is {Show(instance)}, but it must be {RangeWords(node)}", Describe(node));
+
+            case "minProperties" or "minItems":
+                {
+                    var options = SchemaDocument.PropertyNames(node);
+                    return new Diagnostic(DiagnosticCodes.SchemaViolation, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
+                        $"{path} is empty",
+                        options.Count > 0
+                            ? $"give at least one of {string.Join(", ", options)}, or remove `{PointerText.Last(f.InstancePointer)}`"
+                            : "add at least one item, or remove the key");
+                }
 
             case "pattern" or "minLength" or "maxLength" or "format":
                 if (f.InstancePointer == "/version")
@@ -203,7 +219,7 @@ public static class SchemaDiagnostics
         _ => "(a mapping)",
     };
 
-    private static string TypeNames(JsonObject? node)
+    internal static string TypeNames(JsonObject? node)
     {
         var types = node?["type"] switch
         {
@@ -225,6 +241,36 @@ public static class SchemaDiagnostics
         return words.Length == 0 ? "another type" : string.Join(" or ", words);
     }
 
+    /// <summary>The allowed range in words: "at least 1", "greater than 0 and at most 1".</summary>
+    internal static string RangeWords(JsonObject? node)
+    {
+        if (node is null)
+        {
+            return "in range";
+        }
+
+        var parts = new List<string>();
+        if (node["exclusiveMinimum"] is JsonValue xmin)
+        {
+            parts.Add("greater than " + Num(xmin));
+        }
+        else if (node["minimum"] is JsonValue min)
+        {
+            parts.Add("at least " + Num(min));
+        }
+
+        if (node["exclusiveMaximum"] is JsonValue xmax)
+        {
+            parts.Add("less than " + Num(xmax));
+        }
+        else if (node["maximum"] is JsonValue max)
+        {
+            parts.Add("at most " + Num(max));
+        }
+
+        return parts.Count == 0 ? "in range" : string.Join(" and ", parts);
+    }
+
     internal static string Range(JsonObject? node)
     {
         if (node is null)
@@ -237,7 +283,10 @@ public static class SchemaDiagnostics
         return $"{lo}, {hi}";
     }
 
-    private static string Num(JsonValue v) => Numbers.Format(v.GetValue<double>());
+    private static string Num(JsonValue v) =>
+        v.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture)
+        : v.TryGetValue<int>(out var i) ? i.ToString(CultureInfo.InvariantCulture)
+        : Numbers.Format(v.GetValue<double>());
 
     private static string? Describe(JsonObject? node)
     {

@@ -45,9 +45,14 @@ public static class SourceFile
             error = Unreadable(displayName, "cannot be read (permission denied)", "check the file's permissions");
             return null;
         }
+        catch (FileNotFoundException)
+        {
+            error = Unreadable(displayName, "cannot be read: it is a link to a file that does not exist", "fix or remove the link");
+            return null;
+        }
         catch (IOException ex)
         {
-            error = Unreadable(displayName, $"cannot be read ({ex.Message})", null);
+            error = Unreadable(displayName, "cannot be read: " + ex.Message.TrimEnd('.'), null);
             return null;
         }
 

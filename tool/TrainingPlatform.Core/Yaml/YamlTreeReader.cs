@@ -32,7 +32,14 @@ public static partial class YamlTreeReader
         }
         catch (YamlException ex)
         {
-            state.Fail(SyntaxDiagnostic(text, file, ex));
+            state.Fail(state.UnclosedFlow(ex.Start) ?? SyntaxDiagnostic(text, file, ex));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet throws this (not a YamlException) for some malformed input, e.g. an
+            // unclosed flow mapping followed by more lines; report it like any syntax error.
+            var at = state.LastMark;
+            state.Fail(state.UnclosedFlow(at, anyLine: true) ?? SyntaxDiagnostic(text, file, new YamlException(at, at, "the parser cannot go on after this point")));
         }
 
         if (state.Root is null && !state.Failed)
@@ -78,6 +85,15 @@ public static partial class YamlTreeReader
         if (message.StartsWith("(Line:", StringComparison.Ordinal) && close > 0)
         {
             message = message[(close + 3)..];
+        }
+
+        if (message.Contains("double-quoted scalar", StringComparison.Ordinal) || message.Contains("single-quoted scalar", StringComparison.Ordinal))
+        {
+            var quote = message.Contains("double", StringComparison.Ordinal) ? "\"" : "'";
+            var kind = quote == "'" ? "single" : "double";
+            return new Diagnostic(DiagnosticCodes.YamlSyntax, Severity.Error, file, line, column, "",
+                $"YAML syntax error: a {kind}-quoted string ({quote}…{quote}) is not closed, or continues on a line that is not indented",
+                $"close the string with {quote} on the line where it should end");
         }
 
         return new Diagnostic(DiagnosticCodes.YamlSyntax, Severity.Error, file, line, column, "",
@@ -171,6 +187,9 @@ public static partial class YamlTreeReader
 
         public bool Discard { get; init; }
 
+        /// <summary>True for <c>{…}</c> and <c>[…]</c>: their syntax errors are best reported where they open.</summary>
+        public bool Flow { get; init; }
+
         public int Count { get; set; } = 1;
 
         public bool IsMapping => Node is JsonObject;
@@ -199,6 +218,26 @@ public static partial class YamlTreeReader
         public JsonNode? Root { get; private set; }
 
         public bool Failed { get; private set; }
+
+        /// <summary>Where the last event ended: the best position there is when the parser gives none.</summary>
+        public Mark LastMark { get; private set; } = Mark.Empty;
+
+        /// <summary>A diagnostic at the opening of the innermost flow collection left open before <paramref name="error"/>.</summary>
+        public Diagnostic? UnclosedFlow(Mark error, bool anyLine = false)
+        {
+            var open = _stack.FirstOrDefault(f => f.Flow);
+            if (open is null || (!anyLine && open.Position.Line >= error.Line))
+            {
+                return null;
+            }
+
+            var bracket = open.IsMapping ? "{" : "[";
+            var closing = open.IsMapping ? "}" : "]";
+            return new Diagnostic(DiagnosticCodes.YamlSyntax, Severity.Error, file, open.Position.Line, open.Position.Column, open.Pointer,
+                $"YAML syntax error: '{bracket}' opened here is not closed" +
+                (error.Line > open.Position.Line ? $" (the parser gave up at line {error.Line.ToString(CultureInfo.InvariantCulture)})" : ""),
+                $"add the missing '{closing}', or a missing comma between items");
+        }
 
         public void Fail(Diagnostic d)
         {
@@ -233,6 +272,7 @@ public static partial class YamlTreeReader
             while (!Failed && parser.MoveNext())
             {
                 var e = parser.Current!;
+                LastMark = e.End;
                 switch (e)
                 {
                     case DocumentStart ds:
@@ -368,10 +408,10 @@ public static partial class YamlTreeReader
                 return;
             }
 
-            if (s.Style == ScalarStyle.Plain && key.Length == 0)
+            if (s.Style == ScalarStyle.Plain && key is "" or "~" or "null" or "Null" or "NULL")
             {
                 _diagnostics.Add(At(DiagnosticCodes.ComplexKey, s.Start, top.Pointer,
-                    "a mapping key is empty", "give the key a name"));
+                    key.Length == 0 ? "a mapping key is empty" : $"a mapping key is null ('{key}')", "give the key a name; quote it if you mean the text"));
                 top.DiscardValue = true;
                 return;
             }
@@ -418,7 +458,7 @@ public static partial class YamlTreeReader
             if (_total > MaxNodes)
             {
                 Fail(At(DiagnosticCodes.AliasExpansion, e.Start, pointer,
-                    $"document has more than {MaxNodes.ToString(CultureInfo.InvariantCulture)} nodes", "recipes are small; split the file"));
+                    $"document has more than {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes", "recipes are small; split the file"));
                 return;
             }
 
@@ -430,6 +470,7 @@ public static partial class YamlTreeReader
                 Position = Pos(e.Start),
                 Anchor = e.Anchor.IsEmpty ? null : e.Anchor.Value,
                 Discard = discard,
+                Flow = e is MappingStart { Style: MappingStyle.Flow } or SequenceStart { Style: SequenceStyle.Flow },
             });
         }
 
@@ -472,7 +513,7 @@ public static partial class YamlTreeReader
             if (_total + anchored.Count > MaxNodes)
             {
                 Fail(At(DiagnosticCodes.AliasExpansion, alias.Start, pointer,
-                    $"aliases expand to more than {MaxNodes.ToString(CultureInfo.InvariantCulture)} nodes (an alias bomb?)",
+                    $"aliases expand to more than {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes (an alias bomb?)",
                     "recipes do not need nested aliases; write the values out"));
                 return;
             }
@@ -489,7 +530,7 @@ public static partial class YamlTreeReader
                 if (_total > MaxNodes)
                 {
                     Fail(new Diagnostic(DiagnosticCodes.AliasExpansion, Severity.Error, file, pos.Line, pos.Column, pointer,
-                        $"document has more than {MaxNodes.ToString(CultureInfo.InvariantCulture)} nodes", "recipes are small; split the file"));
+                        $"document has more than {MaxNodes.ToString("N0", CultureInfo.InvariantCulture)} nodes", "recipes are small; split the file"));
                     return;
                 }
             }
