@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Validation;
 
 namespace TrainingPlatform.Core.Schema;
 
@@ -8,6 +9,7 @@ public sealed class RecipeSchema
     private static readonly Lazy<RecipeSchema> Instance = new(() => new RecipeSchema(SchemaDocument.Recipe));
 
     private readonly Dictionary<string, SchemaKey> _keys;
+    private readonly Lazy<SchemaDocument> _configDocument;
 
     private RecipeSchema(SchemaDocument document)
     {
@@ -50,6 +52,8 @@ public sealed class RecipeSchema
         Sections = sections;
         Keys = keys;
         _keys = keys.ToDictionary(k => k.Path, StringComparer.Ordinal);
+        var configNode = ConfigNode;
+        _configDocument = new Lazy<SchemaDocument>(() => BuildConfigDocument(configNode));
     }
 
     public static RecipeSchema Current => Instance.Value;
@@ -64,5 +68,61 @@ public sealed class RecipeSchema
     /// <summary>Every config leaf key, in schema order.</summary>
     public IReadOnlyList<SchemaKey> Keys { get; }
 
+    /// <summary>The <c>config</c> subschema on its own, to check values set by dotted path.</summary>
+    public SchemaDocument ConfigDocument => _configDocument.Value;
+
     public SchemaKey? Find(string dottedPath) => _keys.GetValueOrDefault(dottedPath);
+
+    /// <summary>
+    /// Checks values given by dotted path (scaling rules, project overrides, <c>--set</c>): returns, per
+    /// path, what is wrong in words ("must be an integer"); empty when every value fits.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CheckValues(IEnumerable<KeyValuePair<string, JsonNode?>> values)
+    {
+        var instance = new JsonObject();
+        foreach (var (path, value) in values)
+        {
+            var key = Find(path) ?? throw new ArgumentException($"unknown config key '{path}'", nameof(values));
+            var section = instance[key.Section] as JsonObject ?? (JsonObject)(instance[key.Section] = new JsonObject());
+            section[key.Name] = value?.DeepClone();
+        }
+
+        var problems = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var failure in ConfigDocument.Evaluate(instance))
+        {
+            var tokens = failure.InstancePointer.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (tokens.Length != 2 || failure.Keyword.Length == 0)
+            {
+                continue;
+            }
+
+            var key = Find(tokens[0] + "." + tokens[1])!;
+            problems.TryAdd(key.Path, failure.Keyword switch
+            {
+                "type" => "must be " + SchemaDiagnostics.TypeNames(key.Node),
+                "enum" => "must be one of: " + string.Join(", ", key.Enum),
+                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be " + SchemaDiagnostics.RangeWords(key.Node),
+                "minLength" or "minItems" => "must not be empty",
+                _ => failure.Message,
+            });
+        }
+
+        return problems;
+    }
+
+    private static SchemaDocument BuildConfigDocument(JsonObject configNode)
+    {
+        // $schema first: the dialect (which allows our x- annotations) is read before the keywords.
+        var node = new JsonObject
+        {
+            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
+            ["$id"] = "https://trainplat.dev/schemas/recipe.v1.config.json",
+        };
+        foreach (var (key, value) in configNode)
+        {
+            node[key] = value?.DeepClone();
+        }
+
+        return new SchemaDocument("config", node.ToJsonString());
+    }
 }

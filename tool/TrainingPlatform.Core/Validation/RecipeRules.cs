@@ -24,22 +24,6 @@ public static partial class RecipeRules
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex IdPattern();
 
-    private static readonly Lazy<SchemaDocument> ConfigSchema = new(() =>
-    {
-        // $schema first: the dialect (which allows our x- annotations) is read before the keywords.
-        var node = new JsonObject
-        {
-            ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
-            ["$id"] = "https://trainplat.dev/schemas/recipe.v1.config.json",
-        };
-        foreach (var (key, value) in RecipeSchema.Current.ConfigNode)
-        {
-            node[key] = value?.DeepClone();
-        }
-
-        return new SchemaDocument("config", node.ToJsonString());
-    });
-
     public static IReadOnlyList<Diagnostic> Check(RecipeDocument doc, IRecipeLookup lookup)
     {
         var tree = doc.Tree;
@@ -289,50 +273,39 @@ public static partial class RecipeRules
         }
     }
 
-    private static void ScalingSet(YamlTree tree, JsonObject set, string pointer, string rule, List<Diagnostic> result)
+    private static void ScalingSet(YamlTree tree, JsonObject set, string pointer, string rule, List<Diagnostic> result) =>
+        ConfigPathValues(tree, set, pointer, $"scaling rule '{rule}'", result);
+
+    /// <summary>
+    /// Checks a mapping of dotted config paths to values (scaling rules' <c>set</c>, the project's
+    /// <c>overrides</c>): every key must be a known config path and every value must fit it.
+    /// </summary>
+    public static void ConfigPathValues(YamlTree tree, JsonObject values, string pointer, string owner, List<Diagnostic> result)
     {
         var schema = RecipeSchema.Current;
-        var instance = new JsonObject();
-        var pointerOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in set)
+        var known = new List<KeyValuePair<string, JsonNode?>>();
+        foreach (var (key, value) in values)
         {
             var keyPointer = PointerText.Child(pointer, key);
-            var known = schema.Find(key);
-            if (known is null)
+            if (schema.Find(key) is null)
             {
                 var pos = tree.KeyPositionOf(keyPointer);
                 var hint = Suggestions.DidYouMean(key, schema.Keys.Select(k => k.Path))
                     ?? "use a dotted config path such as `batch.micro_batch_size_per_gpu`";
                 result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
-                    $"scaling rule '{rule}' sets unknown config key '{key}'", hint));
+                    $"{owner} sets unknown config key '{key}'", hint));
                 continue;
             }
 
-            var section = instance[known.Section] as JsonObject ?? (JsonObject)(instance[known.Section] = new JsonObject());
-            section[known.Name] = value?.DeepClone();
-            pointerOf["/" + known.Section + "/" + known.Name] = keyPointer;
+            known.Add(new(key, value));
         }
 
-        foreach (var failure in ConfigSchema.Value.Evaluate(instance))
+        foreach (var (path, problem) in schema.CheckValues(known))
         {
-            if (!pointerOf.TryGetValue(failure.InstancePointer, out var keyPointer) || failure.Keyword.Length == 0)
-            {
-                continue;
-            }
-
-            var dotted = PointerText.Tokens(keyPointer)[^1];
-            var value = set[dotted];
-            var leaf = schema.Find(dotted)!;
+            var keyPointer = PointerText.Child(pointer, path);
             var pos = tree.PositionOf(keyPointer);
-            var expected = failure.Keyword switch
-            {
-                "type" => "must be " + SchemaDiagnostics.TypeNames(leaf.Node),
-                "enum" => "must be one of: " + string.Join(", ", leaf.Enum),
-                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be " + SchemaDiagnostics.RangeWords(leaf.Node),
-                _ => failure.Message,
-            };
             result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
-                $"scaling rule '{rule}' sets {leaf.Path} to {SchemaDiagnostics.Show(value)}, but it {expected}", "expected: " + leaf.Description));
+                $"{owner} sets {path} to {SchemaDiagnostics.Show(values[path])}, but it {problem}", "expected: " + schema.Find(path)!.Description));
         }
     }
 

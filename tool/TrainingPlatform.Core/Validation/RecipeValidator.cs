@@ -44,6 +44,10 @@ public static class RecipeValidator
         {
             result.AddRange(SchemaDiagnostics.Check(SchemaDocument.Project, doc.Tree));
             RecipeRules.YamlHazards(doc.Tree, result);
+            if (doc.Tree.Root?["overrides"] is System.Text.Json.Nodes.JsonObject overrides)
+            {
+                RecipeRules.ConfigPathValues(doc.Tree, overrides, "/overrides", "trainplat.yaml overrides", result);
+            }
         }
 
         result.Sort(Diagnostic.Order);
