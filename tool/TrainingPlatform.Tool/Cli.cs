@@ -12,6 +12,7 @@ public static class Cli
         var root = new RootCommand("trainplat: versioned, validated LLM post-training recipes.");
         root.Subcommands.Add(RecipeCommands.Build(context));
         root.Subcommands.Add(ValidateCommand.Build(context));
+        root.Subcommands.Add(RenderCommand.Build(context));
         return root;
     }
 

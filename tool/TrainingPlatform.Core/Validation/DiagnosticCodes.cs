@@ -41,4 +41,19 @@ public static class DiagnosticCodes
     public const string BothMicroBatches = "TP0211";
     public const string DuplicateTag = "TP0212";
     public const string DuplicateId = "TP0213";
+
+    // Pre-flight checks on a resolved config (trainplat render): the frameworks' run-time checks, before launch.
+    public const string GpusNotDivisible = "TP0300";
+    public const string BatchNotDivisibleByMinimal = "TP0301";
+    public const string PerGpuMiniBatch = "TP0303";
+    public const string GenerationBatchVsGroup = "TP0305";
+    public const string GroupTooSmall = "TP0306";
+    public const string MemoryExceeded = "TP0307";
+    public const string RolloutMemory = "TP0308";
+    public const string GlobalBatchNotDivisible = "TP0309";
+    public const string GenerationBatchVsDevices = "TP0310";
+    public const string RolloutTensorParallel = "TP0311";
+    public const string SequenceParallel = "TP0312";
+    public const string HeadsNotDivisible = "TP0313";
+    public const string AccumulationReplaced = "TP0314";
 }

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using TrainingPlatform.Tool.Tests.Support;
+
+namespace TrainingPlatform.Tool.Tests;
+
+public sealed class RenderCommandTests
+{
+    public static TheoryData<string, string> BuiltInsAtTwoSizes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Directory.EnumerateFiles(Repo.Recipes, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileNameWithoutExtension(file), "7B");
+            data.Add(Path.GetFileNameWithoutExtension(file), "70B");
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string, string> BuiltInsAtFiveSizes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var file in Directory.EnumerateFiles(Repo.Recipes, "*.yaml").Order(StringComparer.Ordinal))
+        {
+            foreach (var size in new[] { "1.5B", "7B", "14B", "32B", "72B" })
+            {
+                data.Add(Path.GetFileNameWithoutExtension(file), size);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltInsAtTwoSizes))]
+    public void Golden_render_of_each_builtin(string recipe, string size)
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", recipe, "--model-size", size);
+        Assert.Equal(0, r.ExitCode);
+        Approvals.Verify(r.Out, $"render_{recipe}_{size}");
+    }
+
+    [Theory]
+    [MemberData(nameof(BuiltInsAtFiveSizes))]
+    public void Every_builtin_renders_without_a_preflight_error(string recipe, string size)
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", recipe, "--model-size", size);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("error", r.Error);
+    }
+
+    [Fact]
+    public void Grpo_basic_scales_from_7B_to_70B_like_the_verl_scripts()
+    {
+        using var empty = new TempDir();
+        var small = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "7B", "--format", "json"));
+        var large = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "70B", "--format", "json"));
+
+        // verl run_qwen2-7b_math.sh: 8 GPUs, rollout TP 2, micro 16, no offload.
+        Assert.Equal(8, small["trainer"]!["total_gpus"]!.GetValue<long>());
+        Assert.Equal(2, small["parallelism"]!["rollout_tensor_parallel_size"]!.GetValue<long>());
+        Assert.Equal(16, small["batch"]!["micro_batch_size_per_gpu"]!.GetValue<long>());
+        Assert.False(small["parallelism"]!["param_offload"]!.GetValue<bool>());
+
+        // verl tuning/70b qwen2-70b_grpo_32_*: 32 GPUs, rollout TP 16, offload on; a different global batch.
+        Assert.Equal(32, large["trainer"]!["total_gpus"]!.GetValue<long>());
+        Assert.Equal(16, large["parallelism"]!["rollout_tensor_parallel_size"]!.GetValue<long>());
+        Assert.True(large["parallelism"]!["param_offload"]!.GetValue<bool>());
+        Assert.NotEqual(small["batch"]!["global_batch_size"]!.GetValue<long>(), large["batch"]!["global_batch_size"]!.GetValue<long>());
+        Assert.True(large["batch"]!["micro_batch_size_per_gpu"]!.GetValue<long>() <= 2);
+    }
+
+    [Fact]
+    public void A_catalog_model_selects_the_large_model_rule()
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "Qwen/Qwen2.5-72B-Instruct");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("# model:   Qwen/Qwen2.5-72B-Instruct (72.7B parameters)", r.Out);
+        Assert.Contains("scaling rule 2 (large models", r.Out);
+        var json = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-72b", "--format", "json"));
+        Assert.Equal("Qwen/Qwen2.5-72B-Instruct", json["trainplat"]!["model"]!.GetValue<string>());
+        Assert.Equal(512, json["batch"]!["global_batch_size"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void An_unknown_model_exits_2_naming_the_nearest_and_model_size()
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "Qwen/Qwen2.5-70B-Instruct");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.Contains("unknown model 'Qwen/Qwen2.5-70B-Instruct'", r.Error);
+        Assert.Contains("Qwen/Qwen2.5-72B-Instruct", r.Error);
+        Assert.Contains("--model-size", r.Error);
+    }
+
+    [Fact]
+    public void A_misspelt_set_key_exits_2_and_suggests_the_key()
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "7B", "--set", "optimizer.learnig_rate=1e-6");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.Contains("unknown config key 'optimizer.learnig_rate'", r.Error);
+        Assert.Contains("did you mean 'optimizer.learning_rate'", r.Error);
+    }
+
+    [Fact]
+    public void Set_values_are_typed_by_the_schema()
+    {
+        using var empty = new TempDir();
+        var ok = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "7B", "--explain",
+            "--set", "optimizer.learning_rate=1e-6", "--set", "rl.rollout_n=8", "--set", "lora.target_modules=[q_proj, v_proj]");
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("learning_rate: 1.0e-06", ok.Out);
+        Assert.Matches(@"rollout_n: 8 +# --set", ok.Out);
+        Assert.Contains("target_modules: [q_proj, v_proj]", ok.Out);
+
+        var bad = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "7B", "--set", "rl.rollout_n=many");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("rl.rollout_n must be an integer", bad.Error);
+        var range = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "7B", "--set", "optimizer.learning_rate=0");
+        Assert.Equal(2, range.ExitCode);
+        Assert.Contains("greater than 0", range.Error);
+    }
+
+    [Fact]
+    public void Explain_names_the_origin_of_every_value()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        project.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: x\nrecipes: [recipes]\noverrides:\n  trainer.seed: 7\n");
+        var r = CliRun.InProcess(project.Path, "render", "grpo_math_small", "--model-size", "70B", "--gpus", "64", "--explain", "--set", "rl.temperature=0.9");
+        Assert.Equal(0, r.ExitCode);
+        var valueLines = r.Out.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal) && !l.TrimStart().StartsWith('#')).ToArray();
+        Assert.NotEmpty(valueLines);
+        Assert.All(valueLines, l => Assert.Matches(@"  # \S", l));
+        Assert.Contains(valueLines, l => l.Contains("# extends grpo_basic", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("rollout_n: 8", StringComparison.Ordinal) && l.EndsWith("# recipe", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("# scaling rule 2 (large models (34B and up)) of grpo_basic", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("seed: 7", StringComparison.Ordinal) && l.EndsWith("# trainplat.yaml overrides", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("nodes: 8", StringComparison.Ordinal) && l.EndsWith("# --gpus", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("temperature: 0.9", StringComparison.Ordinal) && l.EndsWith("# --set", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("# derived: total_gpus / (tp × pp × cp)", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("# schema default", StringComparison.Ordinal));
+        Assert.Contains("# memory per GPU", r.Out);
+    }
+
+    [Fact]
+    public void Output_is_deterministic_and_o_writes_the_same_bytes()
+    {
+        using var dir = new TempDir();
+        var a = CliRun.InProcess(dir.Path, "render", "dapo", "--model-size", "32B");
+        var b = CliRun.InProcess(dir.Path, "render", "dapo", "--model-size", "32B");
+        Assert.Equal(a.Out, b.Out);
+        var written = CliRun.InProcess(dir.Path, "render", "dapo", "--model-size", "32B", "-o", "dapo.yaml");
+        Assert.Equal(0, written.ExitCode);
+        Assert.Equal("", written.Out);
+        Assert.Equal(a.Out, File.ReadAllText(Path.Combine(dir.Path, "dapo.yaml")));
+    }
+
+    [Fact]
+    public void Rendering_a_recipe_file_by_path_works_and_an_invalid_one_exits_2()
+    {
+        using var dir = new TempDir();
+        dir.Write("mine/my_sft.yaml", File.ReadAllText(Path.Combine(Repo.Recipes, "sft_full.yaml")).Replace("id: sft_full", "id: my_sft", StringComparison.Ordinal));
+        Assert.Equal(0, CliRun.InProcess(dir.Path, "render", "mine/my_sft.yaml", "--model-size", "8B").ExitCode);
+
+        dir.Write("mine/broken.yaml", "apiVersion: trainplat/v1\nid: broken\n");
+        var r = CliRun.InProcess(dir.Path, "render", "mine/broken.yaml", "--model-size", "8B");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("mine/broken.yaml is not a valid recipe", r.Error);
+        Assert.Contains("TP0101", r.Error);
+    }
+
+    [Theory]
+    [InlineData("--model-size", "seven")]
+    [InlineData("--gpus", "0")]
+    public void Bad_inputs_exit_2(string option, string value)
+    {
+        using var empty = new TempDir();
+        var args = option == "--model-size"
+            ? new[] { "render", "grpo_basic", option, value }
+            : new[] { "render", "grpo_basic", "--model-size", "7B", option, value };
+        var r = CliRun.InProcess(empty.Path, args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("trainplat: error:", r.Error);
+    }
+
+    [Fact]
+    public void Neither_model_nor_size_is_a_usage_error()
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", "grpo_basic");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--model-size", r.Error);
+    }
+
+    [Fact]
+    public void Every_rendered_builtin_loads_in_pyyaml_with_every_float_a_float()
+    {
+        const string python = "/usr/bin/python3";
+        Assert.True(File.Exists(python), "Debian's python3 with python3-yaml is needed (.ci/run installs it)");
+        using var dir = new TempDir();
+        var files = new List<string>();
+        foreach (var recipe in Directory.EnumerateFiles(Repo.Recipes, "*.yaml").Select(Path.GetFileNameWithoutExtension))
+        {
+            foreach (var size in new[] { "1.5B", "7B", "72B" })
+            {
+                var r = CliRun.InProcess(dir.Path, "render", recipe!, "--model-size", size);
+                var jsonR = CliRun.InProcess(dir.Path, "render", recipe!, "--model-size", size, "--format", "json");
+                files.Add(dir.Write($"{recipe}_{size}.yaml", r.Out));
+                dir.Write($"{recipe}_{size}.json", jsonR.Out);
+            }
+        }
+
+        // PyYAML (YAML 1.1) must read exactly what the JSON rendering says: same floats, no float-looking strings.
+        var script = dir.Write("check.py", """
+            import json, sys, yaml
+            bad = []
+            for path in sys.argv[1:]:
+                loaded = yaml.safe_load(open(path))
+                expected = json.load(open(path[:-5] + ".json"))
+                expected.pop("trainplat")
+                def walk(a, b, where):
+                    if isinstance(b, dict):
+                        if not isinstance(a, dict) or set(a) != set(b): bad.append((path, where, "keys")); return
+                        for k in b: walk(a[k], b[k], where + "." + k)
+                    elif isinstance(b, list):
+                        if not isinstance(a, list) or len(a) != len(b): bad.append((path, where, "list")); return
+                        for i, (x, y) in enumerate(zip(a, b)): walk(x, y, where + "[%d]" % i)
+                    elif isinstance(b, float) and not (isinstance(a, float) and a == b): bad.append((path, where, repr(a)))
+                    elif type(a) != type(b) or a != b: bad.append((path, where, repr(a)))
+                walk(loaded, expected, "")
+            print(len(sys.argv) - 1, "files;", len(bad), "problems")
+            for b in bad[:20]: print(b)
+            sys.exit(1 if bad else 0)
+            """);
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(script);
+        foreach (var f in files)
+        {
+            start.ArgumentList.Add(f);
+        }
+
+        var result = CliRun.Exec(start, TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("39 files; 0 problems", result.Out);
+    }
+
+    private static JsonNode Json(CliResult r)
+    {
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return JsonNode.Parse(r.Out)!;
+    }
+}

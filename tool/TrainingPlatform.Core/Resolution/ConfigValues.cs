@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Schema;
+
+namespace TrainingPlatform.Core.Resolution;
+
+/// <summary>Config values by dotted path with their origins, written out in schema order.</summary>
+public sealed class ConfigValues
+{
+    private readonly Dictionary<string, JsonNode?> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ValueOrigin> _origins = new(StringComparer.Ordinal);
+    private readonly JsonObject _extra = [];
+
+    public IReadOnlyDictionary<string, ValueOrigin> Origins => _origins;
+
+    public void Set(string path, JsonNode? value, ValueOrigin origin)
+    {
+        _values[path] = value?.DeepClone();
+        _origins[path] = origin;
+    }
+
+    public void Set(string path, long value, ValueOrigin origin) => Set(path, JsonValue.Create(value), origin);
+
+    public bool Has(string path) => _values.ContainsKey(path);
+
+    public JsonNode? Get(string path) => _values.GetValueOrDefault(path);
+
+    public ValueOrigin? Origin(string path) => _origins.GetValueOrDefault(path);
+
+    public long? Int(string path) => _values.GetValueOrDefault(path) is JsonValue v
+        ? v.TryGetValue<long>(out var l) ? l : v.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (long)d : null
+        : null;
+
+    public double? Number(string path) => _values.GetValueOrDefault(path) is JsonValue v
+        ? v.TryGetValue<double>(out var d) ? d : v.TryGetValue<long>(out var l) ? l : null
+        : null;
+
+    public bool Bool(string path) => _values.GetValueOrDefault(path) is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
+    public string? Text(string path) => _values.GetValueOrDefault(path) is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>Removes the given sections where every value is a schema default (the recipe does not use them).</summary>
+    public void DropDefaultOnlySections(IEnumerable<string> sections)
+    {
+        foreach (var section in sections)
+        {
+            var paths = _values.Keys.Where(p => p.StartsWith(section + ".", StringComparison.Ordinal)).ToArray();
+            if (paths.All(p => _origins[p].Kind == OriginKind.Default))
+            {
+                foreach (var p in paths)
+                {
+                    _values.Remove(p);
+                    _origins.Remove(p);
+                }
+            }
+        }
+    }
+
+    /// <summary>Merges a recipe's <c>config</c> (section → key → value); lists are replaced.</summary>
+    public void MergeConfig(JsonObject config, ValueOrigin origin)
+    {
+        foreach (var (section, keys) in config)
+        {
+            if (keys is not JsonObject o)
+            {
+                continue;
+            }
+
+            foreach (var (key, value) in o)
+            {
+                Set(section + "." + key, value, origin);
+            }
+        }
+    }
+
+    /// <summary>Merges <c>extra</c> deeply (maps merge, lists and scalars replace).</summary>
+    public void MergeExtra(JsonObject extra, ValueOrigin origin)
+    {
+        Merge(_extra, extra, "extra", origin);
+    }
+
+    /// <summary>The config: sections and keys in schema order, then <c>extra</c> (keys sorted).</summary>
+    public JsonObject ToJson()
+    {
+        var result = new JsonObject();
+        var schema = RecipeSchema.Current;
+        foreach (var section in schema.Sections)
+        {
+            var keys = schema.Keys.Where(k => k.Section == section && _values.ContainsKey(k.Path)).ToArray();
+            if (keys.Length == 0)
+            {
+                continue;
+            }
+
+            var o = new JsonObject();
+            foreach (var key in keys)
+            {
+                o[key.Name] = _values[key.Path]?.DeepClone();
+            }
+
+            result[section] = o;
+        }
+
+        if (_extra.Count > 0)
+        {
+            result["extra"] = Sorted(_extra);
+        }
+
+        return result;
+    }
+
+    private void Merge(JsonObject target, JsonObject source, string prefix, ValueOrigin origin)
+    {
+        foreach (var (key, value) in source)
+        {
+            var path = prefix + "." + key;
+            if (value is JsonObject sub && target[key] is JsonObject existing)
+            {
+                Merge(existing, sub, path, origin);
+            }
+            else
+            {
+                target[key] = value?.DeepClone();
+                _origins[path] = origin;
+            }
+        }
+    }
+
+    private static JsonNode Sorted(JsonObject o)
+    {
+        var result = new JsonObject();
+        foreach (var (key, value) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            result[key] = value is JsonObject sub ? Sorted(sub) : value?.DeepClone();
+        }
+
+        return result;
+    }
+}

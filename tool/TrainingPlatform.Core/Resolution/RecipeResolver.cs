@@ -1,0 +1,419 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Text;
+using TrainingPlatform.Core.Validation;
+using TrainingPlatform.Core.Yaml;
+
+namespace TrainingPlatform.Core.Resolution;
+
+/// <summary>
+/// Resolves a recipe against a model size and a cluster, in this order, recording every value's
+/// origin: schema defaults → the extends chain (base first; maps merge, lists are replaced) → the
+/// recipe's config → matching scaling rules (base recipes' first, each in file order) → project
+/// overrides → <c>--gpus</c>/<c>--nodes</c> → <c>--set</c> → derived values. Then the pre-flight checks.
+/// </summary>
+public static class RecipeResolver
+{
+    public const double DefaultGpuMemoryGb = 80;
+
+    public static RenderResult Resolve(RenderRequest request)
+    {
+        var project = ProjectContext.Discover(request.WorkingDirectory);
+        var registry = RecipeRegistry.Load(project);
+        var lookup = new RegistryLookup(registry);
+
+        // 1. The recipe and its extends chain, each valid.
+        var target = FindRecipe(request.Recipe, project, registry);
+        if (target.Error is not null)
+        {
+            return RenderResult.Fail(target.Error, target.Hint);
+        }
+
+        var doc = target.Document!;
+        var chain = new List<RecipeDocument> { doc };
+        var seen = new HashSet<string>(StringComparer.Ordinal) { doc.Recipe?.Id ?? "" };
+        for (var current = doc.Recipe?.Extends; current is not null;)
+        {
+            var entry = registry.Find(current);
+            if (entry is null || !seen.Add(current))
+            {
+                break; // validation below reports the unknown base or the cycle
+            }
+
+            chain.Insert(0, entry.Document);
+            current = entry.Recipe.Extends;
+        }
+
+        foreach (var d in chain)
+        {
+            var errors = RecipeValidator.ValidateRecipe(d, lookup).Where(x => x.IsError).ToArray();
+            if (errors.Length > 0)
+            {
+                return RenderResult.Fail($"{d.DisplayPath} is not a valid recipe", "run `trainplat validate` and fix the errors first", errors);
+            }
+        }
+
+        // 2. The model.
+        var catalog = ModelCatalog.BuiltIn.WithProjectModels(project.Config.Models);
+        ModelSpec? model = null;
+        double parameters;
+        string sizeText;
+        if (request.Model is not null && request.ModelSize is not null)
+        {
+            return RenderResult.Fail("give --model or --model-size, not both", "--model NAME brings the architecture; --model-size S only the parameter count");
+        }
+
+        if (request.Model is not null)
+        {
+            if (!catalog.TryResolve(request.Model, out var spec))
+            {
+                var near = catalog.Nearest(request.Model);
+                return RenderResult.Fail($"unknown model '{request.Model}'",
+                    (near.Count > 0 ? "nearest in the catalog: " + string.Join(", ", near) + "; " : "") +
+                    "or give the size with --model-size (e.g. 7B), or add the model to `models:` in trainplat.yaml");
+            }
+
+            model = spec;
+            parameters = spec.Parameters;
+            sizeText = spec.Name;
+        }
+        else if (request.ModelSize is not null)
+        {
+            if (!ModelSize.TryParse(request.ModelSize, out var size))
+            {
+                return RenderResult.Fail($"'{request.ModelSize}' is not a model size", "write it like 7B, 1.5b, 500M, 70B or 8x7B");
+            }
+
+            parameters = size.Parameters;
+            sizeText = size.Text;
+        }
+        else
+        {
+            return RenderResult.Fail("render needs the model: --model-size S (e.g. 7B) or --model NAME (e.g. Qwen/Qwen2.5-7B-Instruct)");
+        }
+
+        // 3. The values, step by step.
+        var values = new ConfigValues();
+        foreach (var key in RecipeSchema.Current.Keys.Where(k => k.Default is not null))
+        {
+            values.Set(key.Path, key.Default, new ValueOrigin(OriginKind.Default, "schema default"));
+        }
+
+        var recipe = doc.Recipe!;
+        foreach (var d in chain)
+        {
+            var origin = d == doc ? new ValueOrigin(OriginKind.Recipe, "recipe") : new ValueOrigin(OriginKind.Extends, "extends " + d.Recipe!.Id);
+            values.MergeConfig(d.Recipe!.Config, origin);
+            values.MergeExtra(d.Recipe.Extra, origin);
+        }
+
+        if (request.Nodes is { } requestedNodes)
+        {
+            values.Set("trainer.nodes", requestedNodes, new ValueOrigin(OriginKind.Cluster, "--nodes"));
+        }
+
+        // A rule's GPU bounds see --gpus when given, else the count as the rules so far have left it.
+        int SelectionGpus() => request.Gpus ?? (int)(values.Int("trainer.gpus_per_node") ?? 8) * (int)(values.Int("trainer.nodes") ?? 1);
+        var applied = new List<string>();
+        foreach (var d in chain)
+        {
+            var rules = d.Recipe!.Scaling;
+            for (var i = 0; i < rules.Count; i++)
+            {
+                if (rules[i] is not JsonObject rule || !Matches(rule["when"] as JsonObject, parameters, SelectionGpus()))
+                {
+                    continue;
+                }
+
+                var name = rule["name"]?.GetValue<string>() ?? "";
+                var text = $"scaling rule {(i + 1).ToString(CultureInfo.InvariantCulture)} ({name})" + (d == doc ? "" : " of " + d.Recipe.Id);
+                applied.Add(text);
+                foreach (var (path, value) in (JsonObject)rule["set"]!)
+                {
+                    values.Set(path, value, new ValueOrigin(OriginKind.Scaling, text));
+                }
+            }
+        }
+
+        foreach (var (path, value) in project.Config.Overrides)
+        {
+            if (RecipeSchema.Current.Find(path) is null)
+            {
+                return RenderResult.Fail($"trainplat.yaml overrides unknown config key '{path}'",
+                    Suggestions.DidYouMean(path, RecipeSchema.Current.Keys.Select(k => k.Path)) ?? "run `trainplat validate` for details");
+            }
+
+            values.Set(path, value, new ValueOrigin(OriginKind.Project, "trainplat.yaml overrides"));
+        }
+
+        if (request.Gpus is { } gpus)
+        {
+            var perNode = (int)(values.Int("trainer.gpus_per_node") ?? 8);
+            int nodes;
+            if (request.Nodes is { } n)
+            {
+                if (gpus % n != 0)
+                {
+                    return RenderResult.Fail($"--gpus {gpus} cannot be spread evenly over --nodes {n}");
+                }
+
+                nodes = n;
+                perNode = gpus / n;
+            }
+            else if (gpus <= perNode)
+            {
+                nodes = 1;
+                perNode = gpus;
+            }
+            else if (gpus % perNode == 0)
+            {
+                nodes = gpus / perNode;
+            }
+            else
+            {
+                return RenderResult.Fail($"--gpus {gpus} is not a multiple of {perNode} GPUs per node", "add --nodes N to say how they are spread");
+            }
+
+            values.Set("trainer.gpus_per_node", perNode, new ValueOrigin(OriginKind.Cluster, "--gpus"));
+            values.Set("trainer.nodes", nodes, new ValueOrigin(OriginKind.Cluster, "--gpus"));
+        }
+
+        var sets = ApplySets(values, request.Sets);
+        if (sets is not null)
+        {
+            return sets;
+        }
+
+        // Sections only some recipes use get their schema defaults only when the recipe uses them.
+        values.DropDefaultOnlySections(["lora", "preference", "rl"]);
+
+        // 4. Derived values and pre-flight checks.
+        var findings = new List<PreflightFinding>();
+        Derive(values, recipe, findings);
+        var gpuMemory = request.GpuMemoryGb ?? DefaultGpuMemoryGb;
+        var memory = Preflight.Check(values, recipe, model, parameters, gpuMemory, findings);
+
+        return new RenderResult(new ResolvedConfig
+        {
+            Document = doc,
+            Recipe = recipe,
+            Chain = chain.Select(d => d.Recipe!).ToArray(),
+            RecipeHash = CanonicalJson.Sha256(doc.Tree.Root),
+            Model = model,
+            Parameters = parameters,
+            SizeText = sizeText,
+            Gpus = (int)values.Int("trainer.total_gpus")!,
+            GpusPerNode = (int)values.Int("trainer.gpus_per_node")!,
+            Nodes = (int)values.Int("trainer.nodes")!,
+            GpuMemoryGb = gpuMemory,
+            Config = values.ToJson(),
+            Origins = values.Origins,
+            AppliedRules = applied,
+            Findings = findings.OrderBy(f => f.IsError ? 0 : 1).ThenBy(f => f.Code, StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal).ToArray(),
+            Memory = memory,
+        }, null, null, []);
+    }
+
+    /// <summary>Parses <c>key.path=value</c>, typed by the schema. Returns a failure, or null when all applied.</summary>
+    private static RenderResult? ApplySets(ConfigValues values, IReadOnlyList<string> sets)
+    {
+        var schema = RecipeSchema.Current;
+        foreach (var assignment in sets)
+        {
+            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                return RenderResult.Fail($"--set '{assignment}' is not of the form key.path=value", "e.g. --set optimizer.learning_rate=1.0e-6");
+            }
+
+            var path = assignment[..eq].Trim();
+            if (path.StartsWith("config.", StringComparison.Ordinal))
+            {
+                path = path["config.".Length..];
+            }
+
+            var raw = assignment[(eq + 1)..].Trim();
+            var key = schema.Find(path);
+            if (key is null)
+            {
+                return RenderResult.Fail($"--set: unknown config key '{path}'",
+                    (Suggestions.DidYouMean(path, schema.Keys.Select(k => k.Path)) ?? "keys are section.name, e.g. optimizer.learning_rate") +
+                    " (--set never adds keys)");
+            }
+
+            var value = Coerce(key, raw);
+            var problems = schema.CheckValues([new(path, value)]);
+            if (problems.TryGetValue(path, out var problem))
+            {
+                return RenderResult.Fail($"--set {path}={raw}: {path} {problem}", "expected: " + key.Description);
+            }
+
+            values.Set(path, value, new ValueOrigin(OriginKind.Set, "--set"));
+        }
+
+        return null;
+    }
+
+    /// <summary>Types a command-line value by the key's schema type; the schema check reports what does not fit.</summary>
+    internal static JsonNode? Coerce(SchemaKey key, string raw)
+    {
+        if (key.Types.Contains("null") && raw is "null" or "none" or "~")
+        {
+            return null;
+        }
+
+        if (key.Types.Contains("array") && raw.StartsWith('['))
+        {
+            var tree = YamlTreeReader.Parse("v: " + raw, "--set");
+            return tree.Root?["v"]?.DeepClone() ?? JsonValue.Create(raw);
+        }
+
+        if (key.Types.Contains("string") && !key.Types.Contains("number"))
+        {
+            return JsonValue.Create(raw);
+        }
+
+        if (key.Types.Contains("boolean"))
+        {
+            return raw.ToLowerInvariant() switch
+            {
+                "true" => JsonValue.Create(true),
+                "false" => JsonValue.Create(false),
+                _ => JsonValue.Create(raw),
+            };
+        }
+
+        if (key.Types.Contains("integer") && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        {
+            return JsonValue.Create(l);
+        }
+
+        if (key.Types.Contains("number") && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+        {
+            return JsonValue.Create(d);
+        }
+
+        return JsonValue.Create(raw);
+    }
+
+    private static bool Matches(JsonObject? when, double parameters, int gpus)
+    {
+        if (when is null)
+        {
+            return true;
+        }
+
+        if (when["min_params"]?.GetValue<string>() is { } min && ModelSize.TryParse(min, out var lo) && parameters < lo.Parameters)
+        {
+            return false;
+        }
+
+        if (when["max_params"]?.GetValue<string>() is { } max && ModelSize.TryParse(max, out var hi) && parameters >= hi.Parameters)
+        {
+            return false;
+        }
+
+        if (when["min_gpus"] is JsonValue ming && ming.TryGetValue<long>(out var minGpus) && gpus < minGpus)
+        {
+            return false;
+        }
+
+        return !(when["max_gpus"] is JsonValue maxg && maxg.TryGetValue<long>(out var maxGpus) && gpus > maxGpus);
+    }
+
+    /// <summary>Values that follow from the others: GPU totals, data-parallel size, gradient accumulation.</summary>
+    private static void Derive(ConfigValues values, Recipe recipe, List<PreflightFinding> findings)
+    {
+        var perNode = values.Int("trainer.gpus_per_node") ?? 8;
+        var nodes = values.Int("trainer.nodes") ?? 1;
+        var total = perNode * nodes;
+        values.Set("trainer.total_gpus", total, new ValueOrigin(OriginKind.Derived, "derived: gpus_per_node × nodes"));
+
+        var model = (values.Int("parallelism.tensor_parallel_size") ?? 1) * (values.Int("parallelism.pipeline_parallel_size") ?? 1) *
+                    (values.Int("parallelism.context_parallel_size") ?? 1);
+        if (model <= 0 || total % model != 0)
+        {
+            return; // pre-flight reports it (TP0300)
+        }
+
+        var dp = total / model;
+        values.Set("parallelism.data_parallel_size", dp, new ValueOrigin(OriginKind.Derived, "derived: total_gpus / (tp × pp × cp)"));
+
+        if (Preflight.IsOnlineRl(recipe) || values.Bool("batch.dynamic_batch_size"))
+        {
+            return;
+        }
+
+        var micro = values.Int("batch.micro_batch_size_per_gpu");
+        var global = values.Int("batch.global_batch_size");
+        var accumulation = values.Int("batch.gradient_accumulation_steps");
+        if (micro is null)
+        {
+            return;
+        }
+
+        if (global is null && accumulation is not null)
+        {
+            values.Set("batch.global_batch_size", micro.Value * dp * accumulation.Value, new ValueOrigin(OriginKind.Derived, "derived: micro × dp × gradient_accumulation_steps"));
+            return;
+        }
+
+        if (global is null || global.Value % (micro.Value * dp) != 0 || global.Value < micro.Value * dp)
+        {
+            return; // pre-flight reports it (TP0309)
+        }
+
+        var derived = global.Value / (micro.Value * dp);
+        if (accumulation is not null && accumulation.Value != derived && values.Origin("batch.gradient_accumulation_steps")?.Kind != OriginKind.Set)
+        {
+            findings.Add(new PreflightFinding(DiagnosticCodes.AccumulationReplaced, Severity.Warning, "batch.gradient_accumulation_steps",
+                $"gradient_accumulation_steps {accumulation} ({values.Origin("batch.gradient_accumulation_steps")!.Text}) is replaced by {derived} = global {global} / (micro {micro} × dp {dp})",
+                "leave gradient_accumulation_steps out of the recipe: render derives it for each GPU count"));
+        }
+
+        values.Set("batch.gradient_accumulation_steps", derived, new ValueOrigin(OriginKind.Derived, "derived: global / (micro × dp)"));
+    }
+
+    private sealed record Found(RecipeDocument? Document, string? Error, string? Hint);
+
+    private static Found FindRecipe(string reference, ProjectContext project, RecipeRegistry registry)
+    {
+        var looksLikePath = reference.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) ||
+                            reference.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
+                            reference.Contains('/', StringComparison.Ordinal) || reference.Contains('\\', StringComparison.Ordinal);
+        if (looksLikePath)
+        {
+            var full = Path.GetFullPath(Path.Combine(project.WorkingDirectory, reference));
+            var doc = RecipeDocument.Load(full, project.Display(full));
+            if (doc.Tree.Diagnostics.FirstOrDefault(d => d.Code == DiagnosticCodes.Unreadable) is { } unreadable)
+            {
+                return new Found(null, unreadable.Message, unreadable.Hint);
+            }
+
+            return doc.Recipe is null && !doc.Tree.HasErrors
+                ? new Found(null, $"{doc.DisplayPath} holds no recipe id", "run `trainplat validate` on it")
+                : new Found(doc, null, null);
+        }
+
+        if (registry.Find(reference) is { } entry)
+        {
+            return new Found(entry.Document, null, null);
+        }
+
+        var near = Suggestions.Closest(reference, registry.Ids);
+        return new Found(null, $"unknown recipe '{reference}'",
+            near.Count > 0 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)" : "`trainplat recipe list` shows the recipes there are");
+    }
+
+    private sealed class RegistryLookup(RecipeRegistry registry) : IRecipeLookup
+    {
+        public IEnumerable<string> Ids => registry.Ids;
+
+        public bool Exists(string id) => registry.Find(id) is not null;
+
+        public string? ExtendsOf(string id) => registry.Find(id)?.Recipe.Extends;
+    }
+}

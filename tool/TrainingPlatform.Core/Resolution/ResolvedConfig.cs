@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Text;
+using TrainingPlatform.Core.Validation;
+
+namespace TrainingPlatform.Core.Resolution;
+
+/// <summary>What to render: a recipe (id or file), a model or size, a cluster, overrides.</summary>
+public sealed record RenderRequest(
+    string Recipe,
+    string? ModelSize,
+    string? Model,
+    int? Gpus,
+    int? Nodes,
+    double? GpuMemoryGb,
+    IReadOnlyList<string> Sets,
+    string WorkingDirectory);
+
+public enum OriginKind
+{
+    Default,
+    Extends,
+    Recipe,
+    Scaling,
+    Project,
+    Cluster,
+    Set,
+    Derived,
+}
+
+/// <summary>Where a resolved value came from, in words for <c>--explain</c>.</summary>
+public sealed record ValueOrigin(OriginKind Kind, string Text);
+
+/// <summary>A pre-flight finding on the resolved config: a framework check that would fail (or warn) at run time.</summary>
+public sealed record PreflightFinding(string Code, Severity Severity, string Path, string Message, string? Hint = null)
+{
+    public bool IsError => Severity == Severity.Error;
+}
+
+/// <summary>A fully resolved config with the provenance of every value.</summary>
+public sealed class ResolvedConfig
+{
+    public required RecipeDocument Document { get; init; }
+
+    public required Recipe Recipe { get; init; }
+
+    /// <summary>The extends chain, base first, ending with <see cref="Recipe"/>.</summary>
+    public required IReadOnlyList<Recipe> Chain { get; init; }
+
+    /// <summary>SHA-256 of the recipe's canonical form (comments and formatting do not count).</summary>
+    public required string RecipeHash { get; init; }
+
+    public ModelSpec? Model { get; init; }
+
+    public required double Parameters { get; init; }
+
+    /// <summary>The size as the user gave it, or the model's name.</summary>
+    public required string SizeText { get; init; }
+
+    public required int Gpus { get; init; }
+
+    public required int GpusPerNode { get; init; }
+
+    public required int Nodes { get; init; }
+
+    public required double GpuMemoryGb { get; init; }
+
+    /// <summary>Sections in schema order (keys in schema order), then <c>extra</c>.</summary>
+    public required JsonObject Config { get; init; }
+
+    /// <summary>Origin of every value, by dotted path (<c>optimizer.learning_rate</c>, <c>extra.x</c>).</summary>
+    public required IReadOnlyDictionary<string, ValueOrigin> Origins { get; init; }
+
+    public required IReadOnlyList<string> AppliedRules { get; init; }
+
+    public required IReadOnlyList<PreflightFinding> Findings { get; init; }
+
+    public MemoryEstimate? Memory { get; init; }
+
+    public string ConfigHash => CanonicalJson.Sha256(Config);
+
+    public bool HasErrors => Findings.Any(f => f.IsError);
+}
+
+/// <summary>The outcome of a render: a config, or why there is none (an input error, exit 2).</summary>
+public sealed record RenderResult(ResolvedConfig? Config, string? Error, string? Hint, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public static RenderResult Fail(string error, string? hint = null, IReadOnlyList<Diagnostic>? diagnostics = null) =>
+        new(null, error, hint, diagnostics ?? []);
+}
