@@ -43,8 +43,7 @@ public sealed class BuiltInRecipeTests
     {
         var path = Path.Combine(TestPaths.Recipes, file);
         var doc = RecipeDocument.Load(path, file);
-        var lookup = new RegistryLookup(RecipeRegistry.BuiltInOnly());
-        Assert.Empty(RecipeValidator.ValidateRecipe(doc, lookup));
+        Assert.Empty(RecipeValidator.ValidateRecipe(doc, RecipeRegistry.BuiltInOnly()));
     }
 
     [Theory]
@@ -73,12 +72,4 @@ public sealed class BuiltInRecipeTests
         Assert.Equal(Importance.Critical, schema.Find("optimizer.learning_rate")!.Importance);
     }
 
-    private sealed class RegistryLookup(RecipeRegistry registry) : IRecipeLookup
-    {
-        public IEnumerable<string> Ids => registry.Ids;
-
-        public bool Exists(string id) => registry.Find(id) is not null;
-
-        public string? ExtendsOf(string id) => registry.Find(id)?.Recipe.Extends;
-    }
 }

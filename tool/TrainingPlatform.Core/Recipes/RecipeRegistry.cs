@@ -1,5 +1,7 @@
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Text;
+using TrainingPlatform.Core.Validation;
 
 namespace TrainingPlatform.Core.Recipes;
 
@@ -15,7 +17,7 @@ public sealed record RecipeEntry(RecipeDocument Document, Recipe Recipe, bool Sh
 /// The recipes a command can name: the built-ins embedded in Core plus the project's recipe
 /// folders. A project recipe with a built-in's id shadows it.
 /// </summary>
-public sealed class RecipeRegistry
+public sealed class RecipeRegistry : IRecipeLookup
 {
     private static readonly Lazy<IReadOnlyList<RecipeDocument>> BuiltInDocuments = new(LoadBuiltIns);
 
@@ -62,6 +64,13 @@ public sealed class RecipeRegistry
     public static RecipeRegistry FromDocuments(IReadOnlyList<RecipeDocument> projectDocuments) => Create(BuiltIns, projectDocuments);
 
     public RecipeEntry? Find(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>The ids closest to a mistyped one, best first.</summary>
+    public IReadOnlyList<string> Nearest(string id) => Suggestions.Closest(id, Ids);
+
+    public bool Exists(string id) => _byId.ContainsKey(id);
+
+    public string? ExtendsOf(string id) => _byId.GetValueOrDefault(id)?.Recipe.Extends;
 
     private static RecipeRegistry Create(IReadOnlyList<RecipeDocument> builtIns, IReadOnlyList<RecipeDocument> projectDocs)
     {

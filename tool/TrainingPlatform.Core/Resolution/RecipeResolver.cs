@@ -23,7 +23,6 @@ public static class RecipeResolver
     {
         var project = ProjectContext.Discover(request.WorkingDirectory);
         var registry = RecipeRegistry.Load(project);
-        var lookup = new RegistryLookup(registry);
 
         // 1. The recipe and its extends chain, each valid.
         var target = FindRecipe(request.Recipe, project, registry);
@@ -49,7 +48,7 @@ public static class RecipeResolver
 
         foreach (var d in chain)
         {
-            var errors = RecipeValidator.ValidateRecipe(d, lookup).Where(x => x.IsError).ToArray();
+            var errors = RecipeValidator.ValidateRecipe(d, registry).Where(x => x.IsError).ToArray();
             if (errors.Length > 0)
             {
                 return RenderResult.Fail($"{d.DisplayPath} is not a valid recipe", "run `trainplat validate` and fix the errors first", errors);
@@ -403,17 +402,9 @@ public static class RecipeResolver
             return new Found(entry.Document, null, null);
         }
 
-        var near = Suggestions.Closest(reference, registry.Ids);
+        var near = registry.Nearest(reference);
         return new Found(null, $"unknown recipe '{reference}'",
             near.Count > 0 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)" : "`trainplat recipe list` shows the recipes there are");
     }
 
-    private sealed class RegistryLookup(RecipeRegistry registry) : IRecipeLookup
-    {
-        public IEnumerable<string> Ids => registry.Ids;
-
-        public bool Exists(string id) => registry.Find(id) is not null;
-
-        public string? ExtendsOf(string id) => registry.Find(id)?.Recipe.Extends;
-    }
 }

@@ -122,7 +122,7 @@ internal static class RecipeCommands
             return entry;
         }
 
-        var near = Suggestions.Closest(id, registry.Ids);
+        var near = registry.Nearest(id);
         throw new CliException($"unknown recipe '{id}'",
             near.Count > 0
                 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)"
