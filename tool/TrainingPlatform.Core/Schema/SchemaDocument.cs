@@ -11,6 +11,9 @@ namespace TrainingPlatform.Core.Schema;
 /// </summary>
 public sealed class SchemaDocument
 {
+    private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
+    private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
+
     private readonly Lazy<JsonSchema> _schema;
 
     internal SchemaDocument(string resourceName, string text)
@@ -45,11 +48,14 @@ public sealed class SchemaDocument
         }
 
         using var doc = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 256 });
-        var results = _schema.Value.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        if (results.IsValid)
+
+        // Most files are valid: the flag format stops at the first failure and collects nothing.
+        if (_schema.Value.Evaluate(doc.RootElement, FlagOptions).IsValid)
         {
             return [];
         }
+
+        var results = _schema.Value.Evaluate(doc.RootElement, ListOptions);
 
         var failures = new List<SchemaFailure>();
         foreach (var detail in results.Details ?? [])

@@ -98,10 +98,14 @@ public static class RecipeValidator
         }
 
         files = files.Distinct(StringComparer.Ordinal).ToList();
-        var docs = files.Select(f =>
-            f == project.ProjectFile ? project.ProjectDocument!
-            : projectDocs.TryGetValue(f, out var d) ? d
-            : RecipeDocument.Load(f, project.Display(f))).ToArray();
+        var docs = new RecipeDocument[files.Count];
+        Parallel.For(0, files.Count, i =>
+        {
+            var f = files[i];
+            docs[i] = f == project.ProjectFile ? project.ProjectDocument!
+                : projectDocs.TryGetValue(f, out var d) ? d
+                : RecipeDocument.Load(f, project.Display(f));
+        });
 
         var registry = RecipeRegistry.FromDocuments(projectDocs.Values.OrderBy(d => d.FullPath, StringComparer.Ordinal).ToArray());
         var lookup = new Lookup(registry, docs.Where(d => !IsProject(d)));
