@@ -13,6 +13,7 @@ public static class Cli
         root.Subcommands.Add(RecipeCommands.Build(context));
         root.Subcommands.Add(ValidateCommand.Build(context));
         root.Subcommands.Add(RenderCommand.Build(context));
+        root.Subcommands.Add(DiffCommand.Build(context));
         return root;
     }
 

@@ -11,10 +11,8 @@ namespace TrainingPlatform.Core.Schema;
 /// </summary>
 public sealed class SchemaDocument
 {
-    private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
-    private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
-
-    private readonly Lazy<JsonSchema> _schema;
+    // Built on first evaluation only: diff and render never load JsonSchema.Net (about 150 ms of start-up).
+    private CompiledSchema? _compiled;
 
     internal SchemaDocument(string resourceName, string text)
     {
@@ -22,8 +20,6 @@ public sealed class SchemaDocument
         Text = text;
         Tree = JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException($"schema {resourceName} is empty");
         Id = Tree["$id"]?.GetValue<string>() ?? resourceName;
-        _schema = new Lazy<JsonSchema>(() =>
-            JsonSchema.FromText(Text, new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
     }
 
     public string ResourceName { get; }
@@ -48,30 +44,8 @@ public sealed class SchemaDocument
         }
 
         using var doc = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 256 });
-
-        // Most files are valid: the flag format stops at the first failure and collects nothing.
-        if (_schema.Value.Evaluate(doc.RootElement, FlagOptions).IsValid)
-        {
-            return [];
-        }
-
-        var results = _schema.Value.Evaluate(doc.RootElement, ListOptions);
-
-        var failures = new List<SchemaFailure>();
-        foreach (var detail in results.Details ?? [])
-        {
-            if (detail.Errors is null)
-            {
-                continue;
-            }
-
-            foreach (var error in detail.Errors)
-            {
-                failures.Add(new SchemaFailure(detail.InstanceLocation.ToString(), detail.EvaluationPath.ToString(), error.Key, error.Value));
-            }
-        }
-
-        return failures;
+        var compiled = LazyInitializer.EnsureInitialized(ref _compiled, () => new CompiledSchema(Text));
+        return compiled.Evaluate(doc.RootElement);
     }
 
     /// <summary>The schema node at a schema pointer such as <c>/properties/config/properties/optimizer</c>.</summary>
@@ -124,6 +98,40 @@ public sealed class SchemaDocument
         public static readonly Lazy<SchemaDocument> Project = new(() => Load("schemas/project.v1.schema.json"));
 
         private static SchemaDocument Load(string name) => new(name, EmbeddedResources.ReadText(name));
+    }
+}
+
+/// <summary>The JsonSchema.Net side, kept in its own type so the library loads only when a schema is evaluated.</summary>
+internal sealed class CompiledSchema(string text)
+{
+    private static readonly EvaluationOptions FlagOptions = new() { OutputFormat = OutputFormat.Flag };
+    private static readonly EvaluationOptions ListOptions = new() { OutputFormat = OutputFormat.List };
+
+    private readonly JsonSchema _schema = JsonSchema.FromText(text, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+
+    public IReadOnlyList<SchemaFailure> Evaluate(JsonElement instance)
+    {
+        // Most files are valid: the flag format stops at the first failure and collects nothing.
+        if (_schema.Evaluate(instance, FlagOptions).IsValid)
+        {
+            return [];
+        }
+
+        var failures = new List<SchemaFailure>();
+        foreach (var detail in _schema.Evaluate(instance, ListOptions).Details ?? [])
+        {
+            if (detail.Errors is null)
+            {
+                continue;
+            }
+
+            foreach (var error in detail.Errors)
+            {
+                failures.Add(new SchemaFailure(detail.InstanceLocation.ToString(), detail.EvaluationPath.ToString(), error.Key, error.Value));
+            }
+        }
+
+        return failures;
     }
 }
 

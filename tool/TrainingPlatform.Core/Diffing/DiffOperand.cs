@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Yaml;
+
+namespace TrainingPlatform.Core.Diffing;
+
+public enum OperandKind
+{
+    /// <summary>A YAML or JSON file: a recipe, a rendered config, or a framework's own config.</summary>
+    File,
+
+    /// <summary>A recipe id: its resolved config for a model size.</summary>
+    Recipe,
+
+    /// <summary><c>REV:PATH</c>: a file at a git revision.</summary>
+    GitRevision,
+
+    /// <summary><c>job:ID</c>: a recorded job's rendered config (needs the lineage store).</summary>
+    Job,
+}
+
+/// <summary>One side of a diff, loaded: what the user wrote, how it is shown, and its tree.</summary>
+/// <param name="Text">The operand as given on the command line.</param>
+/// <param name="Label">How output names it: the path, <c>REV:PATH</c>, or <c>grpo_basic (7B)</c>.</param>
+/// <param name="TrainplatLayout">True for recipe and project files (<c>apiVersion: trainplat/…</c>): their
+/// <c>config.</c> paths take the importance of the config key below.</param>
+public sealed record DiffOperand(string Text, OperandKind Kind, string Label, JsonNode Tree, bool TrainplatLayout)
+{
+    public const string JobPrefix = "job:";
+
+    /// <summary>
+    /// Tells the kinds apart: an existing file wins; then <c>job:ID</c>; then <c>X:Y</c> where X is not a
+    /// drive letter is <c>REV:PATH</c>; then a name ending in <c>.yaml</c>, <c>.yml</c> or <c>.json</c>, or
+    /// holding a slash, is a path; anything else is a recipe id.
+    /// </summary>
+    public static OperandKind Classify(string text, string workingDirectory)
+    {
+        if (text.Length > 0 && Path.Exists(Path.Combine(workingDirectory, text)))
+        {
+            return OperandKind.File;
+        }
+
+        if (text.StartsWith(JobPrefix, StringComparison.Ordinal))
+        {
+            return OperandKind.Job;
+        }
+
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0 && !(colon == 1 && char.IsAsciiLetter(text[0])))
+        {
+            return OperandKind.GitRevision;
+        }
+
+        return text.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ||
+               text.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.Contains('/', StringComparison.Ordinal) ||
+               text.Contains('\\', StringComparison.Ordinal) || (colon == 1 && char.IsAsciiLetter(text[0]))
+            ? OperandKind.File
+            : OperandKind.Recipe;
+    }
+
+    /// <summary>
+    /// Parses YAML or JSON text (pure, no I/O). The header comments of a rendered YAML config are
+    /// comments anyway; the <c>trainplat</c> metadata object of a rendered JSON config is dropped.
+    /// Returns null with a failure carrying the <c>file:line:col</c> diagnostics when the text does not parse.
+    /// </summary>
+    public static DiffOperand? Parse(string content, string operandText, OperandKind kind, string label, out DiffFailure? failure)
+    {
+        failure = null;
+        var tree = YamlTreeReader.Parse(content, label);
+        if (tree.HasErrors || tree.Root is not JsonObject root)
+        {
+            var errors = tree.Diagnostics.Where(d => d.IsError).ToArray();
+            var first = errors.FirstOrDefault();
+            failure = new DiffFailure($"{label} cannot be read as a YAML or JSON mapping",
+                first is null ? null : string.Create(CultureInfo.InvariantCulture, $"fix the error shown above at {first.File}:{first.Line}:{first.Column}"), errors);
+            return null;
+        }
+
+        var trainplatLayout = root["apiVersion"] is JsonValue api && api.TryGetValue<string>(out var version) &&
+                              version.StartsWith("trainplat/", StringComparison.Ordinal);
+        if (!trainplatLayout && root["trainplat"] is JsonObject meta && meta.ContainsKey("tool_version"))
+        {
+            root.Remove("trainplat");
+        }
+
+        return new DiffOperand(operandText, kind, label, root, trainplatLayout);
+    }
+}

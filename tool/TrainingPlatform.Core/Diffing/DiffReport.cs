@@ -1,0 +1,41 @@
+using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Validation;
+
+namespace TrainingPlatform.Core.Diffing;
+
+/// <summary>
+/// What to compare: two operands (file, recipe id, <c>REV:PATH</c>, <c>job:ID</c>) and, for recipe
+/// ids, the model and cluster. <see cref="LeftSize"/>/<see cref="RightSize"/> replace
+/// <see cref="ModelSize"/>/<see cref="Model"/> for one side.
+/// </summary>
+public sealed record DiffRequest(
+    string Left,
+    string Right,
+    string? ModelSize,
+    string? Model,
+    string? LeftSize,
+    string? RightSize,
+    int? Gpus,
+    string WorkingDirectory);
+
+/// <summary>Why a diff could not run (an input error, exit 2): one message, a hint, and any file diagnostics.</summary>
+public sealed record DiffFailure(string Message, string? Hint = null, IReadOnlyList<Diagnostic>? Diagnostics = null)
+{
+    public IReadOnlyList<Diagnostic> FileDiagnostics => Diagnostics ?? [];
+}
+
+/// <summary>The two operands as loaded and the changes from left to right, sorted by severity then path.</summary>
+public sealed record DiffReport(DiffOperand Left, DiffOperand Right, IReadOnlyList<Change> Changes)
+{
+    public int Count(Importance severity) => Changes.Count(c => c.Severity == severity);
+
+    /// <summary>True when a change at <paramref name="severity"/> or above exists (<c>--fail-on</c>).</summary>
+    public bool HasChangesAtOrAbove(Importance severity) => Changes.Any(c => c.Severity >= severity);
+}
+
+/// <summary>A report, or why there is none.</summary>
+public sealed record DiffResult(DiffReport? Report, DiffFailure? Failure)
+{
+    public static DiffResult Fail(string message, string? hint = null, IReadOnlyList<Diagnostic>? diagnostics = null) =>
+        new(null, new DiffFailure(message, hint, diagnostics));
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Yaml;
+
+namespace TrainingPlatform.Core.Diffing;
+
+/// <summary>Carries out a <see cref="DiffRequest"/>: checks the options against the operands, loads both, compares.</summary>
+internal static class DiffRun
+{
+    private const string OperandKinds = "LEFT and RIGHT are each a YAML/JSON file, a recipe id, REV:PATH or job:ID";
+
+    public static DiffResult Execute(DiffRequest request)
+    {
+        if (request.Model is not null && request.ModelSize is not null)
+        {
+            return DiffResult.Fail("give --model or --model-size, not both", "--model NAME brings the architecture; --model-size S only the parameter count");
+        }
+
+        var project = ProjectContext.Discover(request.WorkingDirectory);
+        var rules = SeverityRules.FromGlobs(project.Config.Importance, out var rulesError);
+        if (rules is null)
+        {
+            return DiffResult.Fail(rulesError!, project.ProjectFile is { } file ? "fix `importance:` in " + project.Display(file) : null);
+        }
+
+        var leftKind = DiffOperand.Classify(request.Left, request.WorkingDirectory);
+        var rightKind = DiffOperand.Classify(request.Right, request.WorkingDirectory);
+        if (SideOptionError("--left-size", "LEFT", request.Left, leftKind, request.LeftSize) is { } leftError)
+        {
+            return leftError;
+        }
+
+        if (SideOptionError("--right-size", "RIGHT", request.Right, rightKind, request.RightSize) is { } rightError)
+        {
+            return rightError;
+        }
+
+        var recipeOption = request.ModelSize is not null ? "--model-size" : request.Model is not null ? "--model" : request.Gpus is not null ? "--gpus" : null;
+        if (recipeOption is not null && leftKind != OperandKind.Recipe && rightKind != OperandKind.Recipe)
+        {
+            return DiffResult.Fail($"{recipeOption} applies to recipe ids, and neither operand is one",
+                "files are compared as written; to compare a recipe resolved for a model, give its id (project recipes have ids too) " +
+                "or render it first: trainplat render FILE --model-size 7B -o rendered.yaml");
+        }
+
+        var loader = new Loader(request, project);
+        var left = loader.Load(request.Left, leftKind, request.LeftSize, out var failure);
+        if (left is null)
+        {
+            return new DiffResult(null, failure);
+        }
+
+        var right = loader.Load(request.Right, rightKind, request.RightSize, out failure);
+        if (right is null)
+        {
+            return new DiffResult(null, failure);
+        }
+
+        var changes = ConfigDiff.Compare(left.Tree, right.Tree, rules, left.TrainplatLayout || right.TrainplatLayout);
+        return new DiffResult(new DiffReport(left, right, changes), null);
+    }
+
+    private static DiffResult? SideOptionError(string option, string side, string operand, OperandKind kind, string? value) =>
+        value is null || kind == OperandKind.Recipe
+            ? null
+            : DiffResult.Fail($"{option} applies to a recipe id, and {side} '{operand}' is {KindWords(kind)}",
+                $"drop {option}, or give a recipe id as {side}");
+
+    private static string KindWords(OperandKind kind) => kind switch
+    {
+        OperandKind.GitRevision => "a file at a git revision",
+        OperandKind.Job => "a job",
+        _ => "a file",
+    };
+
+    private sealed class Loader(DiffRequest request, ProjectContext project)
+    {
+        private RecipeRegistry? _registry;
+
+        public DiffOperand? Load(string text, OperandKind kind, string? sideSize, out DiffFailure? failure)
+        {
+            failure = null;
+            if (text.Length == 0)
+            {
+                failure = new DiffFailure("an operand is empty", OperandKinds);
+                return null;
+            }
+
+            switch (kind)
+            {
+                case OperandKind.Job:
+                    failure = new DiffFailure("job: operands need the lineage store (trainplat job); not available yet",
+                        "compare a rendered config instead: trainplat render ID --model-size S -o FILE");
+                    return null;
+                case OperandKind.GitRevision:
+                    var content = GitRevisionFile.Read(text, request.WorkingDirectory, out failure);
+                    return content is null ? null : DiffOperand.Parse(content, text, kind, text, out failure);
+                case OperandKind.Recipe:
+                    return Recipe(text, sideSize, out failure);
+                default:
+                    return File(text, out failure);
+            }
+        }
+
+        private DiffOperand? File(string text, out DiffFailure? failure)
+        {
+            var full = Path.GetFullPath(Path.Combine(request.WorkingDirectory, text));
+            if (Directory.Exists(full))
+            {
+                failure = new DiffFailure($"{text} is a folder, not a config file", OperandKinds);
+                return null;
+            }
+
+            var content = SourceFile.Read(full, text, out var error);
+            if (content is null)
+            {
+                var missing = !Path.Exists(full);
+                failure = new DiffFailure(error!.Message, missing ? "check the path; " + OperandKinds : error.Hint);
+                return null;
+            }
+
+            return DiffOperand.Parse(content, text, OperandKind.File, text, out failure);
+        }
+
+        private DiffOperand? Recipe(string id, string? sideSize, out DiffFailure? failure)
+        {
+            failure = null;
+            _registry ??= RecipeRegistry.Load(project);
+            if (_registry.Find(id) is null)
+            {
+                var near = _registry.Nearest(id);
+                failure = new DiffFailure($"unknown recipe '{id}' (and no file of that name)",
+                    (near.Count > 0 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all); " : "`trainplat recipe list` shows the recipes there are; ") +
+                    OperandKinds);
+                return null;
+            }
+
+            var size = sideSize ?? request.ModelSize;
+            var model = sideSize is null ? request.Model : null;
+            if (size is null && model is null)
+            {
+                failure = new DiffFailure($"comparing recipe id '{id}' needs the model: --model-size S (e.g. 7B) or --model NAME",
+                    "a recipe id is compared as its resolved config; --left-size/--right-size set the size for one side");
+                return null;
+            }
+
+            var result = RecipeResolver.Resolve(new RenderRequest(id, size, model, request.Gpus, null, null, [], request.WorkingDirectory));
+            if (result.Config is not { } resolved)
+            {
+                failure = new DiffFailure(result.Error!, result.Hint, result.Diagnostics);
+                return null;
+            }
+
+            var label = request.Gpus is { } gpus
+                ? string.Create(CultureInfo.InvariantCulture, $"{id} ({resolved.SizeText}, {gpus} GPUs)")
+                : $"{id} ({resolved.SizeText})";
+            return new DiffOperand(id, OperandKind.Recipe, label, resolved.Config, false);
+        }
+    }
+}

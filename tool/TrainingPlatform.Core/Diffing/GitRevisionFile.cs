@@ -1,0 +1,182 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using TrainingPlatform.Core.Yaml;
+
+namespace TrainingPlatform.Core.Diffing;
+
+/// <summary>
+/// Reads a file as it was at a git revision (<c>REV:PATH</c>) with <c>git show</c>, run in the
+/// repository holding the working directory. PATH is relative to the working directory, like any
+/// other path on the command line (git's own <c>REV:PATH</c> is relative to the repository root).
+/// </summary>
+public static class GitRevisionFile
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The file's text, or null and a failure that gives git's reason in one line.</summary>
+    public static string? Read(string operand, string workingDirectory, out DiffFailure? failure)
+    {
+        failure = null;
+        var colon = operand.IndexOf(':', StringComparison.Ordinal);
+        var revision = operand[..colon];
+        var path = operand[(colon + 1)..];
+        if (revision.StartsWith('-'))
+        {
+            failure = new DiffFailure($"'{revision}' in {operand} is not a git revision", "write REV:PATH, e.g. HEAD~1:recipes/x.yaml");
+            return null;
+        }
+
+        if (path.Length == 0)
+        {
+            failure = new DiffFailure($"{operand} names no file after the colon", "write REV:PATH, e.g. HEAD~1:recipes/x.yaml");
+            return null;
+        }
+
+        // Where the working directory is inside the repository: "" at the root, "sub/dir/" below it.
+        var where = Git(workingDirectory, out var whereError, "rev-parse", "--show-toplevel", "--show-prefix");
+        if (where is null)
+        {
+            failure = new DiffFailure($"cannot read {operand}: {whereError}",
+                whereError!.Contains("not a git repository", StringComparison.Ordinal)
+                    ? "REV:PATH reads a file from the git repository holding the current folder; run trainplat inside one"
+                    : null);
+            return null;
+        }
+
+        var lines = System.Text.Encoding.UTF8.GetString(where).Split('\n');
+        var root = lines[0].Trim();
+        var prefix = lines.Length > 1 ? lines[1].Trim() : "";
+        var relative = Path.IsPathRooted(path) ? Path.GetRelativePath(workingDirectory, path) : path;
+        var inRepository = Normalize(prefix + relative.Replace('\\', '/'));
+        if (inRepository is null)
+        {
+            failure = new DiffFailure($"{path} in {operand} is outside the git repository {root}",
+                "REV:PATH reads files of the repository holding the current folder; give a path inside it");
+            return null;
+        }
+
+        var bytes = Git(workingDirectory, out var showError, "show", "--no-textconv", revision + ":" + inRepository);
+        if (bytes is null)
+        {
+            failure = new DiffFailure($"cannot read {operand} from git: {showError}",
+                showError!.Contains("invalid object name", StringComparison.Ordinal) || showError.Contains("unknown revision", StringComparison.Ordinal)
+                    ? $"check the revision '{revision}' (`git log --oneline` lists them)"
+                    : showError.Contains("does not exist", StringComparison.Ordinal) || showError.Contains("exists on disk", StringComparison.Ordinal)
+                        ? $"check the path (`git ls-tree -r --name-only {revision}` lists the files at that revision)"
+                        : null);
+            return null;
+        }
+
+        var header = System.Text.Encoding.UTF8.GetBytes("tree " + revision + ":" + inRepository + "\n");
+        if (bytes.AsSpan().StartsWith(header))
+        {
+            failure = new DiffFailure($"{operand} is a folder at that revision, not a file", "give the path of a YAML or JSON file");
+            return null;
+        }
+
+        if (bytes.Length > SourceFile.MaxBytes)
+        {
+            failure = new DiffFailure($"{operand} is over the 10 MiB limit for a config file");
+            return null;
+        }
+
+        var text = SourceFile.Decode(bytes, operand, out var decodeError);
+        if (text is null)
+        {
+            failure = new DiffFailure($"{operand} is not UTF-8 text", decodeError!.Hint, [decodeError]);
+        }
+
+        return text;
+    }
+
+    /// <summary>Resolves <c>.</c> and <c>..</c> in a repository-relative path; null when it climbs above the root.</summary>
+    internal static string? Normalize(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    return null;
+                }
+
+                parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return parts.Count == 0 ? null : string.Join('/', parts);
+    }
+
+    /// <summary>Runs git; returns its standard output, or null and the first line of its error output.</summary>
+    private static byte[]? Git(string workingDirectory, out string? error, params string[] args)
+    {
+        error = null;
+        var start = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--no-pager");
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        // English messages, and never a prompt for credentials.
+        start.Environment["LC_ALL"] = "C";
+        start.Environment["LANGUAGE"] = "C";
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (Win32Exception)
+        {
+            error = "git is not installed or not on PATH (REV:PATH operands are read with `git show`)";
+            return null;
+        }
+
+        using (process)
+        {
+            process.StandardInput.Close();
+            using var output = new MemoryStream();
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(Timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                error = $"git did not answer within {Timeout.TotalSeconds} seconds";
+                return null;
+            }
+
+            copy.Wait();
+            if (process.ExitCode != 0)
+            {
+                var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var reason = lines.FirstOrDefault(l => l.StartsWith("fatal: ", StringComparison.Ordinal) || l.StartsWith("error: ", StringComparison.Ordinal)) ??
+                             lines.FirstOrDefault();
+                var message = reason is null ? $"git exited with code {process.ExitCode}"
+                    : reason.StartsWith("fatal: ", StringComparison.Ordinal) || reason.StartsWith("error: ", StringComparison.Ordinal) ? reason[(reason.IndexOf(':', StringComparison.Ordinal) + 2)..] : reason;
+                error = message.TrimEnd('.');
+                return null;
+            }
+
+            return output.ToArray();
+        }
+    }
+}
