@@ -34,9 +34,9 @@ public sealed class ConfigDiffTests
     [Fact]
     public void A_changed_number_has_its_ratio()
     {
-        var change = Assert.Single(Diff("batch:\n  global_batch_size: 1024\n", "batch:\n  global_batch_size: 512\n"));
+        var change = Assert.Single(Diff("batch:\n  mini_batch_size: 1024\n", "batch:\n  mini_batch_size: 512\n"));
         Assert.Equal(ChangeKind.Changed, change.Kind);
-        Assert.Equal("batch.global_batch_size", change.Path);
+        Assert.Equal("batch.mini_batch_size", change.Path);
         Assert.Equal(0.5, change.Ratio);
         Assert.Null(change.OrdersOfMagnitude);
         Assert.Equal(Importance.Important, change.Severity);
@@ -166,7 +166,7 @@ public sealed class ConfigDiffTests
     public void Severity_comes_from_the_schema_and_unknown_or_extra_paths_are_minor()
     {
         Assert.Equal(Importance.Critical, SeverityRules.SchemaOnly.For("optimizer.learning_rate"));
-        Assert.Equal(Importance.Important, SeverityRules.SchemaOnly.For("batch.global_batch_size"));
+        Assert.Equal(Importance.Important, SeverityRules.SchemaOnly.For("batch.mini_batch_size"));
         Assert.Equal(Importance.Important, SeverityRules.SchemaOnly.For("optimizer.warmup_steps"));
         Assert.Equal(Importance.Minor, SeverityRules.SchemaOnly.For("parallelism.tensor_parallel_size"));
         Assert.Equal(Importance.Important, SeverityRules.SchemaOnly.For("lora.target_modules[1]"));
@@ -218,9 +218,9 @@ public sealed class ConfigDiffTests
     public void Changes_are_sorted_by_severity_then_path_with_indexes_by_value()
     {
         var changes = Diff(
-            "xs: [{a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}]\nbatch: {global_batch_size: 8}\noptimizer: {learning_rate: 1.0e-6}\n",
-            "xs: [{a: 1}, {a: 1}, {a: 2}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 2}]\nbatch: {global_batch_size: 16}\noptimizer: {learning_rate: 2.0e-6}\n");
-        Assert.Equal(["optimizer.learning_rate", "batch.global_batch_size", "xs[2].a", "xs[10].a"], changes.Select(c => c.Path));
+            "xs: [{a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}]\nbatch: {mini_batch_size: 8}\noptimizer: {learning_rate: 1.0e-6}\n",
+            "xs: [{a: 1}, {a: 1}, {a: 2}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 1}, {a: 2}]\nbatch: {mini_batch_size: 16}\noptimizer: {learning_rate: 2.0e-6}\n");
+        Assert.Equal(["optimizer.learning_rate", "batch.mini_batch_size", "xs[2].a", "xs[10].a"], changes.Select(c => c.Path));
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class ConfigDiffTests
         Assert.Equal(Importance.Minor, rules.For("optimizer.learning_rate"));     // critical in the schema
         Assert.Equal(Importance.Minor, rules.For("extra.learning_rate"));         // *.learning_rate has more literal characters than extra.**
         Assert.Equal(Importance.Important, rules.For("extra.warmup"));
-        Assert.Equal(Importance.Important, rules.For("batch.global_batch_size")); // no glob: the schema
+        Assert.Equal(Importance.Important, rules.For("batch.mini_batch_size")); // no glob: the schema
     }
 
     [Fact]

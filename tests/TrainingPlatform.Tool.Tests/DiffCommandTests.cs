@@ -11,7 +11,7 @@ public sealed class DiffCommandTests
           learning_rate: 1.0e-6
           warmup_steps: 10
         batch:
-          global_batch_size: 256
+          mini_batch_size: 256
         trainer:
           save_steps: 20
         """;
@@ -22,7 +22,8 @@ public sealed class DiffCommandTests
         using var empty = new TempDir();
         var r = CliRun.InProcess(empty.Path, "diff", "grpo_basic", "grpo_basic", "--left-size", "7B", "--right-size", "70B", "--format", "markdown");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("| important | `batch.global_batch_size` |", r.Out);
+        Assert.Contains("| **critical** | `batch.global_batch_size` |", r.Out);
+        Assert.Contains("| important | `batch.mini_batch_size` |", r.Out);
         Assert.Contains("`parallelism.rollout_tensor_parallel_size`", r.Out);
         Approvals.Verify(r.Out, "diff_grpo_basic_7B_70B_markdown");
     }
@@ -35,10 +36,10 @@ public sealed class DiffCommandTests
         Assert.True(r.ExitCode == 0, r.ToString());
         var changes = JsonNode.Parse(r.Out)!["changes"]!.AsArray().ToDictionary(c => c!["path"]!.GetValue<string>(), c => c!);
 
-        // The schema: learning rate critical; global and mini batch important (survey §3); warm-up important.
+        // The product's original example: learning rate and batch size critical, warm-up important.
         Assert.Equal("critical", changes["optimizer.learning_rate"]["severity"]!.GetValue<string>());
         Assert.NotNull(changes["optimizer.learning_rate"]["orders_of_magnitude"]);
-        Assert.Equal("important", changes["batch.global_batch_size"]["severity"]!.GetValue<string>());
+        Assert.Equal("critical", changes["batch.global_batch_size"]["severity"]!.GetValue<string>());
         Assert.Equal("important", changes["batch.mini_batch_size"]["severity"]!.GetValue<string>());
         Assert.Equal("important", changes["optimizer.warmup_steps"]["severity"]!.GetValue<string>());
         Assert.Equal("added", changes["optimizer.warmup_steps"]["kind"]!.GetValue<string>());
@@ -52,7 +53,7 @@ public sealed class DiffCommandTests
         dir.Write("a.yaml", Base + "\nextra:\n  tag: \"1\"\n");
         dir.Write("b.yaml", """
             batch:
-              global_batch_size: 128
+              mini_batch_size: 128
             optimizer:
               learning_rate: 0.00001
             trainer:
@@ -70,7 +71,7 @@ public sealed class DiffCommandTests
               optimizer.learning_rate: 1.0e-06 → 1.0e-05 (+1.0 orders of magnitude)
 
             important (3)
-              batch.global_batch_size: 256 → 128 (×0.5)
+              batch.mini_batch_size: 256 → 128 (×0.5)
               optimizer.warmup_steps: removed: 10
               trainer.seed: added: 7
 
@@ -89,7 +90,7 @@ public sealed class DiffCommandTests
         using var dir = new TempDir();
         dir.Write("a.yaml", Base);
         dir.Write("b.json", """
-            {"trainer": {"save_steps": 20.0}, "batch": {"global_batch_size": 256},
+            {"trainer": {"save_steps": 20.0}, "batch": {"mini_batch_size": 256},
              "optimizer": {"warmup_steps": 1e1, "learning_rate": 0.000001}}
             """);
         foreach (var format in new[] { "text", "markdown" })
@@ -316,7 +317,7 @@ public sealed class DiffGitEndToEndTests : IDisposable
               config.optimizer.learning_rate: 1.0e-06 → 2.0e-06 (+0.3 orders of magnitude)
 
             important (1)
-              config.batch.global_batch_size: 64 → 128 (×2)
+              config.batch.mini_batch_size: 64 → 128 (×2)
 
             2 changes: 1 critical, 1 important, 0 minor.
 
@@ -324,7 +325,7 @@ public sealed class DiffGitEndToEndTests : IDisposable
 
         var committed = CliRun.Process(_repo.Path, null, "diff", "HEAD~1:recipes/x.yaml", "HEAD:recipes/x.yaml", "--fail-on", "important");
         Assert.True(committed.ExitCode == 1, committed.ToString());
-        Assert.Contains("config.batch.global_batch_size: 64 → 128", committed.Out);
+        Assert.Contains("config.batch.mini_batch_size: 64 → 128", committed.Out);
         Assert.DoesNotContain("learning_rate", committed.Out);
     }
 
@@ -388,7 +389,7 @@ public sealed class DiffGitEndToEndTests : IDisposable
           optimizer:
             learning_rate: {learningRate}
           batch:
-            global_batch_size: {batch}
+            mini_batch_size: {batch}
           rl:
             kl_coef: {kl.ToString(System.Globalization.CultureInfo.InvariantCulture)}
         """;
