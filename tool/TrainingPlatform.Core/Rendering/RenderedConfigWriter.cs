@@ -82,7 +82,7 @@ public static class RenderedConfigWriter
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }))
         {
-            Write(writer, root);
+            JsonTreeWriter.Write(writer, root, sortKeys: false, Numbers.Format);
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
@@ -105,42 +105,4 @@ public static class RenderedConfigWriter
         (parameters / 1e9).ToString(parameters >= 1e11 ? "0" : "0.##", CultureInfo.InvariantCulture) + "B";
 
     private static string Gb(double gb) => gb.ToString("0.#", CultureInfo.InvariantCulture);
-
-    private static void Write(Utf8JsonWriter writer, JsonNode? node)
-    {
-        switch (node)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case JsonObject o:
-                writer.WriteStartObject();
-                foreach (var (key, value) in o)
-                {
-                    writer.WritePropertyName(key);
-                    Write(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonArray a:
-                writer.WriteStartArray();
-                foreach (var item in a)
-                {
-                    Write(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case JsonValue v when v.TryGetValue<long>(out var l):
-                writer.WriteNumberValue(l);
-                break;
-            case JsonValue v when v.TryGetValue<double>(out var d) && !v.TryGetValue<bool>(out _):
-                writer.WriteRawValue(Numbers.Format(d), skipInputValidation: true);
-                break;
-            default:
-                node.WriteTo(writer);
-                break;
-        }
-    }
 }
