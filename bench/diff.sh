@@ -16,25 +16,10 @@ OUT=bench/out/diff
 TRAINPLAT=tool/TrainingPlatform.Tool/bin/Release/net10.0/trainplat
 TARGET_MS=300
 
-log() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+ensure_hyperfine
 
-# CPU busy % of the whole machine over $1 seconds (from /proc/stat).
-busy_percent() {
-    local u n s i w x y z t1 i1 t2 i2
-    read -r _ u n s i w x y z _ </proc/stat; t1=$((u + n + s + i + w + x + y + z)); i1=$((i + w))
-    sleep "${1:-2}"
-    read -r _ u n s i w x y z _ </proc/stat; t2=$((u + n + s + i + w + x + y + z)); i2=$((i + w))
-    echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1)))
-}
-
-# --- tools ---------------------------------------------------------------------------------
-if ! command -v hyperfine >/dev/null 2>&1; then
-    log "installing hyperfine (apt)"
-    if ! apt-cache show hyperfine >/dev/null 2>&1; then
-        apt-get update -qq
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
-fi
 
 # --- build and generate --------------------------------------------------------------------
 log "building Release"
