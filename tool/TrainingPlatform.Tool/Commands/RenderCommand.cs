@@ -11,8 +11,8 @@ internal static class RenderCommand
     public static Command Build(CliContext context)
     {
         var recipe = new Argument<string>("recipe") { Description = "A recipe id, or the path of a recipe file." };
-        var modelSize = new Option<string?>("--model-size", "-s") { Description = "Model size: 7B, 1.5b, 500M, 70B, 8x7B." };
-        var model = new Option<string?>("--model", "-m") { Description = "A model from the catalog, e.g. Qwen/Qwen2.5-7B-Instruct (brings the architecture)." };
+        var modelSize = new Option<string?>("--model-size", "-s") { Description = "Model size: 7B, 1.5b, 500M, 70B, 8x7B.", HelpName = "size" };
+        var model = new Option<string?>("--model", "-m") { Description = "A model from the catalog, e.g. Qwen/Qwen2.5-7B-Instruct (brings the architecture).", HelpName = "name" };
         var gpus = new Option<int?>("--gpus") { Description = "Total GPUs (default: the recipe's gpus_per_node × nodes)." };
         var nodes = new Option<int?>("--nodes") { Description = "Nodes the GPUs are spread over." };
         var gpuMemory = new Option<double?>("--gpu-memory") { Description = "Memory of one GPU in GB (default 80)." };
@@ -20,10 +20,11 @@ internal static class RenderCommand
         {
             Description = "Override a config value: key.path=value (typed by the schema; unknown keys are an error). Repeatable.",
             Arity = ArgumentArity.ZeroOrMore,
+            HelpName = "key.path=value",
         };
         var format = CommonOptions.Format("yaml", "yaml", "json");
-        var explain = new Option<bool>("--explain") { Description = "Annotate every value with where it came from, and show the memory estimate." };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the config to FILE instead of standard output." };
+        var explain = new Option<bool>("--explain") { Description = "YAML: annotate every value with where it came from, and show the memory estimate." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the config to FILE instead of standard output.", HelpName = "file" };
         var command = new Command("render", "Resolve a recipe for a model size and GPU count into the full config, with pre-flight checks.")
         {
             recipe, modelSize, model, gpus, nodes, gpuMemory, sets, format, explain, output,
