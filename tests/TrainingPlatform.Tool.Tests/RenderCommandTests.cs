@@ -150,6 +150,16 @@ public sealed class RenderCommandTests
     }
 
     [Fact]
+    public void A_project_override_of_the_wrong_type_exits_2()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        project.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: x\nrecipes: [recipes]\noverrides:\n  trainer.seed: many\n");
+        var r = CliRun.InProcess(project.Path, "render", "grpo_math_small", "--model-size", "7B");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("trainplat.yaml overrides trainer.seed, but it must be an integer", r.Error);
+    }
+
+    [Fact]
     public void Output_is_deterministic_and_o_writes_the_same_bytes()
     {
         using var dir = new TempDir();

@@ -146,8 +146,21 @@ public static class RecipeResolver
                 return RenderResult.Fail($"trainplat.yaml overrides unknown config key '{path}'",
                     Suggestions.DidYouMean(path, RecipeSchema.Current.Keys.Select(k => k.Path)) ?? "run `trainplat validate` for details");
             }
+        }
 
-            values.Set(path, value, new ValueOrigin(OriginKind.Project, "trainplat.yaml overrides"));
+        if (project.Config.Overrides.Count > 0)
+        {
+            var problems = RecipeSchema.Current.CheckValues(project.Config.Overrides.Select(p => new KeyValuePair<string, JsonNode?>(p.Key, p.Value)));
+            if (problems.Count > 0)
+            {
+                var (path, problem) = problems.First();
+                return RenderResult.Fail($"trainplat.yaml overrides {path}, but it {problem}", "run `trainplat validate` for details");
+            }
+
+            foreach (var (path, value) in project.Config.Overrides)
+            {
+                values.Set(path, value, new ValueOrigin(OriginKind.Project, "trainplat.yaml overrides"));
+            }
         }
 
         if (request.Gpus is { } gpus)
