@@ -14,6 +14,8 @@ public static class Cli
         root.Subcommands.Add(ValidateCommand.Build(context));
         root.Subcommands.Add(RenderCommand.Build(context));
         root.Subcommands.Add(DiffCommand.Build(context));
+        root.Subcommands.Add(InitCommand.Build(context));
+        root.Subcommands.Add(CheckCommand.Build(context));
         return root;
     }
 

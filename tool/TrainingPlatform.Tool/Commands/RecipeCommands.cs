@@ -13,10 +13,11 @@ internal static class RecipeCommands
 {
     public static Command Build(CliContext context)
     {
-        var recipe = new Command("recipe", "List, show and copy recipes (built-in and the project's).");
+        var recipe = new Command("recipe", "List, show, copy recipes (built-in and the project's) and show their git history.");
         recipe.Subcommands.Add(List(context));
         recipe.Subcommands.Add(Show(context));
         recipe.Subcommands.Add(New(context));
+        recipe.Subcommands.Add(History(context));
         return recipe;
     }
 
@@ -109,6 +110,37 @@ internal static class RecipeCommands
 
             context.Out.WriteLine($"Created {project.Display(result.CreatedPath!)} from {source.Id}@{source.Recipe.Version} (version {RecipeCopier.InitialVersion}).");
             context.Out.WriteLine($"Next: edit it, then run `trainplat validate {project.Display(result.CreatedPath!)}`.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command History(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "A project recipe id (or the path of a recipe file)." };
+        var format = CommonOptions.Format("table", "table", "json");
+        var command = new Command("history",
+            "The versions of a recipe through git history (commit, date, author, version, content hash); flags commits that changed the content without bumping the version.")
+        {
+            id, format,
+        };
+        command.SetAction(parse =>
+        {
+            var result = RecipeHistory.Run(new RecipeHistoryRequest(parse.GetValue(id)!, context.WorkingDirectory));
+            if (result.Report is not { } report)
+            {
+                throw new CliException(result.Error!, result.Hint);
+            }
+
+            if (parse.GetValue(format) == "json")
+            {
+                context.Out.WriteLine(JsonText.Write(HistoryFormatter.ToJson(report)));
+            }
+            else
+            {
+                HistoryFormatter.WriteTable(context.Out, report, new Style(context.Color));
+            }
+
             return ExitCodes.Ok;
         });
         return command;

@@ -163,7 +163,7 @@ internal static class DiffFormatter
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
-    private static JsonObject ToJson(DiffReport report) => new()
+    internal static JsonObject ToJson(DiffReport report) => new()
     {
         ["left"] = Operand(report.Left),
         ["right"] = Operand(report.Right),

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Xml.Linq;
+using TrainingPlatform.Tool.Tests.Support;
+
+namespace TrainingPlatform.Tool.Tests;
+
+/// <summary>The package as published: its metadata, and an install through a local tool manifest.</summary>
+[Collection(SourceTreeTests.Name)]
+public sealed class DistributionTests(SourceTreeCopy source)
+{
+    [Fact]
+    public void The_package_carries_its_metadata_and_installs_through_a_local_tool_manifest()
+    {
+        using var work = new TempDir();
+        var nupkg = Path.Combine(work.Path, "nupkg");
+        var pack = Run("dotnet", source.Path, "pack", "tool/TrainingPlatform.Tool", "-c", "Release", "-o", nupkg, "-p:ContinuousIntegrationBuild=true");
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        var package = Assert.Single(Directory.GetFiles(nupkg, "*.nupkg"));
+
+        using (var zip = ZipFile.OpenRead(package))
+        {
+            using var stream = zip.Entries.Single(e => e.FullName == "TrainingPlatform.Tool.nuspec").Open();
+            var metadata = XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+            string? Element(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+            Assert.Equal("MIT", Element("license"));
+            Assert.Equal("README.md", Element("readme"));
+            var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
+            Assert.Equal("git", repository.Attribute("type")?.Value);
+            Assert.Equal(SourceTreeCopy.Origin, repository.Attribute("url")?.Value);
+            Assert.Equal(source.Commit, repository.Attribute("commit")?.Value);
+            Assert.Contains(zip.Entries, e => e.FullName == "README.md");
+
+            // SourceLink: the PDB maps the sources to the repository at that commit.
+            using var pdb = zip.Entries.Single(e => e.FullName.EndsWith("/trainplat.pdb", StringComparison.Ordinal)).Open();
+            using var buffer = new MemoryStream();
+            pdb.CopyTo(buffer);
+            var text = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            Assert.Contains("https://raw.githubusercontent.com/example/TrainingPlatform.Tool/" + source.Commit + "/*", text);
+        }
+
+        var project = Path.Combine(work.Path, "project");
+        Directory.CreateDirectory(project);
+        var manifest = Run("dotnet", project, "new", "tool-manifest");
+        Assert.True(manifest.ExitCode == 0, manifest.ToString());
+        var install = Run("dotnet", project, "tool", "install", "--add-source", nupkg, "TrainingPlatform.Tool");
+        Assert.True(install.ExitCode == 0, install.ToString());
+        var version = Run("dotnet", project, "tool", "run", "trainplat", "--version");
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.Equal(ToolVersion.Current + "\n", version.Out);
+    }
+
+    private static CliResult Run(string file, string cwd, params string[] args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        return CliRun.Exec(start, TimeSpan.FromMinutes(5));
+    }
+}

@@ -1,0 +1,178 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+
+namespace TrainingPlatform.Core.Project;
+
+/// <summary>A git command failed: one line saying why (git's own reason where it gave one) and a hint.</summary>
+public sealed class GitException(string message, string? hint = null) : Exception(message)
+{
+    public string? Hint { get; } = hint;
+}
+
+/// <summary>
+/// The git repository holding a folder, reached through the <c>git</c> command (arguments passed as a
+/// list, never through a shell; English messages; never a credential prompt). Every failure is a
+/// <see cref="GitException"/> with one clear line.
+/// </summary>
+public sealed class GitRepository
+{
+    /// <summary>The object id of git's empty tree: the base of a repository that has no commit yet.</summary>
+    public const string EmptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    private GitRepository(string root) => Root = root;
+
+    /// <summary>The top folder of the working tree.</summary>
+    public string Root { get; }
+
+    /// <summary>The repository holding <paramref name="workingDirectory"/>.</summary>
+    public static GitRepository Open(string workingDirectory)
+    {
+        var top = Run(workingDirectory, "rev-parse", "--show-toplevel");
+        return new GitRepository(Path.GetFullPath(Encoding.UTF8.GetString(top).Trim()));
+    }
+
+    /// <summary>Runs git in the repository root and returns its standard output.</summary>
+    public byte[] Bytes(params string[] args) => Run(Root, args);
+
+    /// <summary>Runs git in the repository root and returns its standard output as UTF-8 text.</summary>
+    public string Text(params string[] args) => Encoding.UTF8.GetString(Run(Root, args));
+
+    /// <summary>True when <c>HEAD</c> points at a commit (false in a repository with no commit yet).</summary>
+    public bool HasCommits => TryResolveCommit("HEAD") is not null;
+
+    /// <summary>The full commit id <paramref name="revision"/> names, or null when it names none.</summary>
+    public string? TryResolveCommit(string revision)
+    {
+        if (revision.StartsWith('-'))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Text("rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}").Trim() is { Length: > 0 } id ? id : null;
+        }
+        catch (GitException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The commit id of <paramref name="revision"/>, or a failure naming it.</summary>
+    public string ResolveCommit(string revision) =>
+        TryResolveCommit(revision) ?? throw new GitException($"'{revision}' is not a commit in {Root}",
+            "check the revision (`git log --oneline` and `git branch -a` list them)");
+
+    /// <summary>The merge base of HEAD with <c>origin/main</c>, else with <c>main</c>.</summary>
+    public (string Commit, string Label) DefaultBase()
+    {
+        foreach (var branch in new[] { "origin/main", "main" })
+        {
+            if (TryResolveCommit(branch) is null)
+            {
+                continue;
+            }
+
+            if (!HasCommits)
+            {
+                break;
+            }
+
+            var mergeBase = Text("merge-base", "HEAD", branch).Trim();
+            return (mergeBase, $"merge base with {branch}");
+        }
+
+        throw new GitException("no base revision to compare with: neither origin/main nor main is a branch here (or HEAD has no commit)",
+            "pass --base REV, e.g. --base HEAD or --base origin/develop");
+    }
+
+    /// <summary>A file's bytes at a commit, or null when the file does not exist there.</summary>
+    public byte[]? Show(string commit, string repositoryPath)
+    {
+        try
+        {
+            return Bytes("show", "--no-textconv", commit + ":" + repositoryPath);
+        }
+        catch (GitException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal) ||
+                                      ex.Message.Contains("exists on disk", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A path relative to the repository root, with forward slashes.</summary>
+    public string RelativePath(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace('\\', '/');
+
+    private static byte[] Run(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--no-pager");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("core.quotepath=off");
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["LC_ALL"] = "C";
+        start.Environment["LANGUAGE"] = "C";
+        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (Win32Exception)
+        {
+            throw new GitException("git is not installed or not on PATH", "install git: this command reads the recipes' history from it");
+        }
+
+        using (process)
+        {
+            process.StandardInput.Close();
+            using var output = new MemoryStream();
+            var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(Timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new GitException($"git {args[0]} did not answer within {Timeout.TotalSeconds} seconds");
+            }
+
+            copy.Wait();
+            if (process.ExitCode == 0)
+            {
+                return output.ToArray();
+            }
+
+            var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var reason = lines.FirstOrDefault(l => l.StartsWith("fatal: ", StringComparison.Ordinal) || l.StartsWith("error: ", StringComparison.Ordinal)) ??
+                         lines.FirstOrDefault();
+            if (reason is null)
+            {
+                throw new GitException($"git {args[0]} exited with code {process.ExitCode}");
+            }
+
+            if (reason.StartsWith("fatal: ", StringComparison.Ordinal) || reason.StartsWith("error: ", StringComparison.Ordinal))
+            {
+                reason = reason[(reason.IndexOf(':', StringComparison.Ordinal) + 2)..];
+            }
+
+            reason = reason.TrimEnd('.');
+            throw reason.Contains("not a git repository", StringComparison.Ordinal)
+                ? new GitException($"{workingDirectory} is not inside a git repository", "run trainplat inside a git working tree (`git init` makes one)")
+                : new GitException(reason);
+        }
+    }
+}

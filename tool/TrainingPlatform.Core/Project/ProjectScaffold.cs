@@ -1,0 +1,151 @@
+using System.Text;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Rendering;
+using TrainingPlatform.Core.Schema;
+
+namespace TrainingPlatform.Core.Project;
+
+public enum ScaffoldAction
+{
+    Created,
+    Appended,
+    Skipped,
+}
+
+/// <summary>What <c>init</c> did with one file, relative to the project folder, and why when it skipped.</summary>
+public sealed record ScaffoldStep(string Path, ScaffoldAction Action, string? Reason = null);
+
+/// <summary>The folder initialised and one step per file, in a fixed order.</summary>
+public sealed record ScaffoldResult(string Directory, IReadOnlyList<ScaffoldStep> Steps)
+{
+    public bool ChangedAnything => Steps.Any(s => s.Action != ScaffoldAction.Skipped);
+}
+
+/// <summary>
+/// Scaffolds a recipe repository: <c>trainplat.yaml</c>, one example recipe, the schemas and the
+/// editor mapping to them, <c>.trainplat/</c> in <c>.gitignore</c>, and a pre-commit config using this
+/// tool's hooks. Never overwrites a file: an existing one is skipped (<c>.gitignore</c> gets a line appended).
+/// </summary>
+public static class ProjectScaffold
+{
+    public const string ExampleId = "my_sft_lora";
+    public const string ExampleSource = "sft_lora";
+    public const string IgnoreEntry = ".trainplat/";
+
+    /// <summary>The placeholder for the hook repository in <c>.pre-commit-config.yaml</c> (README: "pre-commit hooks").</summary>
+    public const string HookRepositoryPlaceholder = "https://github.com/YOUR-ORG/TrainingPlatform.Tool";
+
+    public static ScaffoldResult Run(string directory)
+    {
+        var root = Path.GetFullPath(directory);
+        if (File.Exists(root))
+        {
+            throw new IOException($"{directory} is a file, not a folder");
+        }
+
+        Directory.CreateDirectory(root);
+        var steps = new List<ScaffoldStep>
+        {
+            Create(root, ProjectContext.ProjectFileName, ProjectFile(new DirectoryInfo(root).Name)),
+            Create(root, "recipes/" + ExampleId + ".yaml", ExampleRecipe()),
+            Create(root, "schemas/recipe.v1.schema.json", SchemaDocument.Recipe.Text),
+            Create(root, "schemas/project.v1.schema.json", SchemaDocument.Project.Text),
+            Create(root, ".vscode/settings.json", VsCodeSettings),
+            Create(root, ".pre-commit-config.yaml", PreCommitConfig),
+            GitIgnore(root),
+        };
+        return new ScaffoldResult(root, steps);
+    }
+
+    /// <summary>The example recipe: the built-in <c>sft_lora</c> under <see cref="ExampleId"/> at 0.1.0, its schema header pointing into the project.</summary>
+    public static string ExampleRecipe()
+    {
+        var source = RecipeRegistry.BuiltInOnly().Find(ExampleSource) ?? throw new InvalidOperationException($"built-in {ExampleSource} is missing");
+        var lines = RecipeCopier.Rewrite(source, ExampleId).Split('\n')
+            .Select(l => l.StartsWith("# yaml-language-server:", StringComparison.Ordinal) ? "# yaml-language-server: $schema=../schemas/recipe.v1.schema.json" : l)
+            .Select(l => l.Replace("with `trainplat recipe new`.", "with `trainplat init`.", StringComparison.Ordinal));
+        var text = string.Join('\n', lines);
+        return text.EndsWith('\n') ? text : text + "\n";
+    }
+
+    private static string ProjectFile(string name) =>
+        "# yaml-language-server: $schema=schemas/project.v1.schema.json\n" +
+        "# The trainplat project: the folders holding this repository's recipes (README: \"The project\").\n" +
+        "apiVersion: trainplat/v1\n" +
+        "name: " + YamlText.String(name.Length > 0 ? name : "recipes") + "\n" +
+        "recipes: [recipes]\n";
+
+    private const string VsCodeSettings =
+        """
+        {
+          "yaml.schemas": {
+            "./schemas/recipe.v1.schema.json": [
+              "recipes/*.yaml",
+              "recipes/**/*.yaml",
+              "recipes/**/*.yml"
+            ],
+            "./schemas/project.v1.schema.json": [
+              "trainplat.yaml"
+            ]
+          }
+        }
+
+        """;
+
+    private const string PreCommitConfig =
+        $"""
+        # pre-commit hooks (https://pre-commit.com): run `pre-commit install` once per clone.
+        # repo: the TrainingPlatform.Tool repository — replace the placeholder with its URL or a local clone's path;
+        # rev: a tag or commit of it. The hooks build the tool with `dotnet pack` (needs the .NET 10 SDK).
+        repos:
+          - repo: {HookRepositoryPlaceholder}
+            rev: v0.1.0
+            hooks:
+              - id: trainplat-validate   # recipes and trainplat.yaml, on every commit that touches them
+              - id: trainplat-check      # content changed => version bumped, against HEAD
+
+        """;
+
+    private static ScaffoldStep Create(string root, string relative, string text)
+    {
+        var full = Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar));
+        if (Path.Exists(full))
+        {
+            return new ScaffoldStep(relative, ScaffoldAction.Skipped, "exists");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        try
+        {
+            using var stream = new FileStream(full, FileMode.CreateNew, FileAccess.Write);
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            writer.Write(text.Replace("\r\n", "\n", StringComparison.Ordinal));
+        }
+        catch (IOException) when (File.Exists(full))
+        {
+            return new ScaffoldStep(relative, ScaffoldAction.Skipped, "exists");
+        }
+
+        return new ScaffoldStep(relative, ScaffoldAction.Created);
+    }
+
+    private static ScaffoldStep GitIgnore(string root)
+    {
+        const string name = ".gitignore";
+        var full = Path.Combine(root, name);
+        if (!File.Exists(full))
+        {
+            return Create(root, name, "# trainplat's local state (caches, the lineage store)\n" + IgnoreEntry + "\n");
+        }
+
+        var text = File.ReadAllText(full);
+        var covered = text.Split('\n').Select(l => l.Trim()).Any(l => l is ".trainplat/" or ".trainplat" or "/.trainplat/" or "/.trainplat");
+        if (covered)
+        {
+            return new ScaffoldStep(name, ScaffoldAction.Skipped, $"already ignores {IgnoreEntry}");
+        }
+
+        File.AppendAllText(full, (text.Length == 0 || text.EndsWith('\n') ? "" : "\n") + IgnoreEntry + "\n");
+        return new ScaffoldStep(name, ScaffoldAction.Appended, IgnoreEntry);
+    }
+}

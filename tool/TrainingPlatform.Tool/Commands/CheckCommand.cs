@@ -1,0 +1,42 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Checks;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands;
+
+internal static class CheckCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var baseRevision = new Option<string?>("--base")
+        {
+            Description = "The git revision to compare with (default: the merge base with origin/main, else with main).",
+            HelpName = "rev",
+        };
+        var sizes = new Option<string>("--sizes")
+        {
+            Description = "Model sizes to render each changed recipe at, comma-separated.",
+            DefaultValueFactory = _ => string.Join(',', CheckRequest.DefaultSizes),
+            HelpName = "7B,70B",
+        };
+        var format = CommonOptions.Format("text", "text", "json", "github", "sarif", "markdown");
+        var command = new Command("check",
+            "The pull-request check: changed recipes must validate and bump their version when their content changes; shows what each change does to the rendered configs.")
+        {
+            baseRevision, sizes, format,
+        };
+        command.SetAction(parse =>
+        {
+            var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var result = PullRequestCheck.Run(new CheckRequest(parse.GetValue(baseRevision), sizeList, context.WorkingDirectory));
+            if (result.Report is not { } report)
+            {
+                throw new CliException(result.Error!, result.Hint);
+            }
+
+            CheckFormatter.Write(context.Out, report, CheckFormatter.Parse(parse.GetValue(format)!), new Style(context.Color));
+            return report.ErrorCount > 0 ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+        return command;
+    }
+}
