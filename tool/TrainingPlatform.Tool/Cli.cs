@@ -16,6 +16,7 @@ public static class Cli
         root.Subcommands.Add(DiffCommand.Build(context));
         root.Subcommands.Add(InitCommand.Build(context));
         root.Subcommands.Add(CheckCommand.Build(context));
+        root.Subcommands.Add(DataCommands.Build(context));
         return root;
     }
 

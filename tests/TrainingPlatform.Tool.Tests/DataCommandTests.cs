@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using TrainingPlatform.Tool.Tests.Support;
+
+namespace TrainingPlatform.Tool.Tests;
+
+public sealed partial class DataCommandTests
+{
+    [GeneratedRegex(@"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")]
+    private static partial Regex Time();
+
+    private static string Normalize(string text) => Time().Replace(text, "<time>");
+
+    [Fact]
+    public void Snapshot_of_the_example_data_folder_text()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var result = CliRun.InProcess(temp.Path, "data", "snapshot", "data");
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Approvals.Verify(result.Out, "data-snapshot-folder");
+        Assert.True(File.Exists(Path.Combine(temp.Path, ".trainplat", "lineage.db")));
+    }
+
+    [Fact]
+    public void Snapshot_list_show_status_and_diff_follow_one_dataset_through_a_change()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var first = CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train");
+        Assert.Equal(ExitCodes.Ok, first.ExitCode);
+        Assert.Contains("version:  train@659a86f5414c (new)", first.Out, StringComparison.Ordinal);
+        var again = CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train");
+        Assert.Contains("version:  train@659a86f5414c (already recorded", again.Out, StringComparison.Ordinal);
+
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "status").ExitCode);
+        File.AppendAllText(Path.Combine(temp.Path, "data", "train.jsonl"), "{\"prompt\": \"p\", \"response\": \"r\"}\n");
+        var status = CliRun.InProcess(temp.Path, "data", "status");
+        Assert.Equal(ExitCodes.Findings, status.ExitCode);
+        CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train");
+        var diff = CliRun.InProcess(temp.Path, "data", "diff", "train@659a", "train", "--exit-code");
+        Assert.Equal(ExitCodes.Findings, diff.ExitCode);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "diff", "train", "data/train.jsonl", "--exit-code").ExitCode);
+
+        var text = string.Join("\n", status.Out, diff.Out,
+            CliRun.InProcess(temp.Path, "data", "list").Out,
+            CliRun.InProcess(temp.Path, "data", "show", "train@659a86").Out);
+        Approvals.Verify(Normalize(text), "data-lifecycle");
+    }
+
+    [Fact]
+    public void Json_output_is_parseable_and_stderr_stays_empty()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var snapshot = CliRun.InProcess(temp.Path, "data", "snapshot", "data", "data/prefs.parquet", "--format", "json");
+        Assert.Equal("", snapshot.Error);
+        var datasets = JsonNode.Parse(snapshot.Out)!["datasets"]!.AsArray();
+        Assert.Equal(["data", "data/prefs.parquet"], datasets.Select(d => d!["name"]!.GetValue<string>()));
+        Assert.Equal(48, datasets[0]!["samples"]!.GetValue<long>());
+        Assert.Equal("new", datasets[1]!["recorded"]!.GetValue<string>());
+        Assert.Equal(3, datasets[0]!["files"]!.AsArray().Count);
+
+        var list = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "list", "--format", "json").Out)!.AsArray();
+        Assert.Equal(2, list.Count);
+        var status = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "status", "--format", "json").Out)!;
+        Assert.Equal(2, status["summary"]!["unchanged"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Check_finds_bad_lines_exits_1_and_records_nothing()
+    {
+        using var temp = new TempDir();
+        temp.Write("bad.jsonl", "{\"a\":1}\n{\"a\":\n\n{\"a\":3}\nnot json\n");
+        var result = CliRun.InProcess(temp.Path, "data", "snapshot", "bad.jsonl", "--check");
+        Assert.Equal(ExitCodes.Findings, result.ExitCode);
+        Assert.Contains("not recorded (--check found problems)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    line 2: ", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    line 5: ", result.Out, StringComparison.Ordinal);
+        Assert.Contains("No dataset versions recorded.", CliRun.InProcess(temp.Path, "data", "list").Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("unsupported algorithm 'md5'", "data", "snapshot", "x.jsonl", "--algorithm", "md5")]
+    [InlineData("nope.jsonl: no such file or folder", "data", "snapshot", "nope.jsonl")]
+    [InlineData("--name needs exactly one PATH", "data", "snapshot", "x.jsonl", "y.csv", "--name", "n")]
+    [InlineData("invalid dataset name 'a@b'", "data", "snapshot", "x.jsonl", "--name", "a@b")]
+    [InlineData("broken.parquet: not a valid Parquet file", "data", "snapshot", "broken.parquet")]
+    [InlineData("y.csv: unbalanced quote", "data", "snapshot", "y.csv")]
+    [InlineData("no recorded dataset named 'x'", "data", "show", "x")]
+    [InlineData("no recorded dataset named 'x'", "data", "diff", "x", "x.jsonl")]
+    public void Usage_and_data_errors_are_one_line_on_stderr_with_exit_2(string message, params string[] args)
+    {
+        using var temp = new TempDir();
+        temp.Write("x.jsonl", "{\"a\":1}\n");
+        temp.Write("y.csv", "a,b\n\"open,1\n");
+        temp.Write("broken.parquet", "PAR1 this is not parquet PAR1");
+        var result = CliRun.InProcess(temp.Path, args);
+        Assert.Equal(ExitCodes.UsageError, result.ExitCode);
+        Assert.StartsWith("trainplat: error: " + message, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("trainplat: error: ", StringComparison.Ordinal));
+        Assert.Equal("", result.Out);
+    }
+
+    [Fact]
+    public void The_store_is_taken_from_store_option_then_trainplat_yaml()
+    {
+        using var temp = new TempDir();
+        temp.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: t\nstore: lineage/store.db\n");
+        temp.Write("x.jsonl", "{\"a\":1}\n");
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "snapshot", "x.jsonl").ExitCode);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "lineage", "store.db")));
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "snapshot", "x.jsonl", "--store", "other.db").ExitCode);
+        Assert.True(File.Exists(Path.Combine(temp.Path, "other.db")));
+        Assert.Contains("x.jsonl", CliRun.InProcess(temp.Path, "data", "list", "--store", "other.db").Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_processes_share_the_store_and_the_stat_cache()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        File.SetLastWriteTimeUtc(Path.Combine(temp.Path, "data", "train.jsonl"), DateTime.UtcNow.AddHours(-1));
+        Thread.Sleep(2100); // past the stat cache's racy window (ctime counts too)
+        var first = CliRun.Process(temp.Path, null, "data", "snapshot", "data/train.jsonl", "--format", "json");
+        var second = CliRun.Process(temp.Path, null, "data", "snapshot", "data/train.jsonl", "--format", "json");
+        Assert.Equal(ExitCodes.Ok, first.ExitCode);
+        Assert.Equal("", first.Error);
+        var a = JsonNode.Parse(first.Out)!["datasets"]![0]!;
+        var b = JsonNode.Parse(second.Out)!["datasets"]![0]!;
+        Assert.Equal(("new", 2244L), (a["recorded"]!.GetValue<string>(), a["bytes_read"]!.GetValue<long>()));
+        Assert.Equal(("existing", 0L), (b["recorded"]!.GetValue<string>(), b["bytes_read"]!.GetValue<long>()));
+        Assert.Single(JsonNode.Parse(CliRun.Process(temp.Path, null, "data", "list", "--format", "json").Out)!.AsArray());
+    }
+}

@@ -1,0 +1,34 @@
+namespace TrainingPlatform.Core.Datasets;
+
+/// <summary>One file of a dataset: path relative to the dataset's folder (with <c>/</c>), size, hash, format, samples (null: "n/a"), fields.</summary>
+public sealed record FileEntry(string Path, long Size, string Hash, string Format, long? Samples, IReadOnlyList<string> Fields);
+
+/// <summary>One file as snapshotted now: its entry, what <c>--check</c> found, and whether it was read or came from the stat cache.</summary>
+public sealed record FileSnapshot(FileEntry Entry, IReadOnlyList<LineProblem> Problems, long ProblemCount, bool FromCache, long BytesRead);
+
+/// <summary>
+/// A file or folder as it is on disk now. For a folder, <see cref="Hash"/> is the tree hash over the
+/// canonical manifest (<see cref="TreeManifest"/>) and <see cref="Samples"/> the sum over the files that have
+/// a sample count (null when none has).
+/// </summary>
+public sealed record DatasetSnapshot(
+    string FullPath,
+    bool IsFolder,
+    string Algorithm,
+    string Hash,
+    long Size,
+    string Format,
+    long? Samples,
+    IReadOnlyList<string> Fields,
+    IReadOnlyList<FileSnapshot> Files)
+{
+    /// <summary>Bytes actually read for this snapshot (0 when every file came from the stat cache).</summary>
+    public long BytesRead => Files.Sum(f => f.BytesRead);
+
+    public int FilesFromCache => Files.Count(f => f.FromCache);
+
+    public long ProblemCount => Files.Sum(f => f.ProblemCount);
+
+    /// <summary>The entries a recorded version keeps (folders only: a single file is its own entry).</summary>
+    public IReadOnlyList<FileEntry> Manifest => IsFolder ? [.. Files.Select(f => f.Entry)] : [];
+}

@@ -1,0 +1,307 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands;
+
+/// <summary><c>trainplat data snapshot|list|show|diff|status</c>: dataset versions in the project's lineage store.</summary>
+internal static class DataCommands
+{
+    public static Command Build(CliContext context)
+    {
+        var data = new Command("data", "Dataset versions: snapshot files and folders (hash + sample count), list, show, diff and check them.");
+        data.Subcommands.Add(Snapshot(context));
+        data.Subcommands.Add(List(context));
+        data.Subcommands.Add(Show(context));
+        data.Subcommands.Add(Diff(context));
+        data.Subcommands.Add(Status(context));
+        return data;
+    }
+
+    private static Option<string?> StoreOption() => new("--store")
+    {
+        Description = "The lineage store file (default: `store:` in trainplat.yaml, else .trainplat/lineage.db under the project root).",
+        HelpName = "PATH",
+    };
+
+    private static Command Snapshot(CliContext context)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Files or folders to snapshot.", Arity = ArgumentArity.OneOrMore };
+        var name = new Option<string?>("--name", "-n") { Description = "The dataset's name (default: its path relative to the project root); one PATH only." };
+        var algorithm = new Option<string>("--algorithm")
+        {
+            Description = "Content hash: sha256 or sha512.",
+            DefaultValueFactory = _ => SnapshotAlgorithms.Sha256,
+            HelpName = string.Join("|", SnapshotAlgorithms.Supported),
+        };
+        var check = new Option<bool>("--check") { Description = "Parse every JSON Lines line and check CSV field counts; exit 1 and record nothing when a problem is found." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Read every byte even when the stat cache says a file is unchanged." };
+        var noRecord = new Option<bool>("--no-record") { Description = "Print the snapshot without recording it in the lineage store." };
+        var countOnly = new Option<bool>("--count-only") { Description = "Count samples and read fields only: no hash, nothing recorded (a Parquet file's footer is all that is read)." };
+        var store = StoreOption();
+        var format = CommonOptions.Format("text", "text", "json");
+        var command = new Command("snapshot", "Hash and count a dataset's files in one read and record the result as a version.")
+        {
+            paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
+        };
+        command.SetAction(parse => Guard(context, () =>
+        {
+            var chosen = parse.GetValue(algorithm)!;
+            if (!SnapshotAlgorithms.IsSupported(chosen))
+            {
+                throw new CliException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
+            }
+
+            var targets = parse.GetValue(paths) ?? [];
+            var givenName = parse.GetValue(name);
+            if (givenName is not null && targets.Length != 1)
+            {
+                throw new CliException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
+            }
+
+            if (givenName is not null)
+            {
+                DatasetCatalog.CheckName(givenName);
+            }
+
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            var fullPaths = targets.Select(p => Path.GetFullPath(Path.Combine(context.WorkingDirectory, p))).ToArray();
+            foreach (var (path, full) in targets.Zip(fullPaths))
+            {
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    throw new CliException($"{path}: no such file or folder");
+                }
+            }
+
+            var counting = parse.GetValue(countOnly);
+            var json = parse.GetValue(format) == "json";
+            // Opening LiteDB costs ~90 ms of JIT on first use: do it on the other core while the files are read.
+            var wantsRecord = !counting && !parse.GetValue(noRecord);
+            var opening = wantsRecord ? Task.Run(() => OpenCatalog(project, parse.GetValue(store), warm: true)) : null;
+            try
+            {
+                return SnapshotAndRecord();
+            }
+            finally
+            {
+                try
+                {
+                    opening?.GetAwaiter().GetResult().Dispose();
+                }
+                catch (Exception ex) when (ex is LineageStoreException or CliException or IOException or UnauthorizedAccessException)
+                {
+                    // Reported by the main path when it needed the store; unused otherwise.
+                }
+            }
+
+            int SnapshotAndRecord()
+            {
+                var snapshotter = new DatasetSnapshotter(TimeProvider.System, parse.GetValue(noCache) || counting ? null : CachePath(project));
+                var snapshots = new List<DatasetSnapshot>();
+                using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && !json))
+                {
+                    foreach (var full in fullPaths)
+                    {
+                        snapshots.Add(snapshotter.Snapshot(full, counting ? "" : chosen, parse.GetValue(check)));
+                    }
+                }
+
+                snapshotter.SaveCache();
+                var problems = snapshots.Any(s => s.ProblemCount > 0);
+                var record = wantsRecord && !problems;
+                var reports = new List<SnapshotReport>();
+                var catalog = record ? opening!.GetAwaiter().GetResult() : null;
+                foreach (var s in snapshots)
+                {
+                    var label = project.Display(s.FullPath);
+                    if (catalog is null)
+                    {
+                        var why = counting ? "--count-only" : problems ? "--check found problems" : "--no-record";
+                        reports.Add(new SnapshotReport(label, givenName, s, null, false, why));
+                        continue;
+                    }
+
+                    var datasetName = givenName ?? DefaultName(catalog.Catalog, s.FullPath, project.Root);
+                    var (version, added) = catalog.Catalog.Record(s, datasetName);
+                    reports.Add(new SnapshotReport(label, datasetName, s, version, added, null));
+                }
+
+                DataFormatter.WriteSnapshots(context.Out, reports, json);
+                return problems ? ExitCodes.Findings : ExitCodes.Ok;
+            }
+        }));
+        return command;
+    }
+
+    private static Command List(CliContext context)
+    {
+        var name = new Option<string?>("--name", "-n") { Description = "Only the versions of this dataset." };
+        var store = StoreOption();
+        var format = CommonOptions.Format("text", "text", "json");
+        var command = new Command("list", "List recorded dataset versions, by name, newest first.") { name, store, format };
+        command.SetAction(parse => Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var versions = catalog.Catalog.Store.List(parse.GetValue(name));
+            DataFormatter.WriteList(context.Out, versions, parse.GetValue(format) == "json");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Show(CliContext context)
+    {
+        var reference = new Argument<string>("version") { Description = "NAME (its newest version) or NAME@HASH-PREFIX." };
+        var store = StoreOption();
+        var format = CommonOptions.Format("text", "text", "json");
+        var command = new Command("show", "Show a recorded dataset version, with its files for a folder.") { reference, store, format };
+        command.SetAction(parse => Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
+            DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format) == "json");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Diff(CliContext context)
+    {
+        var left = new Argument<string>("a") { Description = "NAME@HASH-PREFIX (a version), a file or folder (read now), or NAME (its newest version)." };
+        var right = new Argument<string>("b") { Description = "The same kinds as A." };
+        var exitCode = new Option<bool>("--exit-code") { Description = "Exit 1 when the two differ." };
+        var store = StoreOption();
+        var format = CommonOptions.Format("text", "text", "json");
+        var command = new Command("diff", "Compare two dataset versions or a version with the disk: same content?, size and sample deltas, files added/removed/modified.")
+        {
+            left, right, exitCode, store, format,
+        };
+        command.SetAction(parse => Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
+            DatasetComparison comparison;
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != "json"))
+            {
+                comparison = catalog.Catalog.Diff(parse.GetValue(left)!, parse.GetValue(right)!, context.WorkingDirectory, snapshotter);
+            }
+
+            snapshotter.SaveCache();
+            DataFormatter.WriteDiff(context.Out, comparison, parse.GetValue(format) == "json");
+            return parse.GetValue(exitCode) && !comparison.Same ? ExitCodes.Findings : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Status(CliContext context)
+    {
+        var names = new Argument<string[]>("name") { Description = "Datasets to check (default: every recorded name); NAME@HASH-PREFIX checks that version.", Arity = ArgumentArity.ZeroOrMore };
+        var store = StoreOption();
+        var format = CommonOptions.Format("text", "text", "json");
+        var command = new Command("status", "Check recorded datasets against the disk: unchanged, modified or missing (exit 1 when any changed).")
+        {
+            names, store, format,
+        };
+        command.SetAction(parse => Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
+            IReadOnlyList<DatasetStatus> statuses;
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != "json"))
+            {
+                statuses = catalog.Catalog.Status(parse.GetValue(names) ?? [], snapshotter);
+            }
+
+            snapshotter.SaveCache();
+            DataFormatter.WriteStatus(context.Out, statuses, parse.GetValue(format) == "json");
+            return statuses.Any(s => s.State != DatasetState.Unchanged) ? ExitCodes.Findings : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string CachePath(ProjectContext project) => Path.Combine(project.Root, ".trainplat", "stat-cache.json");
+
+    /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else the default.</summary>
+    private static string StorePath(ProjectContext project, string? option) =>
+        option is not null ? Path.GetFullPath(Path.Combine(project.WorkingDirectory, option))
+        : project.Config.Store is { } configured ? Path.GetFullPath(Path.Combine(project.Root, configured))
+        : Path.Combine(project.Root, ".trainplat", "lineage.db");
+
+    private static OpenedCatalog OpenCatalog(ProjectContext project, string? storeOption, bool warm = false)
+    {
+        var path = StorePath(project, storeOption);
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"{project.Display(path)}: is a folder, not a lineage store file");
+        }
+
+        var store = LineageStore.Open(path);
+        if (warm)
+        {
+            store.Find("", ""); // compiles the query path while the caller is busy elsewhere
+        }
+
+        return new OpenedCatalog(new DatasetCatalog(store, project.Root, TimeProvider.System), store);
+    }
+
+    private static string DefaultName(DatasetCatalog catalog, string fullPath, string root)
+    {
+        var name = catalog.StoredPath(fullPath);
+        if (name == ".")
+        {
+            name = Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar));
+        }
+
+        if (name.Contains('@', StringComparison.Ordinal))
+        {
+            throw new CliException($"the path '{name}' contains '@', which names versions", "give the dataset a name with --name");
+        }
+
+        return name;
+    }
+
+    /// <summary>Turns Core's user-facing failures into one line on stderr and exit 2.</summary>
+    private static int Guard(CliContext context, Func<int> action)
+    {
+        string project(string path)
+        {
+            var relative = Path.GetRelativePath(context.WorkingDirectory, path);
+            return (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
+        }
+
+        try
+        {
+            return action();
+        }
+        catch (DatasetFormatException ex)
+        {
+            throw new CliException(ex.FilePath is null ? ex.Message : $"{project(ex.FilePath)}: {ex.Message}");
+        }
+        catch (DatasetLookupException ex)
+        {
+            throw new CliException(ex.Message, ex.Hint);
+        }
+        catch (LineageStoreException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+        catch (FileNotFoundException ex) when (ex.FileName is not null)
+        {
+            throw new CliException($"{project(ex.FileName)}: no such file or folder");
+        }
+    }
+
+    private sealed class OpenedCatalog(DatasetCatalog catalog, LineageStore store) : IDisposable
+    {
+        public DatasetCatalog Catalog => catalog;
+
+        public void Dispose() => store.Dispose();
+    }
+}
