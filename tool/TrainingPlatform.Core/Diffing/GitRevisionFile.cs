@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Diffing;
@@ -11,8 +9,6 @@ namespace TrainingPlatform.Core.Diffing;
 /// </summary>
 public static class GitRevisionFile
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
     /// <summary>The file's text, or null and a failure that gives git's reason in one line.</summary>
     public static string? Read(string operand, string workingDirectory, out DiffFailure? failure)
     {
@@ -117,66 +113,6 @@ public static class GitRevisionFile
         return parts.Count == 0 ? null : string.Join('/', parts);
     }
 
-    /// <summary>Runs git; returns its standard output, or null and the first line of its error output.</summary>
-    private static byte[]? Git(string workingDirectory, out string? error, params string[] args)
-    {
-        error = null;
-        var start = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("--no-pager");
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        // English messages, and never a prompt for credentials.
-        start.Environment["LC_ALL"] = "C";
-        start.Environment["LANGUAGE"] = "C";
-        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception)
-        {
-            error = "git is not installed or not on PATH (REV:PATH operands are read with `git show`)";
-            return null;
-        }
-
-        using (process)
-        {
-            process.StandardInput.Close();
-            using var output = new MemoryStream();
-            var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                error = $"git did not answer within {Timeout.TotalSeconds} seconds";
-                return null;
-            }
-
-            copy.Wait();
-            if (process.ExitCode != 0)
-            {
-                var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                var reason = lines.FirstOrDefault(l => l.StartsWith("fatal: ", StringComparison.Ordinal) || l.StartsWith("error: ", StringComparison.Ordinal)) ??
-                             lines.FirstOrDefault();
-                var message = reason is null ? $"git exited with code {process.ExitCode}"
-                    : reason.StartsWith("fatal: ", StringComparison.Ordinal) || reason.StartsWith("error: ", StringComparison.Ordinal) ? reason[(reason.IndexOf(':', StringComparison.Ordinal) + 2)..] : reason;
-                error = message.TrimEnd('.');
-                return null;
-            }
-
-            return output.ToArray();
-        }
-    }
+    private static byte[]? Git(string workingDirectory, out string? error, params string[] args) =>
+        Project.GitRepository.TryRun(workingDirectory, out error, args);
 }

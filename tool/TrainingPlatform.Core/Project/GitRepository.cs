@@ -108,6 +108,26 @@ public sealed class GitRepository
 
     private static byte[] Run(string workingDirectory, params string[] args)
     {
+        var output = TryRun(workingDirectory, out var reason, args);
+        if (output is not null)
+        {
+            return output;
+        }
+
+        throw reason!.Contains("not a git repository", StringComparison.Ordinal)
+            ? new GitException($"{workingDirectory} is not inside a git repository", "run trainplat inside a git working tree (`git init` makes one)")
+            : reason.StartsWith("git is not installed", StringComparison.Ordinal)
+                ? new GitException(reason, "install git: this command reads the recipes' history from it")
+                : new GitException(reason);
+    }
+
+    /// <summary>
+    /// Runs git (English messages, never a prompt, a time limit); returns its standard output, or
+    /// null and git's reason in one line ("fatal: " and "error: " taken off).
+    /// </summary>
+    internal static byte[]? TryRun(string workingDirectory, out string? reason, params string[] args)
+    {
+        reason = null;
         var start = new ProcessStartInfo("git")
         {
             WorkingDirectory = workingDirectory,
@@ -135,7 +155,8 @@ public sealed class GitRepository
         }
         catch (Win32Exception)
         {
-            throw new GitException("git is not installed or not on PATH", "install git: this command reads the recipes' history from it");
+            reason = "git is not installed or not on PATH";
+            return null;
         }
 
         using (process)
@@ -147,7 +168,8 @@ public sealed class GitRepository
             if (!process.WaitForExit(Timeout))
             {
                 process.Kill(entireProcessTree: true);
-                throw new GitException($"git {args[0]} did not answer within {Timeout.TotalSeconds} seconds");
+                reason = $"git {args[0]} did not answer within {Timeout.TotalSeconds} seconds";
+                return null;
             }
 
             copy.Wait();
@@ -157,22 +179,21 @@ public sealed class GitRepository
             }
 
             var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var reason = lines.FirstOrDefault(l => l.StartsWith("fatal: ", StringComparison.Ordinal) || l.StartsWith("error: ", StringComparison.Ordinal)) ??
-                         lines.FirstOrDefault();
-            if (reason is null)
+            var line = lines.FirstOrDefault(l => l.StartsWith("fatal: ", StringComparison.Ordinal) || l.StartsWith("error: ", StringComparison.Ordinal)) ??
+                       lines.FirstOrDefault();
+            if (line is null)
             {
-                throw new GitException($"git {args[0]} exited with code {process.ExitCode}");
+                reason = $"git {args[0]} exited with code {process.ExitCode}";
+                return null;
             }
 
-            if (reason.StartsWith("fatal: ", StringComparison.Ordinal) || reason.StartsWith("error: ", StringComparison.Ordinal))
+            if (line.StartsWith("fatal: ", StringComparison.Ordinal) || line.StartsWith("error: ", StringComparison.Ordinal))
             {
-                reason = reason[(reason.IndexOf(':', StringComparison.Ordinal) + 2)..];
+                line = line[(line.IndexOf(':', StringComparison.Ordinal) + 2)..];
             }
 
-            reason = reason.TrimEnd('.');
-            throw reason.Contains("not a git repository", StringComparison.Ordinal)
-                ? new GitException($"{workingDirectory} is not inside a git repository", "run trainplat inside a git working tree (`git init` makes one)")
-                : new GitException(reason);
+            reason = line.TrimEnd('.');
+            return null;
         }
     }
 }
