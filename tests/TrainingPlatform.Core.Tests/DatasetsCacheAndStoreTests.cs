@@ -163,6 +163,6 @@ public sealed class DatasetsCacheAndStoreTests
         }
 
         var ex = Assert.Throws<LineageStoreException>(() => LineageStore.Open(db));
-        Assert.Contains("newer", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("upgrade", ex.Message, StringComparison.Ordinal);
     }
 }

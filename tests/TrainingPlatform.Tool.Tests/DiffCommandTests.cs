@@ -249,7 +249,8 @@ public sealed class DiffCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "job:17", "a.yaml" }, "job: operands need the lineage store (trainplat job); not available yet")]
+    [InlineData(new[] { "job:17", "a.yaml" }, "job id prefix '17' is too short")]
+    [InlineData(new[] { "job:abcdef123456", "a.yaml" }, "no job abcdef123456")]
     [InlineData(new[] { "grpo_basic", "a.yaml" }, "comparing recipe id 'grpo_basic' needs the model")]
     [InlineData(new[] { "a.yaml", "a.yaml", "--left-size", "7B" }, "--left-size applies to a recipe id, and LEFT 'a.yaml' is a file")]
     [InlineData(new[] { "a.yaml", "a.yaml", "--model-size", "7B" }, "--model-size applies to recipe ids, and neither operand is one")]

@@ -17,6 +17,9 @@ public static class Cli
         root.Subcommands.Add(InitCommand.Build(context));
         root.Subcommands.Add(CheckCommand.Build(context));
         root.Subcommands.Add(DataCommands.Build(context));
+        root.Subcommands.Add(JobCommands.Build(context));
+        root.Subcommands.Add(MetricsCommands.Build(context));
+        root.Subcommands.Add(LineageCommand.Build(context));
         return root;
     }
 

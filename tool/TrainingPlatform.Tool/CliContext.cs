@@ -3,6 +3,12 @@ namespace TrainingPlatform.Tool;
 /// <summary>What a command may touch: its output writers, the working directory, whether colour is wanted.</summary>
 public sealed record CliContext(TextWriter Out, TextWriter Error, string WorkingDirectory, bool Color, bool ErrorIsTerminal)
 {
+    /// <summary>The time recorded on jobs and metrics (tests pin it).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Where new job ids come from: null for cryptographic randomness (tests give a seeded one).</summary>
+    public Random? IdRandom { get; init; }
+
     public static CliContext FromConsole()
     {
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ||

@@ -8,6 +8,8 @@ internal static class TestPaths
 
     public static string Corpus => Path.Combine(RepoRoot, "tests", "TrainingPlatform.Core.Tests", "Corpus");
 
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "TrainingPlatform.Core.Tests", "Fixtures");
+
     private static string Find()
     {
         var dir = AppContext.BaseDirectory;

@@ -18,6 +18,20 @@ internal static class CliRun
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
+    /// <summary>In-process with a pinned clock and seeded job ids, for golden output of the lineage commands.</summary>
+    public static CliResult Pinned(string workingDirectory, DateTimeOffset now, int seed, params string[] args)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        var context = new CliContext(output, error, workingDirectory, Color: false, ErrorIsTerminal: false)
+        {
+            Clock = new FixedClock(now),
+            IdRandom = new Random(seed),
+        };
+        var code = Cli.Run(args, context);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
     /// <summary>The built tool as a separate process (the trainplat.dll next to the tests).</summary>
     public static CliResult Process(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
@@ -57,4 +71,10 @@ internal static class CliRun
 
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }
+}
+
+/// <summary>A clock that always says the same time.</summary>
+internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }

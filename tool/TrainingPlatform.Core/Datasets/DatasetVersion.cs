@@ -37,3 +37,25 @@ public interface IDatasetVersionStore : IDisposable
     /// <summary>Every version (of one name, when given), sorted by name, then newest first.</summary>
     IReadOnlyList<DatasetVersion> List(string? name);
 }
+
+/// <summary>
+/// A read-only copy of recorded versions, so that slow work (hashing files for <c>data status</c> and
+/// <c>data diff</c>) runs without holding the lineage store's lock.
+/// </summary>
+public sealed class DatasetVersionList(IReadOnlyList<DatasetVersion> versions) : IDatasetVersionStore
+{
+    public (DatasetVersion Version, bool Added) Add(DatasetVersion version) =>
+        throw new InvalidOperationException("a copy of the recorded versions is read-only");
+
+    public IReadOnlyList<DatasetVersion> Find(string name, string hashPrefix) =>
+        [.. versions.Where(v => v.Name == name && v.Hash.StartsWith(hashPrefix, StringComparison.Ordinal))
+            .OrderByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
+
+    public IReadOnlyList<DatasetVersion> List(string? name) =>
+        [.. versions.Where(v => name is null || v.Name == name)
+            .OrderBy(v => v.Name, StringComparer.Ordinal).ThenByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
+
+    public void Dispose()
+    {
+    }
+}

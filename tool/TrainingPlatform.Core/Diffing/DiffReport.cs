@@ -16,7 +16,14 @@ public sealed record DiffRequest(
     string? LeftSize,
     string? RightSize,
     int? Gpus,
-    string WorkingDirectory);
+    string WorkingDirectory)
+{
+    /// <summary>
+    /// Loads <c>job:ID</c> operands: the job's label and its rendered config as JSON. The caller supplies it
+    /// from the lineage store; without it a job operand is an input error.
+    /// </summary>
+    public Func<string, (string Label, string ConfigJson)>? JobConfig { get; init; }
+}
 
 /// <summary>Why a diff could not run (an input error, exit 2): one message, a hint, and any file diagnostics.</summary>
 public sealed record DiffFailure(string Message, string? Hint = null, IReadOnlyList<Diagnostic>? Diagnostics = null)

@@ -91,9 +91,14 @@ internal static class DiffRun
             switch (kind)
             {
                 case OperandKind.Job:
-                    failure = new DiffFailure("job: operands need the lineage store (trainplat job); not available yet",
-                        "compare a rendered config instead: trainplat render ID --model-size S -o FILE");
-                    return null;
+                    if (request.JobConfig is null)
+                    {
+                        failure = new DiffFailure("job: operands need the lineage store", "run the diff through `trainplat diff`, which opens it");
+                        return null;
+                    }
+
+                    var (label, json) = request.JobConfig(text[DiffOperand.JobPrefix.Length..]);
+                    return DiffOperand.Parse(json, text, kind, label, out failure);
                 case OperandKind.GitRevision:
                     var content = GitRevisionFile.Read(text, request.WorkingDirectory, out failure);
                     return content is null ? null : DiffOperand.Parse(content, text, kind, text, out failure);

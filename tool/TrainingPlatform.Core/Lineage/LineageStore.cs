@@ -1,72 +1,198 @@
+using System.Globalization;
 using LiteDB;
 using TrainingPlatform.Core.Datasets;
 
 namespace TrainingPlatform.Core.Lineage;
 
 /// <summary>
-/// The project's lineage store: one LiteDB file (default <c>.trainplat/lineage.db</c>). Opened in shared
-/// mode, because LiteDB's direct mode loses writes when two processes write on Linux; dates in UTC; documents
-/// mapped by hand (no reflection mapper, so trimming and AOT keep every field). A <c>meta</c> record holds the
-/// store's schema version; a newer store than this tool knows is refused rather than misread.
-/// Collections: <c>dataset_versions</c> (one document per name + algorithm + hash) and
-/// <c>dataset_manifests</c> (folder manifests, content-addressed and chunked, shared by versions).
+/// The project's lineage store: one LiteDB file (default <c>.trainplat/lineage.db</c>).
+/// <para>
+/// Concurrency: LiteDB's <c>direct</c> mode has no cross-process locking on Linux (two writers lose
+/// acknowledged writes) and <c>shared</c> mode reopens the file for every query and relies on a named mutex
+/// that a killed process abandons. So the store holds an OS file lock (<see cref="StoreLock"/>) from open to
+/// dispose and uses direct mode inside it: one writer or reader at a time, one file open per command, and the
+/// kernel releases the lock when a process dies. Commands open the store only after their slow work (hashing,
+/// parsing) is done, so the lock is held for milliseconds, or for the seconds of one large import.
+/// </para>
+/// <para>
+/// Crashes: every public method is one LiteDB transaction; after a <c>kill -9</c>, LiteDB's write-ahead log
+/// replays committed transactions only, so an import is all there or not at all.
+/// </para>
+/// <para>
+/// Documents are mapped by hand (no reflection mapper: trimming and AOT keep every field). Dates are UTC.
+/// Metric points are stored in batches of one metric of one job, columnar (steps, values and times as packed
+/// little-endian arrays), so a million points are a few hundred documents and ~24 MB rather than a million
+/// documents; the job record keeps a per-metric summary, updated in the same transaction.
+/// </para>
 /// </summary>
-public sealed class LineageStore : IDatasetVersionStore
+public sealed class LineageStore : ILineageStore
 {
-    public const int SchemaVersion = 1;
+    /// <summary>Schema history: 1 = dataset versions (trainplat 0.1); 2 = recipe versions, configs, jobs, metrics, tool version in meta.</summary>
+    public const int SchemaVersion = 2;
+    public const int BatchSize = 8192;
     private const int ManifestChunk = 5000;
 
     private readonly LiteDatabase _db;
+    private readonly StoreLock _lock;
     private readonly ILiteCollection<BsonDocument> _versions;
     private readonly ILiteCollection<BsonDocument> _manifests;
+    private readonly ILiteCollection<BsonDocument> _recipes;
+    private readonly ILiteCollection<BsonDocument> _configs;
+    private readonly ILiteCollection<BsonDocument> _jobs;
+    private readonly ILiteCollection<BsonDocument> _metrics;
 
-    private LineageStore(LiteDatabase db)
+    private LineageStore(LiteDatabase db, StoreLock storeLock, StoreInfo info)
     {
         _db = db;
+        _lock = storeLock;
+        Info = info;
         _versions = db.GetCollection("dataset_versions");
         _manifests = db.GetCollection("dataset_manifests");
+        _recipes = db.GetCollection("recipe_versions");
+        _configs = db.GetCollection("configs");
+        _jobs = db.GetCollection("jobs");
+        _metrics = db.GetCollection("metrics");
     }
 
-    /// <summary>Opens (creating when needed) the store at <paramref name="path"/>.</summary>
-    public static LineageStore Open(string path)
+    public StoreInfo Info { get; }
+
+    /// <summary>How long <see cref="Open(string, string, TimeSpan?)"/> waits for another process: TRAINPLAT_STORE_TIMEOUT seconds, default 60.</summary>
+    public static TimeSpan DefaultTimeout =>
+        double.TryParse(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(60);
+
+    /// <summary>Opens (creating when needed) the store at <paramref name="path"/>; migrates an older schema after a backup copy.</summary>
+    public static LineageStore Open(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var storeLock = StoreLock.Acquire(path, timeout ?? DefaultTimeout);
         LiteDatabase? db = null;
         try
         {
-            db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Shared }) { UtcDate = true };
+            db = OpenDatabase(path);
             var meta = db.GetCollection("meta");
             var schema = meta.FindById("schema");
+            string? migratedFrom = null;
+            string? backup = null;
+            var fresh = schema is null;
             if (schema is null)
             {
-                meta.Upsert(new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion });
+                schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = DateTime.UtcNow };
+                meta.Upsert(schema);
             }
             else if (schema["version"].AsInt32 > SchemaVersion)
             {
-                throw new LineageStoreException($"{path}: lineage store schema {schema["version"].AsInt32} is newer than this trainplat understands ({SchemaVersion}); update trainplat");
+                var writer = schema["tool"].IsString ? "trainplat " + schema["tool"].AsString : "a newer trainplat";
+                throw new LineageStoreException(
+                    $"{path}: written by {writer} (store schema {schema["version"].AsInt32}; this trainplat {toolVersion} reads up to {SchemaVersion}); upgrade trainplat",
+                    "the file was left untouched: `dotnet tool update -g TrainingPlatform.Tool`");
+            }
+            else if (schema["version"].AsInt32 < SchemaVersion)
+            {
+                migratedFrom = schema["version"].AsInt32.ToString(CultureInfo.InvariantCulture);
+                (db, backup) = StoreMigrations.Migrate(db, path, schema["version"].AsInt32, SchemaVersion, toolVersion);
+                schema = ReadMeta(db)!;
             }
 
-            var store = new LineageStore(db);
-            store._versions.EnsureIndex("name");
-            db = null;
+            var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup));
+            if (fresh || migratedFrom is not null)
+            {
+                // Each EnsureIndex is a write transaction even when the index exists: only on creation and upgrade.
+                store.EnsureIndexes();
+            }
+
             return store;
         }
-        catch (LiteException ex)
-        {
-            throw new LineageStoreException($"{path}: cannot open the lineage store ({ex.Message.TrimEnd('.')})", ex);
-        }
-        finally
+        catch (Exception ex)
         {
             db?.Dispose();
+            storeLock.Dispose();
+            if (ex is LiteException lite)
+            {
+                throw new LineageStoreException($"{path}: cannot open the lineage store ({lite.Message.TrimEnd('.')})",
+                    "if the file is damaged, restore it from a backup or a `trainplat job export`", lite);
+            }
+
+            throw;
         }
     }
 
-    public (DatasetVersion Version, bool Added) Add(DatasetVersion version)
+    /// <summary>
+    /// Compiles LiteDB's open, write and query paths (~90 ms of JIT on first use) on an in-memory database, so a
+    /// command can do it on another core while it reads files, without taking the store's lock early.
+    /// </summary>
+    public static void Warm()
     {
-        var id = Id(version.Name, version.Algorithm, version.Hash);
+        using var memory = new MemoryStream();
+        using var db = new LiteDatabase(memory) { UtcDate = true };
+        var collection = db.GetCollection("warm");
+        collection.EnsureIndex("name");
+        db.BeginTrans();
+        collection.Insert(new BsonDocument { ["_id"] = "x", ["name"] = "x", ["at"] = DateTime.UtcNow });
+        db.Commit();
+        _ = collection.Find(Query.EQ("name", "x")).ToList();
+        _ = collection.FindById("x");
+    }
+
+    internal static LiteDatabase OpenDatabase(string path) =>
+        new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }) { UtcDate = true };
+
+    private void EnsureIndexes()
+    {
+        _versions.EnsureIndex("name");
+        _recipes.EnsureIndex("recipe");
+        _jobs.EnsureIndex("recipe");
+        _jobs.EnsureIndex("status");
+        _jobs.EnsureIndex("task");
+        _jobs.EnsureIndex("parent");
+        _jobs.EnsureIndex("ds_name", "$.datasets[*].name");
+        _jobs.EnsureIndex("ds_hash", "$.datasets[*].hash");
+        _jobs.EnsureIndex("chain", "$.chain[*]");
+        _metrics.EnsureIndex("job");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _db.Dispose();
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+
+    // ---- transactions -------------------------------------------------------------------------
+
+    private T InTransaction<T>(Func<T> work)
+    {
+        _db.BeginTrans();
+        try
+        {
+            var result = work();
+            _db.Commit();
+            return result;
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    // ---- dataset versions ---------------------------------------------------------------------
+
+    public (DatasetVersion Version, bool Added) Add(DatasetVersion version) => InTransaction(() => AddDataset(version));
+
+    private (DatasetVersion Version, bool Added) AddDataset(DatasetVersion version)
+    {
+        var id = DatasetId(version.Name, version.Algorithm, version.Hash);
         if (_versions.FindById(id) is { } existing)
         {
-            return (Read(existing), false);
+            return (ReadDataset(existing), false);
         }
 
         if (version.IsFolder)
@@ -74,86 +200,30 @@ public sealed class LineageStore : IDatasetVersionStore
             SaveManifest(version);
         }
 
-        try
-        {
-            _versions.Insert(Write(version, id));
-            return (version, true);
-        }
-        catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
-        {
-            return (Read(_versions.FindById(id)), false); // another process recorded it a moment ago
-        }
+        _versions.Insert(LineageDocuments.Write(version, id));
+        return (version, true);
     }
 
     public IReadOnlyList<DatasetVersion> Find(string name, string hashPrefix) =>
-        [.. _versions.Find(Query.EQ("name", name)).ToList().Select(Read)
+        [.. _versions.Find(Query.EQ("name", name)).ToList().Select(ReadDataset)
             .Where(v => v.Hash.StartsWith(hashPrefix, StringComparison.Ordinal))
             .OrderByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
 
     public IReadOnlyList<DatasetVersion> List(string? name) =>
-        [.. (name is null ? _versions.FindAll() : _versions.Find(Query.EQ("name", name))).ToList().Select(Read)
+        [.. (name is null ? _versions.FindAll() : _versions.Find(Query.EQ("name", name))).ToList().Select(ReadDataset)
             .OrderBy(v => v.Name, StringComparer.Ordinal).ThenByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
 
-    public void Dispose() => _db.Dispose();
+    private static string DatasetId(string name, string algorithm, string hash) => $"{name}\n{algorithm}:{hash}";
 
-    private static string Id(string name, string algorithm, string hash) => $"{name}\n{algorithm}:{hash}";
-
-    private static BsonDocument Write(DatasetVersion v, string id) => new()
-    {
-        ["_id"] = id,
-        ["name"] = v.Name,
-        ["path"] = v.Path,
-        ["kind"] = v.IsFolder ? "folder" : "file",
-        ["format"] = v.Format,
-        ["size"] = v.Size,
-        ["algorithm"] = v.Algorithm,
-        ["hash"] = v.Hash,
-        ["samples"] = v.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
-        ["fields"] = new BsonArray(v.Fields.Select(f => new BsonValue(f))),
-        ["created"] = v.Created.UtcDateTime,
-        ["files"] = v.Files.Count,
-    };
-
-    /// <summary>Maps a document; call it on materialised results only (shared mode closes the file after each query, so nested queries inside an open enumeration fail).</summary>
-    private DatasetVersion Read(BsonDocument d)
-    {
-        var isFolder = d["kind"].AsString == "folder";
-        var algorithm = d["algorithm"].AsString;
-        var hash = d["hash"].AsString;
-        return new DatasetVersion(
-            d["name"].AsString,
-            d["path"].AsString,
-            isFolder,
-            d["format"].AsString,
-            d["size"].AsInt64,
-            algorithm,
-            hash,
-            d["samples"].IsNull ? null : d["samples"].AsInt64,
-            [.. d["fields"].AsArray.Select(f => f.AsString)],
-            new DateTimeOffset(DateTime.SpecifyKind(d["created"].AsDateTime, DateTimeKind.Utc)),
-            isFolder ? LoadManifest(algorithm, hash) : []);
-    }
+    private DatasetVersion ReadDataset(BsonDocument d) =>
+        LineageDocuments.ReadDataset(d, d["kind"].AsString == "folder" ? LoadManifest(d["algorithm"].AsString, d["hash"].AsString) : []);
 
     private void SaveManifest(DatasetVersion v)
     {
         var chunks = v.Files.Chunk(ManifestChunk).ToArray();
         for (var i = 0; i < Math.Max(1, chunks.Length); i++)
         {
-            var files = i < chunks.Length ? chunks[i] : [];
-            _manifests.Upsert(new BsonDocument
-            {
-                ["_id"] = $"{v.Algorithm}:{v.Hash}:{i}",
-                ["chunks"] = Math.Max(1, chunks.Length),
-                ["files"] = new BsonArray(files.Select(f => (BsonValue)new BsonDocument
-                {
-                    ["path"] = f.Path,
-                    ["size"] = f.Size,
-                    ["hash"] = f.Hash,
-                    ["format"] = f.Format,
-                    ["samples"] = f.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
-                    ["fields"] = new BsonArray(f.Fields.Select(x => new BsonValue(x))),
-                })),
-            });
+            _manifests.Upsert(LineageDocuments.WriteManifestChunk($"{v.Algorithm}:{v.Hash}:{i}", Math.Max(1, chunks.Length), i < chunks.Length ? chunks[i] : []));
         }
     }
 
@@ -168,18 +238,284 @@ public sealed class LineageStore : IDatasetVersionStore
                 return files;
             }
 
-            files.AddRange(chunk["files"].AsArray.Select(b => b.AsDocument).Select(f => new FileEntry(
-                f["path"].AsString, f["size"].AsInt64, f["hash"].AsString, f["format"].AsString,
-                f["samples"].IsNull ? null : f["samples"].AsInt64, [.. f["fields"].AsArray.Select(x => x.AsString)])));
+            files.AddRange(LineageDocuments.ReadManifestChunk(chunk));
             if (i + 1 >= chunk["chunks"].AsInt32)
             {
                 return files;
             }
         }
     }
+
+    // ---- recipe versions and configs ----------------------------------------------------------
+
+    public RecipeVersionRecord? GetRecipeVersion(string hash) =>
+        _recipes.FindById(hash) is { } d ? LineageDocuments.ReadRecipe(d) : null;
+
+    public IReadOnlyList<RecipeVersionRecord> FindRecipeVersions(string recipeId, string? version) =>
+        [.. _recipes.Find(Query.EQ("recipe", recipeId)).ToList().Select(LineageDocuments.ReadRecipe)
+            .Where(r => version is null || r.Version == version)
+            .OrderByDescending(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)];
+
+    public string? GetConfig(string hash) => _configs.FindById(hash) is { } d ? d["json"].AsString : null;
+
+    private bool AddRecipe(RecipeVersionRecord r)
+    {
+        if (_recipes.FindById(r.Hash) is not null)
+        {
+            return false;
+        }
+
+        _recipes.Insert(LineageDocuments.Write(r));
+        return true;
+    }
+
+    private bool AddConfig(string hash, string json)
+    {
+        if (_configs.FindById(hash) is not null)
+        {
+            return false;
+        }
+
+        _configs.Insert(new BsonDocument { ["_id"] = hash, ["json"] = json });
+        return true;
+    }
+
+    // ---- jobs ---------------------------------------------------------------------------------
+
+    public void CreateJob(NewJob job) => InTransaction(() =>
+    {
+        if (_jobs.FindById(job.Job.Id) is not null)
+        {
+            throw new LineageStoreException($"{Info.Path}: a job with id {job.Job.Id} exists already");
+        }
+
+        foreach (var r in job.Recipes)
+        {
+            AddRecipe(r);
+        }
+
+        AddConfig(job.Job.ConfigHash, job.ConfigJson);
+        foreach (var d in job.Datasets)
+        {
+            AddDataset(d);
+        }
+
+        _jobs.Insert(LineageDocuments.Write(job.Job, []));
+        return 0;
+    });
+
+    public JobRecord? GetJob(string id) => _jobs.FindById(id) is { } d ? LineageDocuments.ReadJob(d) : null;
+
+    public IReadOnlyList<string> FindJobIds(string prefix, int limit) =>
+        [.. (prefix.Length == 0 ? _jobs.Query() : _jobs.Query().Where(Query.StartsWith("_id", prefix))).Select(BsonExpression.Create("$._id")).Limit(limit).ToList().Select(d => d["_id"].AsString)];
+
+    public IReadOnlyList<JobRecord> FindJobs(JobQuery query)
+    {
+        var q = query;
+        IEnumerable<BsonDocument> docs =
+            q.ParentId is not null ? _jobs.Find(Query.EQ("parent", q.ParentId))
+            : q.UsesRecipeHash is not null ? _jobs.Find(Query.EQ("$.chain[*] ANY", q.UsesRecipeHash))
+            : q.RecipeId is not null ? _jobs.Find(Query.EQ("recipe", q.RecipeId))
+            : q.DatasetName is not null ? _jobs.Find(Query.EQ("$.datasets[*].name ANY", q.DatasetName))
+            : q.DatasetHashPrefix is { Length: > 0 } ? _jobs.Find(Query.StartsWith("$.datasets[*].hash ANY", q.DatasetHashPrefix))
+            : q.Task is not null ? _jobs.Find(Query.EQ("task", q.Task))
+            : q.Status is not null ? _jobs.Find(Query.EQ("status", JobStatuses.Name(q.Status.Value)))
+            : _jobs.FindAll();
+        return [.. docs.ToList().Select(LineageDocuments.ReadJob)
+            .Where(j => q.RecipeId is null || j.RecipeId == q.RecipeId)
+            .Where(j => q.RecipeVersion is null || j.RecipeVersion == q.RecipeVersion)
+            .Where(j => q.Status is null || j.Status == q.Status)
+            .Where(j => q.Task is null || j.Task == q.Task)
+            .Where(j => q.Algorithm is null || j.Algorithm == q.Algorithm)
+            .Where(j => q.Parameters is null || Math.Abs(j.Parameters - q.Parameters.Value) <= q.Parameters.Value * 1e-6)
+            .Where(j => q.Since is null || j.Created >= q.Since)
+            .Where(j => q.DatasetName is null || j.Datasets.Any(d => d.Name == q.DatasetName))
+            .Where(j => q.DatasetHashPrefix is null || j.Datasets.Any(d => d.Hash.StartsWith(q.DatasetHashPrefix, StringComparison.Ordinal)))
+            .Where(j => q.Tag is null || j.Tags.Contains(q.Tag))
+            .Where(j => q.ParentId is null || j.ParentId == q.ParentId)
+            .Where(j => q.UsesRecipeHash is null || j.Chain.Contains(q.UsesRecipeHash))
+            .OrderByDescending(j => j.Created).ThenBy(j => j.Id, StringComparer.Ordinal)];
+    }
+
+    public void UpdateJob(JobRecord job) => InTransaction(() =>
+    {
+        var existing = _jobs.FindById(job.Id) ?? throw new LineageStoreException($"no job {job.Id} in {Info.Path}");
+        // Metric summaries belong to the points: keep the stored ones, whatever the caller's copy says.
+        _jobs.Update(LineageDocuments.Write(job with { Metrics = LineageDocuments.ReadJob(existing).Metrics }, LineageDocuments.ReadSources(existing)));
+        return 0;
+    });
+
+    public long DeleteJob(string id) => InTransaction(() =>
+    {
+        if (_jobs.FindById(id) is null)
+        {
+            return -1L;
+        }
+
+        var points = _metrics.Find(Query.EQ("job", id)).ToList().Sum(b => (long)b["n"].AsInt32);
+        _metrics.DeleteMany(Query.EQ("job", id));
+        _jobs.Delete(id);
+        return points;
+    });
+
+    // ---- metrics ------------------------------------------------------------------------------
+
+    public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now) => InTransaction(() =>
+    {
+        var doc = _jobs.FindById(jobId) ?? throw new LineageStoreException($"no job {jobId} in {Info.Path}");
+        var job = LineageDocuments.ReadJob(doc);
+        var sources = LineageDocuments.ReadSources(doc);
+        var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (source is not null && sources.Contains(source))
+        {
+            return new MetricWriteResult(0, names, AlreadyImported: true);
+        }
+
+        var ticks = DateTime.UtcNow.Ticks;
+        var sequence = 0;
+        foreach (var group in points.GroupBy(p => p.Name, StringComparer.Ordinal))
+        {
+            foreach (var chunk in group.Chunk(BatchSize))
+            {
+                _metrics.Insert(LineageDocuments.WriteBatch(new MetricBatch(NewBatchId(jobId, ticks, sequence++), jobId, group.Key,
+                    [.. chunk.Select(p => (p.Step, p.Value, p.Time))], source)));
+            }
+        }
+
+        job = job with { Metrics = MetricSummaries.Merge(job.Metrics, points), Updated = now };
+        _jobs.Update(LineageDocuments.Write(job, source is null ? sources : [.. sources, source]));
+        return new MetricWriteResult(points.Count, names, AlreadyImported: false);
+    });
+
+    public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) =>
+        [.. Batches(jobId)
+            .Where(b => name is null || b.Name == name)
+            .SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time)))
+            .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Step)]; // stable: write order within a step
+
+    public long CountPoints(string? jobId) =>
+        (jobId is null ? _metrics.FindAll() : _metrics.Find(Query.EQ("job", jobId))).Sum(b => (long)b["n"].AsInt32);
+
+    /// <summary>
+    /// <c>JOB:TICKS-RANDOM</c>: UTC ticks as 16 hex digits, so that ids sort in write order (writers are serialised by
+    /// the lock), plus random digits so that batches written on two machines never collide. Summaries and reads use
+    /// this order: of two values logged for one step, the one written last wins, in every copy of the store.
+    /// </summary>
+    private static string NewBatchId(string jobId, long ticks, int sequence) =>
+        jobId + ":" + ticks.ToString("x16", CultureInfo.InvariantCulture) + "-" + sequence.ToString("x6", CultureInfo.InvariantCulture) + "-" +
+        Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>A job's batches in write order, each point in its batch's order.</summary>
+    private IEnumerable<MetricBatch> Batches(string jobId) =>
+        _metrics.Find(Query.EQ("job", jobId)).ToList().Select(LineageDocuments.ReadBatch).OrderBy(b => b.Id, StringComparer.Ordinal);
+
+    // ---- export / import ----------------------------------------------------------------------
+
+    public LineageBundle Export(IReadOnlyList<string>? jobIds)
+    {
+        var jobs = jobIds is null
+            ? _jobs.FindAll().ToList().Select(LineageDocuments.ReadJob).ToList()
+            : jobIds.Select(id => GetJob(id) ?? throw new LineageStoreException($"no job {id} in {Info.Path}")).ToList();
+        jobs = [.. jobs.OrderBy(j => j.Created).ThenBy(j => j.Id, StringComparer.Ordinal)];
+
+        List<RecipeVersionRecord> recipes;
+        List<(string, string)> configs;
+        List<DatasetVersion> datasets;
+        if (jobIds is null)
+        {
+            recipes = [.. _recipes.FindAll().ToList().Select(LineageDocuments.ReadRecipe)];
+            configs = [.. _configs.FindAll().ToList().Select(d => (d["_id"].AsString, d["json"].AsString))];
+            datasets = [.. _versions.FindAll().ToList().Select(ReadDataset)];
+        }
+        else
+        {
+            recipes = [.. jobs.SelectMany(j => j.Chain.Append(j.RecipeHash)).Distinct().Select(GetRecipeVersion).OfType<RecipeVersionRecord>()];
+            configs = [.. jobs.Select(j => j.ConfigHash).Distinct().Select(h => (h, GetConfig(h))).Where(c => c.Item2 is not null).Select(c => (c.h, c.Item2!))];
+            datasets = [.. jobs.SelectMany(j => j.Datasets).Select(d => DatasetId(d.Name, d.Algorithm, d.Hash)).Distinct()
+                .Select(id => _versions.FindById(id)).OfType<BsonDocument>().Select(ReadDataset)];
+        }
+
+        var batches = jobs.SelectMany(j => _metrics.Find(Query.EQ("job", j.Id)).ToList()).Select(LineageDocuments.ReadBatch).ToList();
+        return new LineageBundle(
+            [.. recipes.OrderBy(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)],
+            [.. configs.OrderBy(c => c.Item1, StringComparer.Ordinal)],
+            [.. datasets.OrderBy(d => d.Created).ThenBy(d => d.Name, StringComparer.Ordinal).ThenBy(d => d.Hash, StringComparer.Ordinal)],
+            jobs,
+            [.. batches.OrderBy(b => b.JobId, StringComparer.Ordinal).ThenBy(b => b.Name, StringComparer.Ordinal).ThenBy(b => b.Id, StringComparer.Ordinal)]);
+    }
+
+    public ImportCounts Import(LineageBundle bundle) => InTransaction(() =>
+    {
+        var recipes = bundle.Recipes.Count(AddRecipe);
+        var configs = bundle.Configs.Count(c => AddConfig(c.Hash, c.Json));
+        var datasets = bundle.Datasets.Count(d => AddDataset(d).Added);
+        int added = 0, updated = 0, unchanged = 0;
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var job in bundle.Jobs)
+        {
+            var existing = _jobs.FindById(job.Id);
+            if (existing is null)
+            {
+                _jobs.Insert(LineageDocuments.Write(job with { Metrics = [] }, []));
+                touched.Add(job.Id);
+                added++;
+            }
+            else if (job.Updated > LineageDocuments.ReadJob(existing).Updated)
+            {
+                _jobs.Update(LineageDocuments.Write(job with { Metrics = [] }, LineageDocuments.ReadSources(existing)));
+                touched.Add(job.Id);
+                updated++;
+            }
+            else
+            {
+                unchanged++;
+            }
+        }
+
+        long points = 0;
+        var sources = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var batch in bundle.Metrics)
+        {
+            if (_jobs.FindById(batch.JobId) is null)
+            {
+                throw new LineageStoreException($"the export has metrics for job {batch.JobId} but not the job");
+            }
+
+            if (batch.Source is not null)
+            {
+                (sources.TryGetValue(batch.JobId, out var set) ? set : sources[batch.JobId] = new HashSet<string>(StringComparer.Ordinal)).Add(batch.Source);
+            }
+
+            if (_metrics.FindById(batch.Id) is null)
+            {
+                _metrics.Insert(LineageDocuments.WriteBatch(batch));
+                points += batch.Points.Count;
+                touched.Add(batch.JobId);
+            }
+        }
+
+        foreach (var id in touched.Order(StringComparer.Ordinal))
+        {
+            // The summaries follow from the points now in the store, whichever copy of the job won.
+            var doc = _jobs.FindById(id);
+            var job = LineageDocuments.ReadJob(doc);
+            var all = Batches(id).SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time))).ToList();
+            var known = LineageDocuments.ReadSources(doc);
+            if (sources.TryGetValue(id, out var incoming))
+            {
+                known = [.. known.Union(incoming).Order(StringComparer.Ordinal)];
+            }
+
+            _jobs.Update(LineageDocuments.Write(job with { Metrics = MetricSummaries.Merge([], all) }, known));
+        }
+
+        return new ImportCounts(added, updated, unchanged, recipes, configs, datasets, points);
+    });
+
+    internal static BsonDocument? ReadMeta(LiteDatabase db) => db.GetCollection("meta").FindById("schema");
 }
 
-/// <summary>The lineage store cannot be opened or is from a newer trainplat.</summary>
+/// <summary>The lineage store cannot be opened, is busy, is from a newer trainplat, or lacks a record.</summary>
 public sealed class LineageStoreException : Exception
 {
     public LineageStoreException()
@@ -195,4 +531,9 @@ public sealed class LineageStoreException : Exception
         : base(message, inner)
     {
     }
+
+    public LineageStoreException(string message, string? hint, Exception? inner = null)
+        : base(message, inner) => Hint = hint;
+
+    public string? Hint { get; }
 }

@@ -25,7 +25,8 @@ public static class RecipeResolver
         var registry = RecipeRegistry.Load(project);
 
         // 1. The recipe and its extends chain, each valid.
-        var target = FindRecipe(request.Recipe, project, registry);
+        var pinned = request.Pinned.Where(d => d.Recipe is not null).ToDictionary(d => d.Recipe!.Id, StringComparer.Ordinal);
+        var target = pinned.TryGetValue(request.Recipe, out var pinnedTarget) ? new Found(pinnedTarget, null, null) : FindRecipe(request.Recipe, project, registry);
         if (target.Error is not null)
         {
             return RenderResult.Fail(target.Error, target.Hint);
@@ -36,19 +37,20 @@ public static class RecipeResolver
         var seen = new HashSet<string>(StringComparer.Ordinal) { doc.Recipe?.Id ?? "" };
         for (var current = doc.Recipe?.Extends; current is not null;)
         {
-            var entry = registry.Find(current);
-            if (entry is null || !seen.Add(current))
+            var found = pinned.TryGetValue(current, out var pinnedBase) ? pinnedBase : registry.Find(current)?.Document;
+            if (found?.Recipe is null || !seen.Add(current))
             {
                 break; // validation below reports the unknown base or the cycle
             }
 
-            chain.Insert(0, entry.Document);
-            current = entry.Recipe.Extends;
+            chain.Insert(0, found);
+            current = found.Recipe.Extends;
         }
 
         // Built-ins are validated by the test suite against the schema they ship with; checking them
         // again would only cost start-up time.
-        foreach (var d in chain.Where(d => d.Origin != RecipeOrigin.BuiltIn))
+        // Pinned versions were valid when they were recorded.
+        foreach (var d in chain.Where(d => d.Origin != RecipeOrigin.BuiltIn && !pinned.ContainsKey(d.Recipe?.Id ?? "")))
         {
             var errors = RecipeValidator.ValidateRecipe(d, registry).Where(x => x.IsError).ToArray();
             if (errors.Length > 0)
@@ -215,6 +217,7 @@ public static class RecipeResolver
             Document = doc,
             Recipe = recipe,
             Chain = chain.Select(d => d.Recipe!).ToArray(),
+            ChainDocuments = chain,
             RecipeHash = CanonicalJson.Sha256(doc.Tree.Root),
             Model = model,
             Parameters = parameters,

@@ -14,7 +14,14 @@ public sealed record RenderRequest(
     int? Nodes,
     double? GpuMemoryGb,
     IReadOnlyList<string> Sets,
-    string WorkingDirectory);
+    string WorkingDirectory)
+{
+    /// <summary>
+    /// Recipe documents that win over the registry, by id: recorded versions from the lineage store, so that
+    /// <c>job clone</c> renders exactly the recipe text the parent job used even when the files changed since.
+    /// </summary>
+    public IReadOnlyList<RecipeDocument> Pinned { get; init; } = [];
+}
 
 public enum OriginKind
 {
@@ -46,6 +53,9 @@ public sealed class ResolvedConfig
 
     /// <summary>The extends chain, base first, ending with <see cref="Recipe"/>.</summary>
     public required IReadOnlyList<Recipe> Chain { get; init; }
+
+    /// <summary>The documents of <see cref="Chain"/>, base first (their text is what a job records).</summary>
+    public required IReadOnlyList<RecipeDocument> ChainDocuments { get; init; }
 
     /// <summary>SHA-256 of the recipe's canonical form (comments and formatting do not count).</summary>
     public required string RecipeHash { get; init; }

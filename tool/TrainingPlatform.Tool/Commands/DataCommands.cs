@@ -20,12 +20,6 @@ internal static class DataCommands
         return data;
     }
 
-    private static Option<string?> StoreOption() => new("--store")
-    {
-        Description = "The lineage store file (default: `store:` in trainplat.yaml, else .trainplat/lineage.db under the project root).",
-        HelpName = "PATH",
-    };
-
     private static Command Snapshot(CliContext context)
     {
         var paths = new Argument<string[]>("path") { Description = "Files or folders to snapshot.", Arity = ArgumentArity.OneOrMore };
@@ -40,13 +34,13 @@ internal static class DataCommands
         var noCache = new Option<bool>("--no-cache") { Description = "Read every byte even when the stat cache says a file is unchanged." };
         var noRecord = new Option<bool>("--no-record") { Description = "Print the snapshot without recording it in the lineage store." };
         var countOnly = new Option<bool>("--count-only") { Description = "Count samples and read fields only: no hash, nothing recorded (a Parquet file's footer is all that is read)." };
-        var store = StoreOption();
+        var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("snapshot", "Hash and count a dataset's files in one read and record the result as a version.")
         {
             paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
         };
-        command.SetAction(parse => Guard(context, () =>
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var chosen = parse.GetValue(algorithm)!;
             if (!SnapshotAlgorithms.IsSupported(chosen))
@@ -78,23 +72,17 @@ internal static class DataCommands
 
             var counting = parse.GetValue(countOnly);
             var json = parse.GetValue(format) == "json";
-            // Opening LiteDB costs ~90 ms of JIT on first use: do it on the other core while the files are read.
+            // Opening LiteDB costs ~90 ms of JIT on first use: compile it on the other core while the files are
+            // read; the store itself (and its lock) is opened only once the snapshots are done.
             var wantsRecord = !counting && !parse.GetValue(noRecord);
-            var opening = wantsRecord ? Task.Run(() => OpenCatalog(project, parse.GetValue(store), warm: true)) : null;
+            var warming = wantsRecord ? Task.Run(LineageStore.Warm) : null;
             try
             {
                 return SnapshotAndRecord();
             }
             finally
             {
-                try
-                {
-                    opening?.GetAwaiter().GetResult().Dispose();
-                }
-                catch (Exception ex) when (ex is LineageStoreException or CliException or IOException or UnauthorizedAccessException)
-                {
-                    // Reported by the main path when it needed the store; unused otherwise.
-                }
+                warming?.GetAwaiter().GetResult();
             }
 
             int SnapshotAndRecord()
@@ -113,7 +101,7 @@ internal static class DataCommands
                 var problems = snapshots.Any(s => s.ProblemCount > 0);
                 var record = wantsRecord && !problems;
                 var reports = new List<SnapshotReport>();
-                var catalog = record ? opening!.GetAwaiter().GetResult() : null;
+                using var catalog = record ? OpenCatalog(context, project, parse.GetValue(store)) : null;
                 foreach (var s in snapshots)
                 {
                     var label = project.Display(s.FullPath);
@@ -139,13 +127,13 @@ internal static class DataCommands
     private static Command List(CliContext context)
     {
         var name = new Option<string?>("--name", "-n") { Description = "Only the versions of this dataset." };
-        var store = StoreOption();
+        var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("list", "List recorded dataset versions, by name, newest first.") { name, store, format };
-        command.SetAction(parse => Guard(context, () =>
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            using var catalog = OpenCatalog(context, project, parse.GetValue(store));
             var versions = catalog.Catalog.Store.List(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
@@ -156,13 +144,13 @@ internal static class DataCommands
     private static Command Show(CliContext context)
     {
         var reference = new Argument<string>("version") { Description = "NAME (its newest version) or NAME@HASH-PREFIX." };
-        var store = StoreOption();
+        var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("show", "Show a recorded dataset version, with its files for a folder.") { reference, store, format };
-        command.SetAction(parse => Guard(context, () =>
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            using var catalog = OpenCatalog(context, project, parse.GetValue(store));
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
             DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
@@ -175,21 +163,21 @@ internal static class DataCommands
         var left = new Argument<string>("a") { Description = "NAME@HASH-PREFIX (a version), a file or folder (read now), or NAME (its newest version)." };
         var right = new Argument<string>("b") { Description = "The same kinds as A." };
         var exitCode = new Option<bool>("--exit-code") { Description = "Exit 1 when the two differ." };
-        var store = StoreOption();
+        var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("diff", "Compare two dataset versions or a version with the disk: same content?, size and sample deltas, files added/removed/modified.")
         {
             left, right, exitCode, store, format,
         };
-        command.SetAction(parse => Guard(context, () =>
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
             DatasetComparison comparison;
             using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != "json"))
             {
-                comparison = catalog.Catalog.Diff(parse.GetValue(left)!, parse.GetValue(right)!, context.WorkingDirectory, snapshotter);
+                comparison = catalog.Diff(parse.GetValue(left)!, parse.GetValue(right)!, context.WorkingDirectory, snapshotter);
             }
 
             snapshotter.SaveCache();
@@ -202,21 +190,21 @@ internal static class DataCommands
     private static Command Status(CliContext context)
     {
         var names = new Argument<string[]>("name") { Description = "Datasets to check (default: every recorded name); NAME@HASH-PREFIX checks that version.", Arity = ArgumentArity.ZeroOrMore };
-        var store = StoreOption();
+        var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("status", "Check recorded datasets against the disk: unchanged, modified or missing (exit 1 when any changed).")
         {
             names, store, format,
         };
-        command.SetAction(parse => Guard(context, () =>
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(project, parse.GetValue(store));
+            var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
             IReadOnlyList<DatasetStatus> statuses;
             using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != "json"))
             {
-                statuses = catalog.Catalog.Status(parse.GetValue(names) ?? [], snapshotter);
+                statuses = catalog.Status(parse.GetValue(names) ?? [], snapshotter);
             }
 
             snapshotter.SaveCache();
@@ -228,27 +216,17 @@ internal static class DataCommands
 
     private static string CachePath(ProjectContext project) => Path.Combine(project.Root, ".trainplat", "stat-cache.json");
 
-    /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else the default.</summary>
-    private static string StorePath(ProjectContext project, string? option) =>
-        option is not null ? Path.GetFullPath(Path.Combine(project.WorkingDirectory, option))
-        : project.Config.Store is { } configured ? Path.GetFullPath(Path.Combine(project.Root, configured))
-        : Path.Combine(project.Root, ".trainplat", "lineage.db");
-
-    private static OpenedCatalog OpenCatalog(ProjectContext project, string? storeOption, bool warm = false)
+    private static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption)
     {
-        var path = StorePath(project, storeOption);
-        if (Directory.Exists(path))
-        {
-            throw new CliException($"{project.Display(path)}: is a folder, not a lineage store file");
-        }
-
-        var store = LineageStore.Open(path);
-        if (warm)
-        {
-            store.Find("", ""); // compiles the query path while the caller is busy elsewhere
-        }
-
+        var store = StoreAccess.Open(context, project, storeOption);
         return new OpenedCatalog(new DatasetCatalog(store, project.Root, TimeProvider.System), store);
+    }
+
+    /// <summary>The recorded versions, read and the store closed again: for commands that hash files afterwards.</summary>
+    private static DatasetCatalog ReadOnlyCatalog(CliContext context, ProjectContext project, string? storeOption)
+    {
+        using var store = StoreAccess.Open(context, project, storeOption);
+        return new DatasetCatalog(new DatasetVersionList(store.List(null)), project.Root, TimeProvider.System);
     }
 
     private static string DefaultName(DatasetCatalog catalog, string fullPath, string root)
@@ -265,37 +243,6 @@ internal static class DataCommands
         }
 
         return name;
-    }
-
-    /// <summary>Turns Core's user-facing failures into one line on stderr and exit 2.</summary>
-    private static int Guard(CliContext context, Func<int> action)
-    {
-        string project(string path)
-        {
-            var relative = Path.GetRelativePath(context.WorkingDirectory, path);
-            return (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
-        }
-
-        try
-        {
-            return action();
-        }
-        catch (DatasetFormatException ex)
-        {
-            throw new CliException(ex.FilePath is null ? ex.Message : $"{project(ex.FilePath)}: {ex.Message}");
-        }
-        catch (DatasetLookupException ex)
-        {
-            throw new CliException(ex.Message, ex.Hint);
-        }
-        catch (LineageStoreException ex)
-        {
-            throw new CliException(ex.Message);
-        }
-        catch (FileNotFoundException ex) when (ex.FileName is not null)
-        {
-            throw new CliException($"{project(ex.FileName)}: no such file or folder");
-        }
     }
 
     private sealed class OpenedCatalog(DatasetCatalog catalog, LineageStore store) : IDisposable

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Diffing;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands;
@@ -23,9 +25,10 @@ internal static class DiffCommand
         };
         failOn.AcceptOnlyFromAmong("critical", "important", "minor");
         var noColor = new Option<bool>("--no-color") { Description = "No colour in text output (colour is only ever used on a terminal)." };
+        var store = StoreAccess.Option();
         var command = new Command("diff", "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity.")
         {
-            left, right, modelSize, model, leftSize, rightSize, gpus, format, failOn, noColor,
+            left, right, modelSize, model, leftSize, rightSize, gpus, format, failOn, noColor, store,
         };
         command.SetAction(parse =>
         {
@@ -42,7 +45,10 @@ internal static class DiffCommand
                 parse.GetValue(leftSize),
                 parse.GetValue(rightSize),
                 parse.GetValue(gpus),
-                context.WorkingDirectory);
+                context.WorkingDirectory)
+            {
+                JobConfig = id => JobConfig(context, parse.GetValue(store), id),
+            };
             var result = ConfigDiff.Run(request);
             if (result.Report is not { } report)
             {
@@ -66,5 +72,21 @@ internal static class DiffCommand
                 : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A recorded job's rendered config, for <c>job:ID</c> operands.</summary>
+    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id)
+    {
+        (string, string) found = default;
+        StoreAccess.Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var lineage = StoreAccess.Open(context, project, storeOption);
+            var job = Jobs.Resolve(lineage, id);
+            var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+            found = ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);
+            return 0;
+        });
+        return found;
     }
 }

@@ -340,9 +340,9 @@ internal static class DataFormatter
         _ => "missing",
     };
 
-    private static void Field(TextWriter output, string name, string value) => output.WriteLine($"  {(name + ":").PadRight(10)}{value}");
+    internal static void Field(TextWriter output, string name, string value) => output.WriteLine($"  {(name + ":").PadRight(10)}{value}");
 
-    private static string Row(IReadOnlyList<string> cells, IReadOnlyList<int> widths) =>
+    internal static string Row(IReadOnlyList<string> cells, IReadOnlyList<int> widths) =>
         string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
 
     private static string Short(string hash) => hash.Length > DatasetVersion.ShortHashLength ? hash[..DatasetVersion.ShortHashLength] : hash;
@@ -366,13 +366,13 @@ internal static class DataFormatter
 
     private static string Signed(long value) => value.ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture);
 
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static string Plural(long n) => n == 1 ? "" : "s";
+    internal static string Plural(long n) => n == 1 ? "" : "s";
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>

@@ -1,0 +1,226 @@
+using System.Buffers.Binary;
+using LiteDB;
+using TrainingPlatform.Core.Datasets;
+
+namespace TrainingPlatform.Core.Lineage;
+
+/// <summary>Hand-written mapping between the lineage records and LiteDB documents (field names are the store's schema).</summary>
+internal static class LineageDocuments
+{
+    public static BsonDocument Write(DatasetVersion v, string id) => new()
+    {
+        ["_id"] = id,
+        ["name"] = v.Name,
+        ["path"] = v.Path,
+        ["kind"] = v.IsFolder ? "folder" : "file",
+        ["format"] = v.Format,
+        ["size"] = v.Size,
+        ["algorithm"] = v.Algorithm,
+        ["hash"] = v.Hash,
+        ["samples"] = v.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
+        ["fields"] = new BsonArray(v.Fields.Select(f => new BsonValue(f))),
+        ["created"] = v.Created.UtcDateTime,
+        ["files"] = v.Files.Count,
+    };
+
+    public static DatasetVersion ReadDataset(BsonDocument d, IReadOnlyList<FileEntry> files) => new(
+        d["name"].AsString,
+        d["path"].AsString,
+        d["kind"].AsString == "folder",
+        d["format"].AsString,
+        d["size"].AsInt64,
+        d["algorithm"].AsString,
+        d["hash"].AsString,
+        d["samples"].IsNull ? null : d["samples"].AsInt64,
+        [.. d["fields"].AsArray.Select(f => f.AsString)],
+        Utc(d["created"]),
+        files);
+
+    public static BsonDocument WriteManifestChunk(string id, int chunks, IEnumerable<FileEntry> files) => new()
+    {
+        ["_id"] = id,
+        ["chunks"] = chunks,
+        ["files"] = new BsonArray(files.Select(f => (BsonValue)new BsonDocument
+        {
+            ["path"] = f.Path,
+            ["size"] = f.Size,
+            ["hash"] = f.Hash,
+            ["format"] = f.Format,
+            ["samples"] = f.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
+            ["fields"] = new BsonArray(f.Fields.Select(x => new BsonValue(x))),
+        })),
+    };
+
+    public static IEnumerable<FileEntry> ReadManifestChunk(BsonDocument chunk) =>
+        chunk["files"].AsArray.Select(b => b.AsDocument).Select(f => new FileEntry(
+            f["path"].AsString, f["size"].AsInt64, f["hash"].AsString, f["format"].AsString,
+            f["samples"].IsNull ? null : f["samples"].AsInt64, [.. f["fields"].AsArray.Select(x => x.AsString)]));
+
+    public static BsonDocument Write(RecipeVersionRecord r) => new()
+    {
+        ["_id"] = r.Hash,
+        ["recipe"] = r.RecipeId,
+        ["version"] = r.Version,
+        ["task"] = r.Task,
+        ["algorithm"] = r.Algorithm,
+        ["text"] = r.Text,
+        ["recorded"] = r.Recorded.UtcDateTime,
+    };
+
+    public static RecipeVersionRecord ReadRecipe(BsonDocument d) => new(
+        d["_id"].AsString, d["recipe"].AsString, d["version"].AsString, d["task"].AsString, d["algorithm"].AsString, d["text"].AsString, Utc(d["recorded"]));
+
+    public static BsonDocument Write(JobRecord j, IReadOnlyList<string> sources) => new()
+    {
+        ["_id"] = j.Id,
+        ["name"] = Nullable(j.Name),
+        ["tags"] = Strings(j.Tags),
+        ["status"] = JobStatuses.Name(j.Status),
+        ["recipe"] = j.RecipeId,
+        ["recipe_version"] = j.RecipeVersion,
+        ["recipe_hash"] = j.RecipeHash,
+        ["chain"] = Strings(j.Chain),
+        ["task"] = j.Task,
+        ["algorithm"] = j.Algorithm,
+        ["model"] = Nullable(j.Model),
+        ["model_size"] = j.ModelSize,
+        ["parameters"] = j.Parameters,
+        ["gpus"] = j.Gpus,
+        ["nodes"] = j.Nodes,
+        ["config_hash"] = j.ConfigHash,
+        ["sets"] = Strings(j.Sets),
+        ["datasets"] = new BsonArray(j.Datasets.Select(d => (BsonValue)new BsonDocument
+        {
+            ["role"] = d.Role,
+            ["name"] = d.Name,
+            ["algorithm"] = d.Algorithm,
+            ["hash"] = d.Hash,
+        })),
+        ["git"] = j.Git is { } g ? new BsonDocument { ["commit"] = g.Commit, ["dirty"] = g.Dirty, ["branch"] = Nullable(g.Branch) } : BsonValue.Null,
+        ["parent"] = Nullable(j.ParentId),
+        ["forced"] = Strings(j.Forced),
+        ["user"] = j.User,
+        ["host"] = j.Host,
+        ["tool"] = j.ToolVersion,
+        ["created"] = j.Created.UtcDateTime,
+        ["started"] = Date(j.Started),
+        ["finished"] = Date(j.Finished),
+        ["updated"] = j.Updated.UtcDateTime,
+        ["events"] = new BsonArray(j.Events.Select(e => (BsonValue)new BsonDocument
+        {
+            ["time"] = e.Time.UtcDateTime,
+            ["status"] = JobStatuses.Name(e.Status),
+            ["note"] = Nullable(e.Note),
+        })),
+        ["metrics"] = new BsonArray(j.Metrics.Select(m => (BsonValue)new BsonDocument
+        {
+            ["name"] = m.Name,
+            ["count"] = m.Count,
+            ["first_step"] = m.FirstStep,
+            ["first"] = m.First,
+            ["last_step"] = m.LastStep,
+            ["last"] = m.Last,
+            ["min_step"] = m.MinStep,
+            ["min"] = m.Min,
+            ["max_step"] = m.MaxStep,
+            ["max"] = m.Max,
+        })),
+        ["sources"] = Strings(sources),
+    };
+
+    public static JobRecord ReadJob(BsonDocument d) => new()
+    {
+        Id = d["_id"].AsString,
+        Name = String(d["name"]),
+        Tags = [.. d["tags"].AsArray.Select(t => t.AsString)],
+        Status = Status(d["status"]),
+        RecipeId = d["recipe"].AsString,
+        RecipeVersion = d["recipe_version"].AsString,
+        RecipeHash = d["recipe_hash"].AsString,
+        Chain = [.. d["chain"].AsArray.Select(t => t.AsString)],
+        Task = d["task"].AsString,
+        Algorithm = d["algorithm"].AsString,
+        Model = String(d["model"]),
+        ModelSize = d["model_size"].AsString,
+        Parameters = d["parameters"].AsDouble,
+        Gpus = d["gpus"].AsInt32,
+        Nodes = d["nodes"].AsInt32,
+        ConfigHash = d["config_hash"].AsString,
+        Sets = [.. d["sets"].AsArray.Select(t => t.AsString)],
+        Datasets = [.. d["datasets"].AsArray.Select(x => x.AsDocument).Select(x => new JobDataset(x["role"].AsString, x["name"].AsString, x["algorithm"].AsString, x["hash"].AsString))],
+        Git = d["git"].IsDocument ? new GitState(d["git"]["commit"].AsString, d["git"]["dirty"].AsBoolean, String(d["git"]["branch"])) : null,
+        ParentId = String(d["parent"]),
+        Forced = [.. d["forced"].AsArray.Select(t => t.AsString)],
+        User = d["user"].AsString,
+        Host = d["host"].AsString,
+        ToolVersion = d["tool"].AsString,
+        Created = Utc(d["created"]),
+        Started = d["started"].IsNull ? null : Utc(d["started"]),
+        Finished = d["finished"].IsNull ? null : Utc(d["finished"]),
+        Updated = Utc(d["updated"]),
+        Events = [.. d["events"].AsArray.Select(x => x.AsDocument).Select(x => new JobEvent(Utc(x["time"]), Status(x["status"]), String(x["note"])))],
+        Metrics = [.. d["metrics"].AsArray.Select(x => x.AsDocument).Select(x => new MetricSummary(
+            x["name"].AsString, x["count"].AsInt64, x["first_step"].AsInt64, x["first"].AsDouble, x["last_step"].AsInt64, x["last"].AsDouble,
+            x["min_step"].AsInt64, x["min"].AsDouble, x["max_step"].AsInt64, x["max"].AsDouble))],
+    };
+
+    public static IReadOnlyList<string> ReadSources(BsonDocument job) => [.. job["sources"].AsArray.Select(s => s.AsString)];
+
+    /// <summary>A batch: steps, values and times (unix ms) packed as little-endian 8-byte arrays.</summary>
+    public static BsonDocument WriteBatch(MetricBatch b)
+    {
+        var n = b.Points.Count;
+        var steps = new byte[n * 8];
+        var values = new byte[n * 8];
+        var times = new byte[n * 8];
+        for (var i = 0; i < n; i++)
+        {
+            var (step, value, time) = b.Points[i];
+            BinaryPrimitives.WriteInt64LittleEndian(steps.AsSpan(i * 8), step);
+            BinaryPrimitives.WriteDoubleLittleEndian(values.AsSpan(i * 8), value);
+            BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
+        }
+
+        return new BsonDocument
+        {
+            ["_id"] = b.Id,
+            ["job"] = b.JobId,
+            ["name"] = b.Name,
+            ["n"] = n,
+            ["steps"] = steps,
+            ["values"] = values,
+            ["times"] = times,
+            ["source"] = Nullable(b.Source),
+        };
+    }
+
+    public static MetricBatch ReadBatch(BsonDocument d)
+    {
+        var n = d["n"].AsInt32;
+        var steps = d["steps"].AsBinary;
+        var values = d["values"].AsBinary;
+        var times = d["times"].AsBinary;
+        var points = new (long, double, DateTimeOffset)[n];
+        for (var i = 0; i < n; i++)
+        {
+            points[i] = (
+                BinaryPrimitives.ReadInt64LittleEndian(steps.AsSpan(i * 8)),
+                BinaryPrimitives.ReadDoubleLittleEndian(values.AsSpan(i * 8)),
+                DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(times.AsSpan(i * 8))));
+        }
+
+        return new MetricBatch(d["_id"].AsString, d["job"].AsString, d["name"].AsString, points, String(d["source"]));
+    }
+
+    private static BsonValue Nullable(string? s) => s is null ? BsonValue.Null : new BsonValue(s);
+
+    private static string? String(BsonValue v) => v.IsString ? v.AsString : null;
+
+    private static BsonArray Strings(IEnumerable<string> items) => new(items.Select(s => new BsonValue(s)));
+
+    private static BsonValue Date(DateTimeOffset? d) => d is { } x ? new BsonValue(x.UtcDateTime) : BsonValue.Null;
+
+    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime, DateTimeKind.Utc));
+
+    private static JobStatus Status(BsonValue v) => JobStatuses.TryParse(v.AsString, out var s) ? s : JobStatus.Pending;
+}
