@@ -8,10 +8,12 @@ using TrainingPlatform.Core.Lineage;
 //   import STORE JOB POINTS      one AppendMetrics of POINTS points (steps 1000, 1001, …; metric "loss");
 //                                prints "ready" before opening the store, then "opened MS", "committed MS" and
 //                                "closed MS" (milliseconds since "ready") as it goes.
+//   history FILE SEED JOBS       writes ExperienceHistory.Generate(SEED, JOBS) as a `trainplat job export` file
+//                                (for the suggest/recommend tests and benchmark: `trainplat job import FILE`).
 // Exit codes: 0 done, 1 the store refused, 2 usage.
 if (args.Length < 4 || !long.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
 {
-    Console.Error.WriteLine("usage: log STORE JOB COUNT WRITER | import STORE JOB POINTS");
+    Console.Error.WriteLine("usage: log STORE JOB COUNT WRITER | import STORE JOB POINTS | history FILE SEED JOBS");
     return 2;
 }
 
@@ -22,6 +24,14 @@ try
 {
     switch (args[0])
     {
+        case "history" when int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var seed):
+            var history = TrainingPlatform.Core.Experience.ExperienceHistory.Generate(seed, (int)count);
+            using (var file = File.Create(args[1]))
+            {
+                LineageExchange.Write(file, history.ToBundle(), "storewriter");
+            }
+
+            return 0;
         case "log" when args.Length == 5 && int.TryParse(args[4], NumberStyles.None, CultureInfo.InvariantCulture, out var writer):
             for (var i = 0L; i < count; i++)
             {
@@ -51,7 +61,7 @@ try
             Say("closed");
             return 0;
         default:
-            Console.Error.WriteLine("usage: log STORE JOB COUNT WRITER | import STORE JOB POINTS");
+            Console.Error.WriteLine("usage: log STORE JOB COUNT WRITER | import STORE JOB POINTS | history FILE SEED JOBS");
             return 2;
     }
 }

@@ -95,6 +95,11 @@ public sealed class JobCommandTests
         Assert.Contains("\"id\": \"" + ids[7] + "\"", CliRun.InProcess(temp.Path, "job", "show", ids[7][..8], "--format", "json").Out, StringComparison.Ordinal);
         var list = JsonNode.Parse(CliRun.InProcess(temp.Path, "job", "list", "--format", "json", "--limit", "5").Out)!.AsArray();
         Assert.Equal(ids.Reverse().Take(5), list.Select(j => j!["id"]!.GetValue<string>()));
+        var table = CliRun.InProcess(temp.Path, "job", "list", "--limit", "3").Out;
+        Assert.Contains("the newest 3 jobs; more match", table, StringComparison.Ordinal);
+        Assert.Contains(ids[^1], table, StringComparison.Ordinal);
+        Assert.DoesNotContain(ids[^4], table, StringComparison.Ordinal);
+        Assert.EndsWith("40 jobs\n", CliRun.InProcess(temp.Path, "job", "list", "--limit", "0").Out, StringComparison.Ordinal);
     }
 
     [Fact]

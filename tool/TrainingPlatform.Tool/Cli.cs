@@ -20,6 +20,8 @@ public static class Cli
         root.Subcommands.Add(JobCommands.Build(context));
         root.Subcommands.Add(MetricsCommands.Build(context));
         root.Subcommands.Add(LineageCommand.Build(context));
+        root.Subcommands.Add(ExperienceCommands.Suggest(context));
+        root.Subcommands.Add(ExperienceCommands.Recommend(context));
         return root;
     }
 

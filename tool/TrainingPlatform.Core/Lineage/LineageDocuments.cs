@@ -164,6 +164,65 @@ internal static class LineageDocuments
             x["min_step"].AsInt64, x["min"].AsDouble, x["max_step"].AsInt64, x["max"].AsDouble))],
     };
 
+    /// <summary>
+    /// A job's row in the job index (<c>job_facts</c>): what listing and the experience commands read, about a fifth
+    /// of the job document; metric summaries as arrays <c>[name, count, first_step, first, last_step, last, min_step,
+    /// min, max_step, max]</c>.
+    /// </summary>
+    public static BsonDocument WriteFacts(JobRecord j) => new()
+    {
+        ["_id"] = j.Id,
+        ["name"] = Nullable(j.Name),
+        ["tags"] = Strings(j.Tags),
+        ["status"] = JobStatuses.Name(j.Status),
+        ["recipe"] = j.RecipeId,
+        ["v"] = j.RecipeVersion,
+        ["rh"] = j.RecipeHash,
+        ["task"] = j.Task,
+        ["alg"] = j.Algorithm,
+        ["model"] = Nullable(j.Model),
+        ["size"] = j.ModelSize,
+        ["p"] = j.Parameters,
+        ["gpus"] = j.Gpus,
+        ["nodes"] = j.Nodes,
+        ["cfg"] = j.ConfigHash,
+        ["created"] = j.Created.UtcDateTime,
+        ["updated"] = j.Updated.UtcDateTime,
+        ["ord"] = OrderKey(j),
+        ["m"] = new BsonArray(j.Metrics.Select(m => (BsonValue)new BsonArray(new BsonValue[]
+            { m.Name, m.Count, m.FirstStep, m.First, m.LastStep, m.Last, m.MinStep, m.Min, m.MaxStep, m.Max }))),
+    };
+
+    /// <summary>Newest first when sorted ascending: inverted creation ticks (19 digits), then the id.</summary>
+    public static string OrderKey(JobRecord j) =>
+        (DateTime.MaxValue.Ticks - j.Created.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + j.Id;
+
+    public static JobRecord ReadFacts(BsonDocument d) => new()
+    {
+        Id = d["_id"].AsString,
+        Name = String(d["name"]),
+        Tags = [.. d["tags"].AsArray.Select(t => t.AsString)],
+        Status = Status(d["status"]),
+        RecipeId = d["recipe"].AsString,
+        RecipeVersion = d["v"].AsString,
+        RecipeHash = d["rh"].AsString,
+        Task = d["task"].AsString,
+        Algorithm = d["alg"].AsString,
+        Model = String(d["model"]),
+        ModelSize = d["size"].AsString,
+        Parameters = d["p"].AsDouble,
+        Gpus = d["gpus"].AsInt32,
+        Nodes = d["nodes"].AsInt32,
+        ConfigHash = d["cfg"].AsString,
+        User = "",
+        Host = "",
+        ToolVersion = "",
+        Created = Utc(d["created"]),
+        Updated = Utc(d["updated"]),
+        Metrics = [.. d["m"].AsArray.Select(x => x.AsArray).Select(x => new MetricSummary(
+            x[0].AsString, x[1].AsInt64, x[2].AsInt64, x[3].AsDouble, x[4].AsInt64, x[5].AsDouble, x[6].AsInt64, x[7].AsDouble, x[8].AsInt64, x[9].AsDouble))],
+    };
+
     public static IReadOnlyList<string> ReadSources(BsonDocument job) => [.. job["sources"].AsArray.Select(s => s.AsString)];
 
     /// <summary>A batch: steps, values and times (unix ms) packed as little-endian 8-byte arrays.</summary>

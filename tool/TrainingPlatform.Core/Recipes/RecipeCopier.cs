@@ -22,7 +22,8 @@ public static partial class RecipeCopier
     [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    public static RecipeCopyResult Copy(RecipeEntry source, string newId, ProjectContext project, RecipeRegistry registry)
+    /// <param name="edit">Changes the copied text before it is written (<c>suggest --write</c> sets config values with it).</param>
+    public static RecipeCopyResult Copy(RecipeEntry source, string newId, ProjectContext project, RecipeRegistry registry, Func<string, string>? edit = null)
     {
         if (!IdPattern().IsMatch(newId))
         {
@@ -44,6 +45,11 @@ public static partial class RecipeCopier
         }
 
         var text = Rewrite(source, newId);
+        if (edit is not null)
+        {
+            text = edit(text);
+        }
+
         Directory.CreateDirectory(folder);
         try
         {

@@ -261,13 +261,15 @@ internal static class JobCommands
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            IReadOnlyList<JobRecord> jobs;
+            JobRecord[] jobs;
+            var max = parse.GetValue(limit);
             using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
             {
-                jobs = lineage.FindJobs(query);
+                // One more than shown tells whether there are more.
+                jobs = max > 0 ? [.. lineage.ListJobs(query).Take(max + 1)] : [.. lineage.ListJobs(query)];
             }
 
-            JobFormatter.WriteList(context.Out, jobs, parse.GetValue(limit), parse.GetValue(format) == "json");
+            JobFormatter.WriteList(context.Out, max > 0 && jobs.Length > max ? jobs[..max] : jobs, more: max > 0 && jobs.Length > max, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
         }));
         return command;

@@ -33,9 +33,10 @@ internal static class JobFormatter
         return sb.ToString();
     }
 
-    public static void WriteList(TextWriter output, IReadOnlyList<JobRecord> jobs, int limit, bool json)
+    /// <param name="more">More jobs match than are shown (<c>--limit</c>).</param>
+    public static void WriteList(TextWriter output, IReadOnlyList<JobRecord> jobs, bool more, bool json)
     {
-        var shown = limit > 0 ? jobs.Take(limit).ToArray() : [.. jobs];
+        var shown = jobs;
         if (json)
         {
             output.WriteLine(JsonText.Write(new JsonArray([.. shown.Select(j => (JsonNode)Summary(j))])));
@@ -63,8 +64,8 @@ internal static class JobFormatter
         }
 
         output.Write(sb.ToString());
-        output.WriteLine(shown.Length < jobs.Count
-            ? Invariant($"{shown.Length:N0} of {jobs.Count:N0} jobs, newest first (--limit 0 shows all)")
+        output.WriteLine(more
+            ? Invariant($"the newest {shown.Count:N0} jobs; more match (--limit N or --limit 0 shows more)")
             : Invariant($"{jobs.Count:N0} job{Plural(jobs.Count)}"));
     }
 

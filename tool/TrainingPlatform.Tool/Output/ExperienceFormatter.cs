@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Experience;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Rendering;
+using TrainingPlatform.Core.Schema;
+using static TrainingPlatform.Tool.Output.DataFormatter;
+
+namespace TrainingPlatform.Tool.Output;
+
+/// <summary>Text and JSON for <c>suggest</c> and <c>recommend</c>.</summary>
+internal static class ExperienceFormatter
+{
+    private static string Severity(Importance i) => i.ToString().ToLowerInvariant();
+
+    private static string Goal(MetricObjective m) => m.Goal == MetricGoal.Maximize ? "higher is better" : "lower is better";
+
+    private static string Ids(IReadOnlyList<string> ids) =>
+        ids.Count <= 6 ? string.Join(", ", ids) : string.Join(", ", ids.Take(6)) + Invariant($", … ({ids.Count} jobs)");
+
+    public static void WriteSuggest(TextWriter output, SuggestTarget target, SuggestResult result, MetricObjective? metric, string? written,
+        IReadOnlyList<string> notEffective, bool json)
+    {
+        var sets = Suggester.ToSets(result.Suggestions);
+        if (json)
+        {
+            output.WriteLine(JsonText.Write(new JsonObject
+            {
+                ["target"] = new JsonObject
+                {
+                    ["label"] = target.Label,
+                    ["recipe"] = target.RecipeId,
+                    ["task"] = target.Task,
+                    ["algorithm"] = target.Algorithm,
+                    ["model_size"] = target.SizeText,
+                    ["parameters"] = target.Parameters,
+                },
+                ["metric"] = metric is null ? null : new JsonObject { ["name"] = metric.Name, ["goal"] = metric.Goal == MetricGoal.Maximize ? "maximize" : "minimize" },
+                ["evidence"] = new JsonObject
+                {
+                    ["description"] = result.Evidence.Description,
+                    ["jobs"] = JsonText.Array(result.Evidence.JobIds),
+                    ["candidates"] = result.Evidence.Candidates,
+                    ["in_size_window"] = result.Evidence.InSizeWindow,
+                    ["considered"] = result.Evidence.Considered,
+                    ["with_metric"] = result.Evidence.WithMetric,
+                    ["size_window"] = result.Evidence.SizeWindow,
+                    ["min_evidence"] = result.Evidence.MinEvidence,
+                },
+                ["enough_evidence"] = result.EnoughEvidence,
+                ["not_enough_evidence"] = result.NotEnoughEvidence,
+                ["keys_compared"] = result.KeysCompared,
+                ["suggestions"] = new JsonArray([.. result.Suggestions.Select(s => (JsonNode)new JsonObject
+                {
+                    ["key"] = s.Key,
+                    ["current"] = s.Current?.DeepClone(),
+                    ["suggested"] = s.Suggested?.DeepClone(),
+                    ["severity"] = Severity(s.Severity),
+                    ["basis"] = s.Basis.ToString().ToLowerInvariant(),
+                    ["reference"] = s.Reference,
+                    ["min"] = s.Minimum,
+                    ["max"] = s.Maximum,
+                    ["counts"] = new JsonArray([.. s.Counts.Select(c => (JsonNode)new JsonObject { ["value"] = c.Value?.DeepClone(), ["count"] = c.Count })]),
+                    ["reason"] = s.Reason,
+                    ["jobs"] = JsonText.Array(s.JobIds),
+                })]),
+                ["sets"] = JsonText.Array(sets),
+                ["written"] = written,
+                ["not_effective"] = JsonText.Array(notEffective),
+            }));
+            return;
+        }
+
+        output.WriteLine($"suggest for {target.Label}");
+        output.WriteLine("evidence: " + result.Evidence.Description + (metric is null ? "" : $" ({metric.Name}: {Goal(metric)})"));
+        if (!result.EnoughEvidence)
+        {
+            output.WriteLine(result.NotEnoughEvidence);
+            return;
+        }
+
+        if (result.Suggestions.Count == 0)
+        {
+            output.WriteLine(Invariant($"no suggestions: all {result.KeysCompared} keys the evidence covers are within it"));
+            return;
+        }
+
+        output.WriteLine();
+        var keyWidth = result.Suggestions.Max(s => s.Key.Length);
+        foreach (var s in result.Suggestions)
+        {
+            output.WriteLine($"{Severity(s.Severity),-9}  {s.Key.PadRight(keyWidth)}  {YamlText.Scalar(s.Current)} → {YamlText.Scalar(s.Suggested)}");
+            output.WriteLine($"{"",-9}  {s.Reason}");
+            output.WriteLine($"{"",-9}  jobs: {Ids(s.JobIds)}");
+        }
+
+        output.WriteLine();
+        output.WriteLine(Invariant($"{result.Suggestions.Count} suggestion{Plural(result.Suggestions.Count)} ({result.KeysCompared} keys compared)."));
+        if (written is not null)
+        {
+            output.WriteLine($"wrote {written} with the suggested values (version 0.1.0); check it with `trainplat validate` and `trainplat diff`");
+            foreach (var key in notEffective)
+            {
+                output.WriteLine($"warning: {key} is set in the new recipe but a scaling rule for {target.SizeText} overrides it; change the rule to adopt it");
+            }
+        }
+        else
+        {
+            output.WriteLine("adopt them: " + string.Join(' ', sets.Select(x => "--set " + x)) + "  (or --write NEW_ID for a new recipe)");
+        }
+    }
+
+    public static void WriteRecommend(TextWriter output, string task, string? algorithm, RecommendResult result, int limit, bool json)
+    {
+        var ranks = limit > 0 ? result.Ranks.Take(limit).ToArray() : [.. result.Ranks];
+        if (json)
+        {
+            output.WriteLine(JsonText.Write(new JsonObject
+            {
+                ["task"] = task,
+                ["algorithm"] = algorithm,
+                ["size_window"] = result.SizeWindow,
+                ["jobs_considered"] = result.JobsConsidered,
+                ["metric"] = result.Metric is { } m ? new JsonObject { ["name"] = m.Name, ["goal"] = m.Goal == MetricGoal.Maximize ? "maximize" : "minimize" } : null,
+                ["recipes"] = new JsonArray([.. ranks.Select(r => (JsonNode)new JsonObject
+                {
+                    ["rank"] = r.Rank,
+                    ["recipe"] = r.RecipeId,
+                    ["version"] = r.RecipeVersion,
+                    ["jobs"] = r.Jobs,
+                    ["succeeded"] = r.Succeeded,
+                    ["success_rate"] = r.SuccessRate,
+                    ["wilson_lower_bound"] = r.WilsonLowerBound,
+                    ["metric_jobs"] = r.MetricJobs,
+                    ["median_metric"] = r.MedianMetric,
+                    ["best_metric"] = r.BestMetric,
+                    ["explanation"] = r.Explanation,
+                    ["job_ids"] = JsonText.Array(r.JobIds),
+                })]),
+            }));
+            return;
+        }
+
+        var what = algorithm is null ? task : $"{task} ({algorithm})";
+        output.WriteLine(Invariant($"recommend for {what} on {result.SizeWindow} models: {result.JobsConsidered:N0} finished job{Plural(result.JobsConsidered)}") +
+            (result.Metric is { } metric ? $"; ranked by success (Wilson lower bound), then median final {metric.Name} ({Goal(metric)})" : "; ranked by success (Wilson lower bound)"));
+        if (ranks.Length == 0)
+        {
+            output.WriteLine("no recipe has finished jobs in this window yet: record some with `trainplat job create` and `job update --status`");
+            return;
+        }
+
+        string F(double? v) => v is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
+        string[] header = ["RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON", "MEDIAN", "BEST"];
+        var rows = ranks.Select(r => new[]
+        {
+            r.Rank.ToString(CultureInfo.InvariantCulture), r.Recipe, r.Jobs.ToString("N0", CultureInfo.InvariantCulture),
+            r.Succeeded.ToString("N0", CultureInfo.InvariantCulture), r.WilsonLowerBound.ToString("0.00", CultureInfo.InvariantCulture), F(r.MedianMetric), F(r.BestMetric),
+        }).ToArray();
+        var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
+        output.WriteLine(Row(header, widths));
+        foreach (var row in rows)
+        {
+            output.WriteLine(Row(row, widths));
+        }
+
+        output.WriteLine();
+        foreach (var r in ranks)
+        {
+            output.WriteLine(Invariant($"{r.Rank}. {r.Explanation}"));
+        }
+
+        if (ranks.Length < result.Ranks.Count)
+        {
+            output.WriteLine(Invariant($"({ranks.Length} of {result.Ranks.Count} recipes; --limit 0 shows all)"));
+        }
+    }
+}
