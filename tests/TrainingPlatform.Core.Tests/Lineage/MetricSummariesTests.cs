@@ -166,4 +166,13 @@ public sealed class MetricSummariesTests
         Assert.Equal((2L, 1.0), MetricGoals.Best(s, MetricGoal.Minimize));
         Assert.Equal((1L, 3.0), MetricGoals.Best(s, MetricGoal.Maximize));
     }
+
+    [Fact]
+    public void Series_are_by_step_ascending_with_the_last_write_of_a_step()
+    {
+        var t = DateTimeOffset.UnixEpoch;
+        var series = MetricSummaries.Series([new(5, "loss", 0.5, t), new(1, "loss", 0.9, t), new(3, "loss", 0.7, t), new(3, "loss", 0.6, t), new(2, "acc", 0.1, t)]);
+        Assert.Equal([0.9, 0.6, 0.5], series["loss"]);
+        Assert.Equal([0.1], series["acc"]);
+    }
 }

@@ -52,6 +52,19 @@ public static class MetricSummaries
         return result;
     }
 
+    /// <summary>
+    /// Each metric's values by step, ascending, for a trend line: a step logged more than once counts its last
+    /// value (points are given in write order within a step, as <see cref="ILineageStore.ReadMetrics"/> returns them).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double[]> Series(IReadOnlyList<MetricPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        return points.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => g.GroupBy(p => p.Step).OrderBy(s => s.Key).Select(s => s.Last().Value).ToArray(),
+            StringComparer.Ordinal);
+    }
+
     /// <summary>The summaries of <paramref name="points"/> alone.</summary>
     public static IReadOnlyList<MetricSummary> Summarize(IReadOnlyList<MetricPoint> points) => Merge([], points);
 

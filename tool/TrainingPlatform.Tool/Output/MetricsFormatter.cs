@@ -39,7 +39,7 @@ internal static class MetricsFormatter
 
     public static void WriteShow(TextWriter output, JobRecord job, IReadOnlyList<MetricSummary> summaries, IReadOnlyList<MetricPoint> points, int width, bool json)
     {
-        var series = points.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => LastPerStep(g), StringComparer.Ordinal);
+        var series = MetricSummaries.Series(points);
         if (json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
@@ -89,8 +89,4 @@ internal static class MetricsFormatter
         var last = summaries.Max(m => m.LastStep);
         output.WriteLine(Invariant($"job {job.Id}, steps {first:N0}–{last:N0}; BEST is the lowest value for loss-like names (↓), else the highest (↑)"));
     }
-
-    /// <summary>Values by step; a step logged twice shows its last value.</summary>
-    private static double[] LastPerStep(IEnumerable<MetricPoint> points) =>
-        [.. points.GroupBy(p => p.Step).OrderBy(g => g.Key).Select(g => g.Last().Value)];
 }
