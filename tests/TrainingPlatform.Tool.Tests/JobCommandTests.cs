@@ -83,6 +83,20 @@ public sealed class JobCommandTests
     }
 
     [Fact]
+    public void Reading_commands_on_a_project_that_recorded_nothing_create_no_store()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        Assert.Equal("No jobs match.\n", CliRun.InProcess(temp.Path, "job", "list").Out);
+        Assert.Equal("No dataset versions recorded.\n", CliRun.InProcess(temp.Path, "data", "list").Out);
+        Assert.Contains("not enough evidence", CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B").Out, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.UsageError, CliRun.InProcess(temp.Path, "lineage", "abcdef123456").ExitCode);
+        var typo = CliRun.InProcess(temp.Path, "job", "list", "--store", "elsewhere/lineage.db");
+        Assert.Contains("there is no lineage store at elsewhere/lineage.db yet", typo.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, ".trainplat")));
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "elsewhere")));
+    }
+
+    [Fact]
     public void A_prefix_finds_a_job_only_when_it_is_unique()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

@@ -172,7 +172,11 @@ public sealed record JobQuery(
 public sealed record MetricWriteResult(long Points, IReadOnlyList<string> Names, bool AlreadyImported);
 
 /// <summary>The store file: where it is and which schema and tool wrote it.</summary>
-public sealed record StoreInfo(string Path, int SchemaVersion, string? WrittenBy, string? MigratedFrom, string? BackupPath);
+public sealed record StoreInfo(string Path, int SchemaVersion, string? WrittenBy, string? MigratedFrom, string? BackupPath)
+{
+    /// <summary>False for a read of a store that has no file yet (an empty store in memory).</summary>
+    public bool Exists { get; init; } = true;
+}
 
 /// <summary>Everything one <c>job create</c> records, written in one transaction.</summary>
 public sealed record NewJob(

@@ -33,7 +33,8 @@ public sealed class LineageStore : ILineageStore
     private const int ManifestChunk = 5000;
 
     private readonly LiteDatabase _db;
-    private readonly StoreLock _lock;
+    private readonly StoreLock? _lock;
+    private readonly MemoryStream? _memory;
     private readonly ILiteCollection<BsonDocument> _versions;
     private readonly ILiteCollection<BsonDocument> _manifests;
     private readonly ILiteCollection<BsonDocument> _recipes;
@@ -42,10 +43,11 @@ public sealed class LineageStore : ILineageStore
     private readonly ILiteCollection<BsonDocument> _facts;
     private readonly ILiteCollection<BsonDocument> _metrics;
 
-    private LineageStore(LiteDatabase db, StoreLock storeLock, StoreInfo info)
+    private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, MemoryStream? memory = null)
     {
         _db = db;
         _lock = storeLock;
+        _memory = memory;
         Info = info;
         _versions = db.GetCollection("dataset_versions");
         _manifests = db.GetCollection("dataset_manifests");
@@ -65,6 +67,25 @@ public sealed class LineageStore : ILineageStore
             : TimeSpan.FromSeconds(60);
 
     /// <summary>Opens (creating when needed) the store at <paramref name="path"/>; migrates an older schema after a backup copy.</summary>
+    /// <summary>
+    /// For commands that only read: the store when its file exists, else an empty store in memory, so that a
+    /// listing on a project that has recorded nothing creates no file, folder or lock (<see cref="StoreInfo.Exists"/> is false).
+    /// </summary>
+    public static LineageStore OpenForReading(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        if (File.Exists(path))
+        {
+            return Open(path, toolVersion, timeout);
+        }
+
+        var memory = new MemoryStream();
+        var db = new LiteDatabase(memory) { UtcDate = true };
+        var store = new LineageStore(db, null, new StoreInfo(path, SchemaVersion, toolVersion, null, null) { Exists = false }, memory);
+        store.EnsureIndexes();
+        return store;
+    }
+
     public static LineageStore Open(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
     {
         path = System.IO.Path.GetFullPath(path);
@@ -163,7 +184,8 @@ public sealed class LineageStore : ILineageStore
         }
         finally
         {
-            _lock.Dispose();
+            _lock?.Dispose();
+            _memory?.Dispose();
         }
     }
 

@@ -133,7 +133,7 @@ internal static class DataCommands
         command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(context, project, parse.GetValue(store));
+            using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var versions = catalog.Catalog.Store.List(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
@@ -150,7 +150,7 @@ internal static class DataCommands
         command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var catalog = OpenCatalog(context, project, parse.GetValue(store));
+            using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
             DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
@@ -216,16 +216,16 @@ internal static class DataCommands
 
     private static string CachePath(ProjectContext project) => Path.Combine(project.Root, ".trainplat", "stat-cache.json");
 
-    private static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption)
+    private static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption, bool readOnly = false)
     {
-        var store = StoreAccess.Open(context, project, storeOption);
+        var store = readOnly ? StoreAccess.OpenForReading(context, project, storeOption) : StoreAccess.Open(context, project, storeOption);
         return new OpenedCatalog(new DatasetCatalog(store, project.Root, TimeProvider.System), store);
     }
 
     /// <summary>The recorded versions, read and the store closed again: for commands that hash files afterwards.</summary>
     private static DatasetCatalog ReadOnlyCatalog(CliContext context, ProjectContext project, string? storeOption)
     {
-        using var store = StoreAccess.Open(context, project, storeOption);
+        using var store = StoreAccess.OpenForReading(context, project, storeOption);
         return new DatasetCatalog(new DatasetVersionList(store.List(null)), project.Root, TimeProvider.System);
     }
 

@@ -81,7 +81,7 @@ internal static class DiffCommand
         StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var lineage = StoreAccess.Open(context, project, storeOption);
+            using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
             var job = Jobs.Resolve(lineage, id);
             var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
             found = ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);

@@ -66,7 +66,7 @@ internal static class ExperienceCommands
 
             var warming = Task.Run(LineageStore.Warm);
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
+            using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             SuggestTarget goal;
             try
             {
@@ -198,7 +198,7 @@ internal static class ExperienceCommands
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             IReadOnlyList<JobRecord> jobs;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 jobs = EvidenceQueries.ForRecommend(lineage, parse.GetValue(task)!, parse.GetValue(algorithm), parameters);
             }

@@ -102,7 +102,7 @@ internal static class JobCommands
             var project = ProjectContext.Discover(context.WorkingDirectory);
             JobRecord parent;
             IReadOnlyList<Core.Recipes.RecipeDocument> pinned;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 parent = Jobs.Resolve(lineage, parse.GetValue(id)!);
                 pinned = Jobs.PinnedRecipes(lineage, parent);
@@ -263,7 +263,7 @@ internal static class JobCommands
             var project = ProjectContext.Discover(context.WorkingDirectory);
             JobRecord[] jobs;
             var max = parse.GetValue(limit);
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 // One more than shown tells whether there are more.
                 jobs = max > 0 ? [.. lineage.ListJobs(query).Take(max + 1)] : [.. lineage.ListJobs(query)];
@@ -318,7 +318,7 @@ internal static class JobCommands
         command.SetAction(parse => StoreAccess.Guard(context, () =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
+            using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
             if (parse.GetValue(config))
             {
@@ -428,7 +428,7 @@ internal static class JobCommands
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             LineageBundle bundle;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => Jobs.Resolve(lineage, g).Id).Distinct()]);
             }

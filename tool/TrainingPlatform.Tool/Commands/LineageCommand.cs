@@ -30,7 +30,7 @@ internal static class LineageCommand
 
             var json = parse.GetValue(format) == "json";
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
+            using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             if (parse.GetValue(job) is { } id)
             {
                 LineageFormatter.WriteTrace(context.Out, LineageQueries.Trace(lineage, Jobs.Resolve(lineage, id)), json);

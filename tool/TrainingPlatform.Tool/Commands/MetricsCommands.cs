@@ -167,7 +167,7 @@ internal static class MetricsCommands
             var project = ProjectContext.Discover(context.WorkingDirectory);
             JobRecord record;
             IReadOnlyList<MetricPoint> points;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 record = Jobs.Resolve(lineage, parse.GetValue(job)!);
                 points = lineage.ReadMetrics(record.Id, parse.GetValue(name));

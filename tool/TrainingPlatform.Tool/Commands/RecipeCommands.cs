@@ -106,7 +106,7 @@ internal static class RecipeCommands
         RecipeDocument? found = null;
         StoreAccess.Guard(context, () =>
         {
-            using var lineage = StoreAccess.Open(context, project, storeOption);
+            using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
             var versions = lineage.FindRecipeVersions(recipeId, version);
             if (versions.Count == 0 && version.Length >= 6 && version.All(char.IsAsciiHexDigit))
             {

@@ -20,8 +20,16 @@ internal static class StoreAccess
         : project.Config.Store is { } configured ? System.IO.Path.GetFullPath(System.IO.Path.Combine(project.Root, configured))
         : System.IO.Path.Combine(project.Root, ".trainplat", "lineage.db");
 
-    /// <summary>Opens the store; reports a migration (with its backup) on stderr.</summary>
-    public static LineageStore Open(CliContext context, ProjectContext project, string? option)
+    /// <summary>Opens the store, creating it when missing; reports a migration (with its backup) on stderr.</summary>
+    public static LineageStore Open(CliContext context, ProjectContext project, string? option) => Open(context, project, option, readOnly: false);
+
+    /// <summary>
+    /// Opens the store for a command that only reads: a missing store reads as empty and nothing is created
+    /// (with a note when <c>--store</c> named it, in case of a typo).
+    /// </summary>
+    public static LineageStore OpenForReading(CliContext context, ProjectContext project, string? option) => Open(context, project, option, readOnly: true);
+
+    private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {
         var path = Path(project, option);
         if (Directory.Exists(path))
@@ -29,7 +37,12 @@ internal static class StoreAccess
             throw new CliException($"{project.Display(path)}: is a folder, not a lineage store file", "give the store file with --store PATH");
         }
 
-        var store = LineageStore.Open(path, ToolVersion.Current);
+        var store = readOnly ? LineageStore.OpenForReading(path, ToolVersion.Current) : LineageStore.Open(path, ToolVersion.Current);
+        if (!store.Info.Exists && option is not null)
+        {
+            context.Error.WriteLine($"trainplat: note: there is no lineage store at {project.Display(path)} yet; nothing has been recorded there");
+        }
+
         if (store.Info.MigratedFrom is { } from)
         {
             context.Error.WriteLine($"trainplat: upgraded the lineage store {project.Display(path)} from schema {from} to {store.Info.SchemaVersion}; the old file is kept as {project.Display(store.Info.BackupPath!)}");
