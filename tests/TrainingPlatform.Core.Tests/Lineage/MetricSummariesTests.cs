@@ -174,5 +174,10 @@ public sealed class MetricSummariesTests
         var series = MetricSummaries.Series([new(5, "loss", 0.5, t), new(1, "loss", 0.9, t), new(3, "loss", 0.7, t), new(3, "loss", 0.6, t), new(2, "acc", 0.1, t)]);
         Assert.Equal([0.9, 0.6, 0.5], series["loss"]);
         Assert.Equal([0.1], series["acc"]);
+
+        // The same points as the store returns them (by name, then step, writes in order): the one-pass path agrees.
+        var ordered = MetricSummaries.Series([new(2, "acc", 0.1, t), new(1, "loss", 0.9, t), new(3, "loss", 0.7, t), new(3, "loss", 0.6, t), new(5, "loss", 0.5, t)]);
+        Assert.Equal([0.9, 0.6, 0.5], ordered["loss"]);
+        Assert.Equal([0.1], ordered["acc"]);
     }
 }

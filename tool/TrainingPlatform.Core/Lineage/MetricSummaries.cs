@@ -59,10 +59,43 @@ public static class MetricSummaries
     public static IReadOnlyDictionary<string, double[]> Series(IReadOnlyList<MetricPoint> points)
     {
         ArgumentNullException.ThrowIfNull(points);
-        return points.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(
-            g => g.Key,
-            g => g.GroupBy(p => p.Step).OrderBy(s => s.Key).Select(s => s.Last().Value).ToArray(),
-            StringComparer.Ordinal);
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var sorted = true;
+        for (var i = 1; i < points.Count && sorted; i++)
+        {
+            var c = string.CompareOrdinal(points[i - 1].Name, points[i].Name);
+            sorted = c < 0 || (c == 0 && points[i - 1].Step <= points[i].Step);
+        }
+
+        if (!sorted)
+        {
+            return points.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(
+                g => g.Key,
+                g => g.GroupBy(p => p.Step).OrderBy(s => s.Key).Select(s => s.Last().Value).ToArray(),
+                StringComparer.Ordinal);
+        }
+
+        // Already by name, then step (as the store returns them): one pass, a repeated step overwrites.
+        var values = new List<double>();
+        for (var i = 0; i < points.Count; i++)
+        {
+            if (i > 0 && points[i].Name == points[i - 1].Name && points[i].Step == points[i - 1].Step)
+            {
+                values[^1] = points[i].Value;
+            }
+            else
+            {
+                values.Add(points[i].Value);
+            }
+
+            if (i == points.Count - 1 || points[i + 1].Name != points[i].Name)
+            {
+                result[points[i].Name] = [.. values];
+                values.Clear();
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The summaries of <paramref name="points"/> alone.</summary>
