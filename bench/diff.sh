@@ -47,19 +47,10 @@ fi
 LINES=$(diff -u "$OUT/left.yaml" "$OUT/right.yaml" | grep -c '^[-+][^-+]' || true)
 
 # --- machine -------------------------------------------------------------------------------
-BUSY=$(busy_percent 3)
-deadline=$((SECONDS + ${QUIET_TIMEOUT:-300}))
-while ((BUSY >= 10 && SECONDS < deadline)); do
-    log "machine is ${BUSY}% busy; waiting for it to be quiet"
-    sleep 10
-    BUSY=$(busy_percent 3)
-done
+wait_quiet
+BUSY=$BUSY_BEFORE
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "nproc: $(nproc)"
-    echo "kernel: $(uname -sr)"
-    echo "dotnet sdk: $(dotnet --version)"
+    machine_facts
     echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
     echo "diff: $(diff --version | head -1)"
     echo "trainplat: $($TRAINPLAT --version)"

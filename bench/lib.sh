@@ -33,6 +33,16 @@ wait_quiet() {
     fi
 }
 
+# The machine, for the first lines of each benchmark's machine.txt.
+machine_facts() {
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "nproc: $(nproc)"
+    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+    echo "kernel: $(uname -sr)"
+    echo "dotnet sdk: $(dotnet --version)"
+}
+
 # hyperfine from Debian's packages (apt-cache finds nothing until `apt-get update` has run once).
 ensure_hyperfine() {
     command -v hyperfine >/dev/null 2>&1 && return

@@ -183,12 +183,7 @@ echo "stores: 1M points $STORE_1M_BYTES bytes (+ log $STORE_1M_LOG_BYTES); 100,0
 # --- machine -------------------------------------------------------------------------------
 wait_quiet
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "nproc: $(nproc)"
-    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "kernel: $(uname -sr)"
-    echo "dotnet sdk: $(dotnet --version)"
+    machine_facts
     echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
     echo "trainplat: $($TRAINPLAT --version)"
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD)$([[ -z $(git -C "$ROOT" status --porcelain -- tool) ]] || echo ' + uncommitted changes under tool/')"

@@ -35,10 +35,7 @@ cd "$work/project"
 
 wait_quiet
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-    echo "nproc: $(nproc)"
-    echo "dotnet sdk: $(dotnet --version)"
+    machine_facts
     echo "CPU busy before (3 s sample): ${BUSY_BEFORE}%"
 } | tee "$OLDPWD/$OUT/machine.txt"
 

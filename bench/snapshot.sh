@@ -20,35 +20,9 @@ OUT=bench/out/snapshot
 TRAINPLAT=$ROOT/tool/TrainingPlatform.Tool/bin/Release/net10.0/trainplat
 GiB=$((1 << 30))
 
-log() { printf '== %s\n' "$*" >&2; }
-
-# CPU busy % of the whole machine over $1 seconds (from /proc/stat).
-busy_percent() {
-    local u n s i w x y z t1 i1 t2 i2
-    read -r _ u n s i w x y z _ </proc/stat; t1=$((u + n + s + i + w + x + y + z)); i1=$((i + w))
-    sleep "${1:-2}"
-    read -r _ u n s i w x y z _ </proc/stat; t2=$((u + n + s + i + w + x + y + z)); i2=$((i + w))
-    echo $((100 * ((t2 - t1) - (i2 - i1)) / (t2 - t1)))
-}
-
-wait_for_quiet() {
-    local busy deadline
-    busy=$(busy_percent 3)
-    deadline=$((SECONDS + ${QUIET_TIMEOUT:-600}))
-    while ((busy >= 10 && SECONDS < deadline)); do
-        log "machine is ${busy}% busy; waiting for it to be quiet"
-        sleep 10
-        busy=$(busy_percent 3)
-    done
-    echo "$busy"
-}
-
-# --- tools ---------------------------------------------------------------------------------
-if ! command -v hyperfine >/dev/null 2>&1; then
-    log "installing hyperfine (apt)"
-    apt-cache show hyperfine >/dev/null 2>&1 || apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
-fi
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+ensure_hyperfine
 
 # --- build and generate --------------------------------------------------------------------
 mkdir -p "$OUT/folder"
@@ -139,13 +113,10 @@ CACHED_READ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["d
 echo "big.jsonl: $SAMPLES samples, $HASH (= sha256sum, = wc -l); big.parquet: $ROWS rows; re-snapshot read 0 bytes"
 
 # --- machine -------------------------------------------------------------------------------
-BUSY=$(wait_for_quiet)
+wait_quiet
+BUSY=$BUSY_BEFORE
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "nproc: $(nproc)"
-    echo "kernel: $(uname -sr)"
-    echo "dotnet sdk: $(dotnet --version)"
+    machine_facts
     echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
     echo "openssl: $(openssl version | awk '{print $1, $2}')"
     echo "trainplat: $($TRAINPLAT --version)"
@@ -163,21 +134,21 @@ hyperfine -N --warmup 2 --runs "$RUNS" \
     --command-name "sha256sum && wc -l (anchor)" "sh -c 'sha256sum big.jsonl && wc -l big.jsonl'" \
     --export-json hyperfine-jsonl.json
 
-echo "CPU busy before 2/4 (3 s sample): $(wait_for_quiet)%" >>machine.txt
+echo "CPU busy before 2/4 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt
 log "hyperfine 2/4: counting 1 GiB of Parquet"
 hyperfine -N --warmup 2 --runs "$RUNS" \
     --command-name "trainplat data snapshot --count-only (1 GiB Parquet)" "$TRAINPLAT data snapshot big.parquet --count-only" \
     --command-name "trainplat data snapshot (1 GiB Parquet, hash + footer, --no-cache)" "$TRAINPLAT data snapshot big.parquet --no-cache --no-record" \
     --export-json hyperfine-parquet.json
 
-echo "CPU busy before 3/4 (3 s sample): $(wait_for_quiet)%" >>machine.txt
+echo "CPU busy before 3/4 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt
 log "hyperfine 3/4: re-snapshot of the unchanged 1 GiB JSONL file"
 hyperfine -N --warmup 2 --runs "$RUNS" \
     --command-name "trainplat data snapshot (unchanged 1 GiB JSONL, stat cache)" "$TRAINPLAT data snapshot big.jsonl" \
     --command-name "trainplat --version (start-up)" "$TRAINPLAT --version" \
     --export-json hyperfine-cached.json
 
-echo "CPU busy before 4/4 (3 s sample): $(wait_for_quiet)%" >>machine.txt
+echo "CPU busy before 4/4 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt
 log "hyperfine 4/4: a folder of 20 files, 2 GiB"
 hyperfine -N --warmup 1 --runs "$((RUNS / 2 > 3 ? RUNS / 2 : 3))" \
     --command-name "trainplat data snapshot (folder, 20 files, 2 GiB, --no-cache)" "$TRAINPLAT data snapshot folder --no-cache --no-record" \

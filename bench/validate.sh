@@ -97,12 +97,7 @@ wait_quiet
 
 # --- machine -------------------------------------------------------------------------------
 {
-    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-    echo "nproc: $(nproc)"
-    echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
-    echo "kernel: $(uname -sr)"
-    echo "dotnet sdk: $(dotnet --version)"
+    machine_facts
     echo "node: $(node --version)"
     echo "ajv-cli: $(node -p "require('./$NODE_PREFIX/node_modules/ajv-cli/package.json').version")," \
          "ajv: $(node -p "require('./$NODE_PREFIX/node_modules/ajv/package.json').version")," \

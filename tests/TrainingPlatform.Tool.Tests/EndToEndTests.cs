@@ -71,24 +71,7 @@ public sealed class EndToEndTests
         Assert.Contains("no problems found", validate.Out);
     }
 
-    private static CliResult Run(string file, string cwd, params string[] args)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = cwd,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        return CliRun.Exec(start, TimeSpan.FromMinutes(5));
-    }
+    private static CliResult Run(string file, string cwd, params string[] args) => CliRun.Program(file, cwd, args);
 }
 
 public sealed class CompletionScriptTests

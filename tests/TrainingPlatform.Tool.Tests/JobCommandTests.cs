@@ -324,10 +324,10 @@ public sealed class JobCommandTests
     public void End_to_end_create_run_import_10000_points_succeed_and_trace_the_lineage()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
-        Assert.Equal(0, CliRun.Exec(Git(temp.Path, "init", "-q"), TimeSpan.FromMinutes(1)).ExitCode);
-        CliRun.Exec(Git(temp.Path, "add", "-A"), TimeSpan.FromMinutes(1));
-        Assert.Equal(0, CliRun.Exec(Git(temp.Path, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "recipes"), TimeSpan.FromMinutes(1)).ExitCode);
-        var commit = CliRun.Exec(Git(temp.Path, "rev-parse", "HEAD"), TimeSpan.FromMinutes(1)).Out.Trim();
+        Assert.Equal(0, GitWorkTree.Run(temp.Path, "init", "-q").ExitCode);
+        GitWorkTree.Run(temp.Path, "add", "-A");
+        Assert.Equal(0, GitWorkTree.Run(temp.Path, "commit", "-qm", "recipes").ExitCode);
+        var commit = GitWorkTree.Run(temp.Path, "rev-parse", "HEAD").Out.Trim();
 
         var create = CliRun.Process(temp.Path, null, "job", "create", "-r", "grpo_math_small", "-s", "7B", "-d", "train=data/train.jsonl", "--name", "e2e");
         Assert.True(create.ExitCode == 0, create.ToString());
@@ -367,16 +367,5 @@ public sealed class JobCommandTests
         Assert.Contains("deleting needs --yes", refused.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", refused.Error, StringComparison.Ordinal);
         Assert.Equal(0, CliRun.Process(temp.Path, null, "job", "show", id).ExitCode);
-    }
-
-    private static System.Diagnostics.ProcessStartInfo Git(string folder, params string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return start;
     }
 }

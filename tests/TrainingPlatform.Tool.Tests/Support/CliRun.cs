@@ -58,6 +58,26 @@ internal static class CliRun
         return Exec(start, TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>Any program (dotnet, an installed tool) in <paramref name="workingDirectory"/>, without .NET's telemetry and logo.</summary>
+    public static CliResult Program(string file, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        return Exec(start, TimeSpan.FromMinutes(5));
+    }
+
     public static CliResult Exec(ProcessStartInfo start, TimeSpan timeout)
     {
         using var process = System.Diagnostics.Process.Start(start)!;

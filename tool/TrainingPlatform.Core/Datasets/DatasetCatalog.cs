@@ -69,6 +69,23 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
             : relative.Replace('\\', '/');
     }
 
+    /// <summary>The name a snapshot gets without <c>--name</c>: its stored path, or the project folder's name for the root.</summary>
+    public string DefaultName(string fullPath)
+    {
+        var name = StoredPath(fullPath);
+        if (name == ".")
+        {
+            name = Path.GetFileName(projectRoot.TrimEnd(Path.DirectorySeparatorChar));
+        }
+
+        if (name.Contains('@', StringComparison.Ordinal))
+        {
+            throw new DatasetLookupException($"the path '{name}' contains '@', which names versions", "give the dataset a name with --name");
+        }
+
+        return name;
+    }
+
     public string FullPath(DatasetVersion version) => Path.GetFullPath(Path.Combine(projectRoot, version.Path));
 
     public static void CheckName(string name)

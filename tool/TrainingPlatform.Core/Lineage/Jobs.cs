@@ -204,24 +204,33 @@ public static class Jobs
     /// <summary>The repository's commit, dirty flag (any change under the project root, untracked files included, .trainplat/ excluded) and branch; null outside git.</summary>
     public static GitState? ReadGit(string projectRoot)
     {
-        var top = GitRepository.TryRun(projectRoot, out _, "rev-parse", "--show-toplevel");
-        if (top is null)
+        // One git process: porcelain v2 with --branch gives the commit and branch as headers, then one line per change.
+        var output = GitRepository.TryRun(projectRoot, out _, "status", "--porcelain=v2", "--branch", "--", ".", ":(exclude).trainplat");
+        if (output is null)
         {
-            return null;
+            return null; // not in a git repository
         }
 
-        var commit = GitRepository.TryRun(projectRoot, out _, "rev-parse", "--verify", "--quiet", "HEAD");
-        if (commit is null)
+        string? commit = null;
+        string? branch = null;
+        var dirty = false;
+        foreach (var line in Encoding.UTF8.GetString(output).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            return null;
+            if (line.StartsWith("# branch.oid ", StringComparison.Ordinal))
+            {
+                commit = line["# branch.oid ".Length..].Trim();
+            }
+            else if (line.StartsWith("# branch.head ", StringComparison.Ordinal))
+            {
+                branch = line["# branch.head ".Length..].Trim();
+            }
+            else if (!line.StartsWith('#'))
+            {
+                dirty = true;
+            }
         }
 
-        var status = GitRepository.TryRun(projectRoot, out _, "status", "--porcelain", "--", ".", ":(exclude).trainplat");
-        var branch = GitRepository.TryRun(projectRoot, out _, "symbolic-ref", "--quiet", "--short", "HEAD");
-        return new GitState(
-            Encoding.UTF8.GetString(commit).Trim(),
-            status is null || status.Length > 0,
-            branch is null ? null : Encoding.UTF8.GetString(branch).Trim() is { Length: > 0 } b ? b : null);
+        return commit is null or "(initial)" ? null : new GitState(commit, dirty, branch is null or "(detached)" ? null : branch);
     }
 
     /// <summary><c>ROLE=PATH</c>, <c>ROLE=NAME@HASH</c> or <c>ROLE=NAME</c> (its newest recorded version).</summary>

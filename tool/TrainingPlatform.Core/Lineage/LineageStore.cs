@@ -377,12 +377,12 @@ public sealed class LineageStore : ILineageStore
     public IReadOnlyList<JobRecord> FindJobs(JobQuery query)
     {
         var q = query;
-        IEnumerable<BsonDocument> docs =
+        IEnumerable<BsonDocument>? docs =
             q.ParentId is not null ? _jobs.Find(Query.EQ("parent", q.ParentId))
             : q.UsesRecipeHash is not null ? _jobs.Find(Query.EQ("$.chain[*] ANY", q.UsesRecipeHash))
             : q.DatasetName is not null ? _jobs.Find(Query.EQ("$.datasets[*].name ANY", q.DatasetName))
             : q.DatasetHashPrefix is { Length: > 0 } ? _jobs.Find(Query.StartsWith("$.datasets[*].hash ANY", q.DatasetHashPrefix))
-            : null!;
+            : null;
         if (docs is null)
         {
             // The job index finds the ids; the full records are read one by one.
@@ -528,75 +528,71 @@ public sealed class LineageStore : ILineageStore
         var recipes = bundle.Recipes.Count(AddRecipe);
         var configs = bundle.Configs.Count(c => AddConfig(c.Hash, c.Json));
         var datasets = bundle.Datasets.Count(d => AddDataset(d).Added);
+
+        // Each job's batches once, in write order.
+        var incoming = bundle.Metrics.GroupBy(b => b.JobId, StringComparer.Ordinal).ToDictionary(
+            g => g.Key, g => g.DistinctBy(b => b.Id).OrderBy(b => b.Id, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        var bundled = bundle.Jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
+        if (incoming.Keys.FirstOrDefault(id => !bundled.Contains(id) && _jobs.FindById(id) is null) is { } orphan)
+        {
+            throw new LineageStoreException($"the export has metrics for job {orphan} but not the job");
+        }
+
+        long points = 0;
+        var withNewPoints = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var batch in incoming.Values.SelectMany(b => b).Where(b => _metrics.FindById(b.Id) is null))
+        {
+            _metrics.Insert(LineageDocuments.WriteBatch(batch));
+            points += batch.Points.Count;
+            withNewPoints.Add(batch.JobId);
+        }
+
+        // Every job is written once. Summaries follow from the points in the store, whichever copy of the job won:
+        // a job new here has exactly this import's points; any other is read back after its new batches went in.
         int added = 0, updated = 0, unchanged = 0;
-        var touched = new HashSet<string>(StringComparer.Ordinal);
-        var addedIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var job in bundle.Jobs)
         {
+            var batches = incoming.GetValueOrDefault(job.Id) ?? [];
             var existing = _jobs.FindById(job.Id);
             if (existing is null)
             {
-                PutJob(job with { Metrics = [] }, [], insert: true);
-                touched.Add(job.Id);
-                addedIds.Add(job.Id);
+                PutJob(job with { Metrics = Summaries(batches) }, [.. SourcesOf(batches).Order(StringComparer.Ordinal)], insert: true);
                 added++;
             }
             else if (job.Updated > LineageDocuments.ReadJob(existing).Updated)
             {
-                PutJob(job with { Metrics = [] }, LineageDocuments.ReadSources(existing), insert: false);
-                touched.Add(job.Id);
+                Rewrite(job, existing, batches);
                 updated++;
             }
             else
             {
+                if (withNewPoints.Contains(job.Id))
+                {
+                    Rewrite(LineageDocuments.ReadJob(existing), existing, batches);
+                }
+
                 unchanged++;
             }
         }
 
-        long points = 0;
-        var sources = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var batch in bundle.Metrics)
+        foreach (var id in withNewPoints.Where(id => !bundled.Contains(id)))
         {
-            if (_jobs.FindById(batch.JobId) is null)
-            {
-                throw new LineageStoreException($"the export has metrics for job {batch.JobId} but not the job");
-            }
-
-            if (batch.Source is not null)
-            {
-                (sources.TryGetValue(batch.JobId, out var set) ? set : sources[batch.JobId] = new HashSet<string>(StringComparer.Ordinal)).Add(batch.Source);
-            }
-
-            if (_metrics.FindById(batch.Id) is null)
-            {
-                _metrics.Insert(LineageDocuments.WriteBatch(batch));
-                points += batch.Points.Count;
-                touched.Add(batch.JobId);
-            }
-        }
-
-        var incoming = bundle.Metrics.GroupBy(b => b.JobId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        foreach (var id in touched.Order(StringComparer.Ordinal))
-        {
-            // The summaries follow from the points now in the store, whichever copy of the job won. A job that is new
-            // here has only the batches of this import; any other is read back from the store.
-            var doc = _jobs.FindById(id);
-            var job = LineageDocuments.ReadJob(doc);
-            var batches = addedIds.Contains(id)
-                ? (incoming.GetValueOrDefault(id) ?? []).DistinctBy(b => b.Id).OrderBy(b => b.Id, StringComparer.Ordinal)
-                : Batches(id);
-            var all = batches.SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time))).ToList();
-            var known = LineageDocuments.ReadSources(doc);
-            if (sources.TryGetValue(id, out var more))
-            {
-                known = [.. known.Union(more).Order(StringComparer.Ordinal)];
-            }
-
-            PutJob(job with { Metrics = MetricSummaries.Merge([], all) }, known, insert: false);
+            var existing = _jobs.FindById(id);
+            Rewrite(LineageDocuments.ReadJob(existing), existing, incoming[id]);
         }
 
         return new ImportCounts(added, updated, unchanged, recipes, configs, datasets, points);
+
+        void Rewrite(JobRecord job, BsonDocument existing, IEnumerable<MetricBatch> batches) =>
+            PutJob(job with { Metrics = Summaries(Batches(job.Id)) },
+                [.. LineageDocuments.ReadSources(existing).Union(SourcesOf(batches)).Order(StringComparer.Ordinal)], insert: false);
     });
+
+    private static IReadOnlyList<MetricSummary> Summaries(IEnumerable<MetricBatch> batches) =>
+        MetricSummaries.Merge([], [.. batches.SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time)))]);
+
+    private static IEnumerable<string> SourcesOf(IEnumerable<MetricBatch> batches) =>
+        batches.Select(b => b.Source).OfType<string>().Distinct(StringComparer.Ordinal);
 
     internal static BsonDocument? ReadMeta(LiteDatabase db) => db.GetCollection("meta").FindById("schema");
 }

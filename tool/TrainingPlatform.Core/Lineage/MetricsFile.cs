@@ -224,7 +224,7 @@ public static class MetricsFile
     private static string Show(ReadOnlySpan<byte> utf8) => Show(Encoding.UTF8.GetString(utf8));
 
     /// <summary>Why a metric name cannot be used, or null.</summary>
-    internal static string? NameProblem(string name)
+    public static string? NameProblem(string name)
     {
         if (name.Length == 0)
         {

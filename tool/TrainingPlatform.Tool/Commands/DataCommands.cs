@@ -112,7 +112,7 @@ internal static class DataCommands
                         continue;
                     }
 
-                    var datasetName = givenName ?? DefaultName(catalog.Catalog, s.FullPath, project.Root);
+                    var datasetName = givenName ?? catalog.Catalog.DefaultName(s.FullPath);
                     var (version, added) = catalog.Catalog.Record(s, datasetName);
                     reports.Add(new SnapshotReport(label, datasetName, s, version, added, null));
                 }
@@ -227,22 +227,6 @@ internal static class DataCommands
     {
         using var store = StoreAccess.OpenForReading(context, project, storeOption);
         return new DatasetCatalog(new DatasetVersionList(store.List(null)), project.Root, TimeProvider.System);
-    }
-
-    private static string DefaultName(DatasetCatalog catalog, string fullPath, string root)
-    {
-        var name = catalog.StoredPath(fullPath);
-        if (name == ".")
-        {
-            name = Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar));
-        }
-
-        if (name.Contains('@', StringComparison.Ordinal))
-        {
-            throw new CliException($"the path '{name}' contains '@', which names versions", "give the dataset a name with --name");
-        }
-
-        return name;
     }
 
     private sealed class OpenedCatalog(DatasetCatalog catalog, LineageStore store) : IDisposable

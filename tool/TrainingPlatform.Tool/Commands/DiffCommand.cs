@@ -75,18 +75,12 @@ internal static class DiffCommand
     }
 
     /// <summary>A recorded job's rendered config, for <c>job:ID</c> operands.</summary>
-    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id)
+    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id) => StoreAccess.Guard(context, () =>
     {
-        (string, string) found = default;
-        StoreAccess.Guard(context, () =>
-        {
-            var project = ProjectContext.Discover(context.WorkingDirectory);
-            using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
-            var job = Jobs.Resolve(lineage, id);
-            var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
-            found = ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);
-            return 0;
-        });
-        return found;
-    }
+        var project = ProjectContext.Discover(context.WorkingDirectory);
+        using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
+        var job = Jobs.Resolve(lineage, id);
+        var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+        return ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);
+    });
 }

@@ -171,8 +171,7 @@ internal static class JobCommands
         {
             if (snapshots.TryGetValue(role, out var snapshot))
             {
-                var datasetName = catalog.StoredPath(snapshot.FullPath);
-                var (version, _) = catalog.Record(snapshot, datasetName == "." ? Path.GetFileName(project.Root) : datasetName);
+                var (version, _) = catalog.Record(snapshot, catalog.DefaultName(snapshot.FullPath));
                 versions.Add((role, version));
             }
             else if (value.Contains('@', StringComparison.Ordinal) || lineage.Find(value, "").Count > 0)

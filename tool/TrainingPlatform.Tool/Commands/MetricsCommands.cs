@@ -58,9 +58,9 @@ internal static class MetricsCommands
 
         var name = text[..eq];
         var value = text[(eq + 1)..];
-        if (name.Length > MetricsFile.MaxNameLength || name.Any(char.IsControl))
+        if (MetricsFile.NameProblem(name) is { } problem)
         {
-            throw new CliException($"invalid metric name '{name}'", $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
+            throw new CliException(problem, $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
         }
 
         if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))

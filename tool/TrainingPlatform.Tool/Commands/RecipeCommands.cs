@@ -103,8 +103,7 @@ internal static class RecipeCommands
     /// <summary>A recipe version recorded in the lineage store: by version string, else by SHA-256 prefix.</summary>
     private static RecipeDocument Recorded(CliContext context, ProjectContext project, string? storeOption, string recipeId, string version)
     {
-        RecipeDocument? found = null;
-        StoreAccess.Guard(context, () =>
+        return StoreAccess.Guard(context, () =>
         {
             using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
             var versions = lineage.FindRecipeVersions(recipeId, version);
@@ -126,10 +125,8 @@ internal static class RecipeCommands
                     string.Join(", ", versions.Skip(1).Select(v => v.Hash[..12])) + $" (show one with {recipeId}@SHA256-PREFIX)");
             }
 
-            found = RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
-            return 0;
+            return RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
         });
-        return found!;
     }
 
     private static Command New(CliContext context)

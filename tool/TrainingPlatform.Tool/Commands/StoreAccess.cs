@@ -52,7 +52,7 @@ internal static class StoreAccess
     }
 
     /// <summary>Turns Core's user-facing lineage and dataset failures into one line on stderr and exit 2.</summary>
-    public static int Guard(CliContext context, Func<int> action)
+    public static T Guard<T>(CliContext context, Func<T> action)
     {
         string shown(string path)
         {

@@ -231,17 +231,7 @@ internal static class CheckFormatter
                 return (JsonNode)o;
             })]),
         })]),
-        ["diagnostics"] = new JsonArray([.. report.Diagnostics.Select(d => (JsonNode)new JsonObject
-        {
-            ["file"] = d.File,
-            ["line"] = d.Line,
-            ["column"] = d.Column,
-            ["severity"] = d.IsError ? "error" : "warning",
-            ["code"] = d.Code,
-            ["message"] = d.Message,
-            ["hint"] = d.Hint,
-            ["pointer"] = d.Pointer,
-        })]),
+        ["diagnostics"] = new JsonArray([.. report.Diagnostics.Select(d => (JsonNode)DiagnosticFormatter.Json(d))]),
     };
 
     private static string Count(int n, string noun) =>

@@ -83,6 +83,19 @@ internal static class DiagnosticFormatter
     public static string EscapeProperty(string s) =>
         EscapeData(s).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 
+    /// <summary>One diagnostic as <c>--format json</c> writes it (validate and check).</summary>
+    public static JsonObject Json(Diagnostic d) => new()
+    {
+        ["file"] = d.File,
+        ["line"] = d.Line,
+        ["column"] = d.Column,
+        ["severity"] = d.IsError ? "error" : "warning",
+        ["code"] = d.Code,
+        ["message"] = d.Message,
+        ["hint"] = d.Hint,
+        ["pointer"] = d.Pointer,
+    };
+
     private static JsonObject ToJson(ValidationReport report) => new()
     {
         ["files"] = JsonText.Array(report.Files),
@@ -92,17 +105,7 @@ internal static class DiagnosticFormatter
             ["errors"] = report.ErrorCount,
             ["warnings"] = report.WarningCount,
         },
-        ["diagnostics"] = new JsonArray([.. report.Diagnostics.Select(d => (JsonNode)new JsonObject
-        {
-            ["file"] = d.File,
-            ["line"] = d.Line,
-            ["column"] = d.Column,
-            ["severity"] = d.IsError ? "error" : "warning",
-            ["code"] = d.Code,
-            ["message"] = d.Message,
-            ["hint"] = d.Hint,
-            ["pointer"] = d.Pointer,
-        })]),
+        ["diagnostics"] = new JsonArray([.. report.Diagnostics.Select(d => (JsonNode)DiagnosticFormatter.Json(d))]),
     };
 
     private static string Count(int n, string noun) =>
