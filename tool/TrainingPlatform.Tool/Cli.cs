@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
-using TrainingPlatform.Tool.Commands;
 
 namespace TrainingPlatform.Tool;
 
@@ -10,18 +9,18 @@ public static class Cli
     public static RootCommand BuildRoot(CliContext context)
     {
         var root = new RootCommand("trainplat: versioned, validated LLM post-training recipes.");
-        root.Subcommands.Add(RecipeCommands.Build(context));
-        root.Subcommands.Add(ValidateCommand.Build(context));
-        root.Subcommands.Add(RenderCommand.Build(context));
-        root.Subcommands.Add(DiffCommand.Build(context));
-        root.Subcommands.Add(InitCommand.Build(context));
-        root.Subcommands.Add(CheckCommand.Build(context));
-        root.Subcommands.Add(DataCommands.Build(context));
-        root.Subcommands.Add(JobCommands.Build(context));
-        root.Subcommands.Add(MetricsCommands.Build(context));
-        root.Subcommands.Add(LineageCommand.Build(context));
-        root.Subcommands.Add(ExperienceCommands.Suggest(context));
-        root.Subcommands.Add(ExperienceCommands.Recommend(context));
+        root.Subcommands.Add(Commands.Recipe.RecipeCommand.Build(context));
+        root.Subcommands.Add(Commands.Validate.ValidateCommand.Build(context));
+        root.Subcommands.Add(Commands.Render.RenderCommand.Build(context));
+        root.Subcommands.Add(Commands.Diff.DiffCommand.Build(context));
+        root.Subcommands.Add(Commands.Init.InitCommand.Build(context));
+        root.Subcommands.Add(Commands.Check.CheckCommand.Build(context));
+        root.Subcommands.Add(Commands.Data.DataCommand.Build(context));
+        root.Subcommands.Add(Commands.Job.JobCommand.Build(context));
+        root.Subcommands.Add(Commands.Metrics.MetricsCommand.Build(context));
+        root.Subcommands.Add(Commands.Lineage.LineageCommand.Build(context));
+        root.Subcommands.Add(Commands.Experience.SuggestCommand.Build(context));
+        root.Subcommands.Add(Commands.Experience.RecommendCommand.Build(context));
         return root;
     }
 

@@ -18,15 +18,6 @@ internal enum CheckFormat
 /// <summary>Prints a check report: text, JSON, GitHub workflow commands, SARIF (<see cref="SarifFormatter"/>) or a Markdown pull-request comment.</summary>
 internal static class CheckFormatter
 {
-    public static CheckFormat Parse(string format) => format switch
-    {
-        "json" => CheckFormat.Json,
-        "github" => CheckFormat.Github,
-        "sarif" => CheckFormat.Sarif,
-        "markdown" => CheckFormat.Markdown,
-        _ => CheckFormat.Text,
-    };
-
     public static void Write(TextWriter output, CheckReport report, CheckFormat format, Style style)
     {
         switch (format)
@@ -84,15 +75,7 @@ internal static class CheckFormatter
 
     private static void WriteText(TextWriter output, CheckReport report, Style style)
     {
-        foreach (var d in report.Diagnostics)
-        {
-            var level = d.IsError ? style.Red("error") : style.Yellow("warning");
-            output.WriteLine($"{DiagnosticFormatter.Location(d)}: {level} {d.Code}: {d.Message}");
-            if (d.Hint is not null)
-            {
-                output.WriteLine($"  {style.Dim("hint:")} {d.Hint}");
-            }
-        }
+        DiagnosticFormatter.WriteLines(output, report.Diagnostics, style);
 
         foreach (var r in report.Recipes)
         {

@@ -10,9 +10,9 @@ internal sealed record SnapshotReport(string Label, string? Name, DatasetSnapsho
 /// <summary>Text and JSON for the <c>data</c> commands. Deterministic: sorted, invariant numbers, UTC times.</summary>
 internal static class DataFormatter
 {
-    public static void WriteSnapshots(TextWriter output, IReadOnlyList<SnapshotReport> reports, bool json)
+    public static void WriteSnapshots(TextWriter output, IReadOnlyList<SnapshotReport> reports, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject { ["datasets"] = new JsonArray([.. reports.Select(r => (JsonNode)SnapshotJson(r))]) }));
             return;
@@ -29,9 +29,9 @@ internal static class DataFormatter
         }
     }
 
-    public static void WriteList(TextWriter output, IReadOnlyList<DatasetVersion> versions, bool json)
+    public static void WriteList(TextWriter output, IReadOnlyList<DatasetVersion> versions, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonArray([.. versions.Select(v => (JsonNode)VersionJson(v, withFiles: false))])));
             return;
@@ -43,22 +43,21 @@ internal static class DataFormatter
             return;
         }
 
-        string[] header = ["NAME", "VERSION", "FORMAT", "SIZE", "SAMPLES", "CREATED"];
-        var rows = versions.Select(v => new[] { v.Name, v.ShortHash, v.Format, Bytes(v.Size), Samples(v.Samples), Time(v.Created) }).ToArray();
-        var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
-        output.WriteLine(Row(header, widths));
-        foreach (var row in rows)
+        var table = new TextTable("NAME", "VERSION", "FORMAT", "SIZE", "SAMPLES", "CREATED");
+        foreach (var v in versions)
         {
-            output.WriteLine(Row(row, widths));
+            table.Add(v.Name, v.ShortHash, v.Format, Bytes(v.Size), Samples(v.Samples), Time(v.Created));
         }
+
+        table.Write(output);
 
         var names = versions.Select(v => v.Name).Distinct().Count();
         output.WriteLine(Invariant($"{versions.Count} version{Plural(versions.Count)} of {names} dataset{Plural(names)}"));
     }
 
-    public static void WriteVersion(TextWriter output, DatasetVersion v, bool json)
+    public static void WriteVersion(TextWriter output, DatasetVersion v, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(VersionJson(v, withFiles: true)));
             return;
@@ -82,9 +81,9 @@ internal static class DataFormatter
         }
     }
 
-    public static void WriteDiff(TextWriter output, DatasetComparison d, bool json)
+    public static void WriteDiff(TextWriter output, DatasetComparison d, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(DiffJson(d)));
             return;
@@ -97,7 +96,7 @@ internal static class DataFormatter
         if (d.Files.Count > 0)
         {
             output.WriteLine("  files:");
-            var width = d.Files.Max(f => f.Path.Length);
+            var table = new TextTable { Indent = "    ", MinWidths = [8] };
             foreach (var f in d.Files)
             {
                 var detail = f.Change switch
@@ -107,8 +106,10 @@ internal static class DataFormatter
                     _ => $"{Short(f.Old!.Hash)} → {Short(f.New!.Hash)}, {Signed(f.New.Size - f.Old.Size)}" +
                          (f.Old.Samples is { } o && f.New.Samples is { } n ? $", {Signed(n - o)} samples" : ""),
                 };
-                output.WriteLine($"    {f.Change,-8}  {f.Path.PadRight(width)}  {detail}");
+                table.Add(f.Change, f.Path, detail);
             }
+
+            table.Write(output);
         }
 
         if (d.Left.IsFolder && d.Right.IsFolder)
@@ -117,9 +118,9 @@ internal static class DataFormatter
         }
     }
 
-    public static void WriteStatus(TextWriter output, IReadOnlyList<DatasetStatus> statuses, bool json)
+    public static void WriteStatus(TextWriter output, IReadOnlyList<DatasetStatus> statuses, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {
@@ -142,19 +143,21 @@ internal static class DataFormatter
             return;
         }
 
-        var width = statuses.Max(s => s.Version.Id.Length);
+        var table = new TextTable { MinWidths = [9] };
         foreach (var s in statuses)
         {
-            var line = $"{State(s.State),-9}  {s.Version.Id.PadRight(width)}  {s.Version.Path}";
+            var path = s.Version.Path;
             if (s.Changes is { Same: false } c)
             {
-                line += c.Left.IsFolder && c.Right.IsFolder
+                path += c.Left.IsFolder && c.Right.IsFolder
                     ? Invariant($"  ({c.Count("added")} added, {c.Count("removed")} removed, {c.Count("modified")} modified)")
                     : $"  ({Signed(c.SizeDelta)}" + (c.SamplesDelta is { } d ? $", {Signed(d)} samples)" : ")");
             }
 
-            output.WriteLine(line.TrimEnd());
+            table.Add(State(s.State), s.Version.Id, path);
         }
+
+        table.Write(output);
 
         int Count(DatasetState state) => statuses.Count(s => s.State == state);
         output.WriteLine(Invariant($"{statuses.Count} dataset{Plural(statuses.Count)}: {Count(DatasetState.Unchanged)} unchanged, {Count(DatasetState.Modified)} modified, {Count(DatasetState.Missing)} missing"));
@@ -213,12 +216,13 @@ internal static class DataFormatter
         }
 
         output.WriteLine("  files:");
-        var rows = files.Select(f => new[] { f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), Short(f.Hash) }).ToArray();
-        var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        foreach (var row in rows)
+        var table = new TextTable { Indent = "    " };
+        foreach (var f in files)
         {
-            output.WriteLine("    " + Row(row, widths));
+            table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), Short(f.Hash));
         }
+
+        table.Write(output);
     }
 
     private static JsonObject SnapshotJson(SnapshotReport r)
@@ -341,9 +345,6 @@ internal static class DataFormatter
     };
 
     internal static void Field(TextWriter output, string name, string value) => output.WriteLine($"  {(name + ":").PadRight(10)}{value}");
-
-    internal static string Row(IReadOnlyList<string> cells, IReadOnlyList<int> widths) =>
-        string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
 
     private static string Short(string hash) => hash.Length > DatasetVersion.ShortHashLength ? hash[..DatasetVersion.ShortHashLength] : hash;
 

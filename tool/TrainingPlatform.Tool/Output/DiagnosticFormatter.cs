@@ -14,13 +14,6 @@ internal enum DiagnosticFormat
 /// <summary>Prints a validation report in one of the formats; one formatter per format.</summary>
 internal static class DiagnosticFormatter
 {
-    public static DiagnosticFormat Parse(string format) => format switch
-    {
-        "json" => DiagnosticFormat.Json,
-        "github" => DiagnosticFormat.Github,
-        _ => DiagnosticFormat.Text,
-    };
-
     public static void Write(TextWriter output, ValidationReport report, DiagnosticFormat format, Style style)
     {
         switch (format)
@@ -37,18 +30,27 @@ internal static class DiagnosticFormatter
                 output.WriteLine(Summary(report));
                 break;
             default:
-                foreach (var d in report.Diagnostics)
-                {
-                    var level = d.IsError ? style.Red("error") : style.Yellow("warning");
-                    output.WriteLine($"{Location(d)}: {level} {d.Code}: {d.Message}");
-                    if (d.Hint is not null)
-                    {
-                        output.WriteLine($"  {style.Dim("hint:")} {d.Hint}");
-                    }
-                }
-
+                WriteLines(output, report.Diagnostics, style);
                 output.WriteLine(report.ErrorCount > 0 ? style.Red(Summary(report)) : style.Green(Summary(report)));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The one way diagnostics are printed as text: <c>file:line:col: error CODE: message</c>, then <c>  hint: …</c>
+    /// (validate and check on stdout; the files that stopped render, diff, job create and suggest on stderr).
+    /// </summary>
+    /// <param name="hints">Whether hint lines follow (render, job create and suggest have always printed the message alone).</param>
+    public static void WriteLines(TextWriter output, IEnumerable<Diagnostic> diagnostics, Style style, bool hints = true)
+    {
+        foreach (var d in diagnostics)
+        {
+            var level = d.IsError ? style.Red("error") : style.Yellow("warning");
+            output.WriteLine($"{Location(d)}: {level} {d.Code}: {d.Message}");
+            if (hints && d.Hint is not null)
+            {
+                output.WriteLine($"  {style.Dim("hint:")} {d.Hint}");
+            }
         }
     }
 

@@ -18,13 +18,6 @@ internal static class DiffFormatter
 {
     private static readonly Importance[] Severities = [Importance.Critical, Importance.Important, Importance.Minor];
 
-    public static DiffFormat Parse(string format) => format switch
-    {
-        "json" => DiffFormat.Json,
-        "markdown" => DiffFormat.Markdown,
-        _ => DiffFormat.Text,
-    };
-
     public static void Write(TextWriter output, DiffReport report, DiffFormat format, Style style)
     {
         switch (format)

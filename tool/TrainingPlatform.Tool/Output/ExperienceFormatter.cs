@@ -19,10 +19,10 @@ internal static class ExperienceFormatter
         ids.Count <= 6 ? string.Join(", ", ids) : string.Join(", ", ids.Take(6)) + Invariant($", … ({ids.Count} jobs)");
 
     public static void WriteSuggest(TextWriter output, SuggestTarget target, SuggestResult result, MetricObjective? metric, string? written,
-        IReadOnlyList<string> notEffective, bool json)
+        IReadOnlyList<string> notEffective, TextFormat format)
     {
         var sets = Suggester.ToSets(result.Suggestions);
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {
@@ -86,10 +86,17 @@ internal static class ExperienceFormatter
         }
 
         output.WriteLine();
-        var keyWidth = result.Suggestions.Max(s => s.Key.Length);
+        var table = new TextTable { MinWidths = [9] };
         foreach (var s in result.Suggestions)
         {
-            output.WriteLine($"{Severity(s.Severity),-9}  {s.Key.PadRight(keyWidth)}  {YamlText.Scalar(s.Current)} → {YamlText.Scalar(s.Suggested)}");
+            table.Add(Severity(s.Severity), s.Key, $"{YamlText.Scalar(s.Current)} → {YamlText.Scalar(s.Suggested)}");
+        }
+
+        var lines = table.Rows();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var s = result.Suggestions[i];
+            output.WriteLine(lines[i]);
             output.WriteLine($"{"",-9}  {s.Reason}");
             output.WriteLine($"{"",-9}  jobs: {Ids(s.JobIds)}");
         }
@@ -110,10 +117,16 @@ internal static class ExperienceFormatter
         }
     }
 
-    public static void WriteRecommend(TextWriter output, string task, string? algorithm, RecommendResult result, int limit, bool json)
+    /// <summary><c>suggest --apply</c>: only the <c>--set</c> flags, quoted for a POSIX shell where needed.</summary>
+    public static void WriteApply(TextWriter output, IEnumerable<string> sets) =>
+        output.WriteLine(string.Join(' ', sets.Select(s => "--set " + Quote(s))));
+
+    private static string Quote(string set) => set.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '=' or '+' or ':' or '/') ? set : "'" + set.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    public static void WriteRecommend(TextWriter output, string task, string? algorithm, RecommendResult result, int limit, TextFormat format)
     {
         var ranks = limit > 0 ? result.Ranks.Take(limit).ToArray() : [.. result.Ranks];
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {
@@ -151,18 +164,14 @@ internal static class ExperienceFormatter
         }
 
         string F(double? v) => v is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
-        string[] header = ["RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON", "MEDIAN", "BEST"];
-        var rows = ranks.Select(r => new[]
+        var table = new TextTable("RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON", "MEDIAN", "BEST");
+        foreach (var r in ranks)
         {
-            r.Rank.ToString(CultureInfo.InvariantCulture), r.Recipe, r.Jobs.ToString("N0", CultureInfo.InvariantCulture),
-            r.Succeeded.ToString("N0", CultureInfo.InvariantCulture), r.WilsonLowerBound.ToString("0.00", CultureInfo.InvariantCulture), F(r.MedianMetric), F(r.BestMetric),
-        }).ToArray();
-        var widths = header.Select((h, c) => rows.Select(row => row[c].Length).Append(h.Length).Max()).ToArray();
-        output.WriteLine(Row(header, widths));
-        foreach (var row in rows)
-        {
-            output.WriteLine(Row(row, widths));
+            table.Add(r.Rank.ToString(CultureInfo.InvariantCulture), r.Recipe, r.Jobs.ToString("N0", CultureInfo.InvariantCulture),
+                r.Succeeded.ToString("N0", CultureInfo.InvariantCulture), r.WilsonLowerBound.ToString("0.00", CultureInfo.InvariantCulture), F(r.MedianMetric), F(r.BestMetric));
         }
+
+        table.Write(output);
 
         output.WriteLine();
         foreach (var r in ranks)

@@ -7,25 +7,37 @@ namespace TrainingPlatform.Tool.Output;
 /// <summary>Prints a recipe's history as a table (newest first) or JSON.</summary>
 internal static class HistoryFormatter
 {
-    public static void WriteTable(TextWriter output, RecipeHistoryReport report, Style style)
+    public static void Write(TextWriter output, RecipeHistoryReport report, TableFormat format, Style style)
+    {
+        if (format == TableFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(ToJson(report)));
+            return;
+        }
+
+        WriteTable(output, report, style);
+    }
+
+    private static void WriteTable(TextWriter output, RecipeHistoryReport report, Style style)
     {
         output.WriteLine(style.Bold($"{report.Path} ({report.Id}): {Count(report.Revisions.Count, "commit")}, {Count(report.VersionCount, "version")}"));
-        string[] header = ["COMMIT", "DATE", "AUTHOR", "VERSION", "CONTENT HASH", "NOTE"];
-        var rows = report.Revisions.Select(r => new[]
+        var table = new TextTable("COMMIT", "DATE", "AUTHOR", "VERSION", "CONTENT HASH", "NOTE");
+        foreach (var r in report.Revisions)
         {
-            r.Commit[..Math.Min(7, r.Commit.Length)],
-            r.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            r.Author,
-            r.Version ?? "-",
-            r.Hash is null ? "-" : "sha256:" + r.Hash[..12],
-            (r.Unbumped ? "! " : "") + r.Note,
-        }).ToArray();
-        var widths = Enumerable.Range(0, header.Length - 1).Select(i => Math.Max(header[i].Length, rows.Max(r => r[i].Length))).ToArray();
-        output.WriteLine(Line(header, widths));
-        for (var i = 0; i < rows.Length; i++)
+            table.Add(
+                r.Commit[..Math.Min(7, r.Commit.Length)],
+                r.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                r.Author,
+                r.Version ?? "-",
+                r.Hash is null ? "-" : "sha256:" + r.Hash[..12],
+                (r.Unbumped ? "! " : "") + r.Note);
+        }
+
+        output.WriteLine(table.Header);
+        var lines = table.Rows();
+        for (var i = 0; i < lines.Count; i++)
         {
-            var line = Line(rows[i], widths);
-            output.WriteLine(report.Revisions[i].Unbumped ? style.Red(line) : line);
+            output.WriteLine(report.Revisions[i].Unbumped ? style.Red(lines[i]) : lines[i]);
         }
 
         output.WriteLine(report.UnbumpedCount == 0
@@ -33,7 +45,7 @@ internal static class HistoryFormatter
             : $"{Count(report.UnbumpedCount, "commit")} changed the content without bumping the version (marked !).");
     }
 
-    public static JsonObject ToJson(RecipeHistoryReport report) => new()
+    private static JsonObject ToJson(RecipeHistoryReport report) => new()
     {
         ["id"] = report.Id,
         ["path"] = report.Path,
@@ -57,9 +69,6 @@ internal static class HistoryFormatter
             ["note"] = r.Note,
         })]),
     };
-
-    private static string Line(string[] cells, int[] widths) =>
-        string.Join("  ", cells.Select((c, i) => i < widths.Length ? c.PadRight(widths[i]) : c)).TrimEnd();
 
     private static string Count(int n, string noun) =>
         n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");

@@ -34,10 +34,10 @@ internal static class JobFormatter
     }
 
     /// <param name="more">More jobs match than are shown (<c>--limit</c>).</param>
-    public static void WriteList(TextWriter output, IReadOnlyList<JobRecord> jobs, bool more, bool json)
+    public static void WriteList(TextWriter output, IReadOnlyList<JobRecord> jobs, bool more, TableFormat format)
     {
         var shown = jobs;
-        if (json)
+        if (format == TableFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonArray([.. shown.Select(j => (JsonNode)Summary(j))])));
             return;
@@ -49,21 +49,14 @@ internal static class JobFormatter
             return;
         }
 
-        string[] header = ["ID", "STATUS", "RECIPE", "SIZE", "GPUS", "CREATED", "NAME"];
-        var rows = shown.Select(j => new[]
+        var table = new TextTable("ID", "STATUS", "RECIPE", "SIZE", "GPUS", "CREATED", "NAME");
+        foreach (var j in shown)
         {
-            j.Id, JobStatuses.Name(j.Status), $"{j.RecipeId}@{j.RecipeVersion}", j.ModelSize,
-            j.Gpus.ToString(CultureInfo.InvariantCulture), Time(j.Created), j.Name ?? "",
-        }).ToArray();
-        var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
-        output.WriteLine(Row(header, widths));
-        var sb = new StringBuilder();
-        foreach (var row in rows)
-        {
-            sb.Append(Row(row, widths)).Append('\n');
+            table.Add(j.Id, JobStatuses.Name(j.Status), $"{j.RecipeId}@{j.RecipeVersion}", j.ModelSize,
+                j.Gpus.ToString(CultureInfo.InvariantCulture), Time(j.Created), j.Name ?? "");
         }
 
-        output.Write(sb.ToString());
+        table.Write(output);
         output.WriteLine(more
             ? Invariant($"the newest {shown.Count:N0} jobs; more match (--limit N or --limit 0 shows more)")
             : Invariant($"{jobs.Count:N0} job{Plural(jobs.Count)}"));
@@ -157,7 +150,57 @@ internal static class JobFormatter
     public static string Value(double v) =>
         double.IsNaN(v) ? "NaN" : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
-    public static void WriteShow(TextWriter output, JobRecord j, IReadOnlyList<RecipeVersionRecord> recipes, IReadOnlyList<JobRecord> children)
+    /// <summary><c>job create</c> and <c>job clone</c>: the id on stdout (for scripts) and what was recorded on stderr, or the job as JSON.</summary>
+    public static void WriteCreated(TextWriter output, TextWriter error, JobRecord job, TextFormat format)
+    {
+        if (format == TextFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(Json(job, children: [])));
+        }
+        else
+        {
+            output.WriteLine(job.Id);
+            error.WriteLine(Created(job));
+        }
+    }
+
+    /// <summary><c>job update</c>: the status change (or the note), or the job as JSON.</summary>
+    public static void WriteUpdated(TextWriter output, JobRecord before, JobRecord updated, TextFormat format)
+    {
+        if (format == TextFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(Json(updated, children: [])));
+            return;
+        }
+
+        output.WriteLine(before.Status == updated.Status
+            ? $"job {updated.Id}: note added ({JobStatuses.Name(updated.Status)})"
+            : $"job {updated.Id}: {JobStatuses.Name(before.Status)} → {JobStatuses.Name(updated.Status)}");
+    }
+
+    public static void WriteDeleted(TextWriter output, JobRecord job, long deletedPoints, int children) =>
+        output.WriteLine(Invariant($"deleted job {job.Id} and {deletedPoints:N0} metric points") +
+            (children > 0 ? $"; {children} clone{(children == 1 ? "" : "s")} still name it as parent" : ""));
+
+    /// <summary>"exported 3 jobs and 1,200 metric points to jobs.jsonl" (stderr, after writing the file).</summary>
+    public static string Exported(LineageBundle bundle, string file) =>
+        Invariant($"exported {bundle.Jobs.Count:N0} job{(bundle.Jobs.Count == 1 ? "" : "s")} and {bundle.Metrics.Sum(m => (long)m.Points.Count):N0} metric points to {file}");
+
+    /// <summary><c>job show --config</c>: the rendered config as recorded (canonical JSON), indented.</summary>
+    public static void WriteConfig(TextWriter output, string configJson) => output.WriteLine(JsonText.Write(JsonNode.Parse(configJson)));
+
+    public static void WriteShow(TextWriter output, JobRecord j, IReadOnlyList<RecipeVersionRecord> recipes, IReadOnlyList<JobRecord> children, TextFormat format)
+    {
+        if (format == TextFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(Json(j, children)));
+            return;
+        }
+
+        WriteShowText(output, j, recipes, children);
+    }
+
+    private static void WriteShowText(TextWriter output, JobRecord j, IReadOnlyList<RecipeVersionRecord> recipes, IReadOnlyList<JobRecord> children)
     {
         output.WriteLine("job " + j.Id + (j.Name is null ? "" : $"  \"{j.Name}\""));
         Field(output, "status", JobStatuses.Name(j.Status) + Timing(j));
@@ -176,11 +219,16 @@ internal static class JobFormatter
             Field(output, "datasets", "none recorded");
         }
 
-        var roleWidth = j.Datasets.Select(d => d.Role.Length).DefaultIfEmpty(0).Max();
-        for (var i = 0; i < j.Datasets.Count; i++)
+        var datasets = new TextTable();
+        foreach (var d in j.Datasets)
         {
-            var d = j.Datasets[i];
-            var line = $"{d.Role.PadRight(roleWidth)}  {d.Name}@{Short(d.Hash)}";
+            datasets.Add(d.Role, $"{d.Name}@{Short(d.Hash)}");
+        }
+
+        var lines = datasets.Rows();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
             if (i == 0)
             {
                 Field(output, "datasets", line);
@@ -214,10 +262,13 @@ internal static class JobFormatter
 
         Field(output, "created", $"{Time(j.Created)} by {j.User} on {j.Host} (trainplat {j.ToolVersion})");
         output.WriteLine("  history:");
+        var history = new TextTable { Indent = "    ", MinWidths = [0, 9] };
         foreach (var e in j.Events)
         {
-            output.WriteLine($"    {Time(e.Time)}  {JobStatuses.Name(e.Status),-9}  {e.Note}".TrimEnd());
+            history.Add(Time(e.Time), JobStatuses.Name(e.Status), e.Note ?? "");
         }
+
+        history.Write(output);
 
         if (j.Metrics.Count == 0)
         {
@@ -226,11 +277,13 @@ internal static class JobFormatter
         }
 
         output.WriteLine("  metrics:");
-        var width = j.Metrics.Max(m => m.Name.Length);
+        var metrics = new TextTable { Indent = "    " };
         foreach (var m in j.Metrics)
         {
-            output.WriteLine(Invariant($"    {m.Name.PadRight(width)}  {m.Count:N0} point{Plural(m.Count)}, last {Value(m.Last)} at step {m.LastStep:N0}, min {Value(m.Min)}, max {Value(m.Max)}"));
+            metrics.Add(m.Name, Invariant($"{m.Count:N0} point{Plural(m.Count)}, last {Value(m.Last)} at step {m.LastStep:N0}, min {Value(m.Min)}, max {Value(m.Max)}"));
         }
+
+        metrics.Write(output);
     }
 
     private static string Timing(JobRecord j)
@@ -257,9 +310,9 @@ internal static class JobFormatter
     public static string SizeOf(double parameters) =>
         parameters >= 1e9 ? (parameters / 1e9).ToString("0.##", CultureInfo.InvariantCulture) + "B" : (parameters / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M";
 
-    public static void WriteImport(TextWriter output, string file, ImportCounts c, bool json)
+    public static void WriteImport(TextWriter output, string file, ImportCounts c, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {

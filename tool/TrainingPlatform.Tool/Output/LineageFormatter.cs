@@ -7,9 +7,9 @@ namespace TrainingPlatform.Tool.Output;
 /// <summary>Text (a tree) and JSON for <c>trainplat lineage</c>.</summary>
 internal static class LineageFormatter
 {
-    public static void WriteTrace(TextWriter output, JobLineage trace, bool json)
+    public static void WriteTrace(TextWriter output, JobLineage trace, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(TraceJson(trace)));
             return;
@@ -37,13 +37,18 @@ internal static class LineageFormatter
 
         void Datasets(string prefix)
         {
-            var width = trace.Datasets.Max(d => d.Use.Role.Length);
-            for (var i = 0; i < trace.Datasets.Count; i++)
+            var table = new TextTable();
+            foreach (var (use, version) in trace.Datasets)
             {
-                var (use, version) = trace.Datasets[i];
                 var detail = version is null ? "  (version not in the store)"
                     : Invariant($"  {(version.IsFolder ? "folder" : version.Format)}, {Bytes(version.Size)}") + (version.Samples is { } n ? Invariant($", {n:N0} samples") : "");
-                output.WriteLine($"{prefix}{(i == trace.Datasets.Count - 1 ? "└── " : "├── ")}{use.Role.PadRight(width)}  {use.Name}@{JobFormatter.Short(use.Hash)}{detail}");
+                table.Add(use.Role, $"{use.Name}@{JobFormatter.Short(use.Hash)}{detail}");
+            }
+
+            var lines = table.Rows();
+            for (var i = 0; i < lines.Count; i++)
+            {
+                output.WriteLine($"{prefix}{(i == lines.Count - 1 ? "└── " : "├── ")}{lines[i]}");
             }
         }
 
@@ -101,9 +106,9 @@ internal static class LineageFormatter
         return o;
     }
 
-    public static void WriteDatasetUses(TextWriter output, string reference, IReadOnlyList<DatasetUse> uses, bool json)
+    public static void WriteDatasetUses(TextWriter output, string reference, IReadOnlyList<DatasetUse> uses, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonArray([.. uses.Select(u => (JsonNode)new JsonObject
             {
@@ -131,9 +136,9 @@ internal static class LineageFormatter
         output.WriteLine(Invariant($"{jobs:N0} job{Plural(jobs)} used {reference}"));
     }
 
-    public static void WriteRecipeUses(TextWriter output, string reference, IReadOnlyList<(JobRecord Job, RecipeVersionRecord Version, bool Direct)> uses, bool json)
+    public static void WriteRecipeUses(TextWriter output, string reference, IReadOnlyList<(JobRecord Job, RecipeVersionRecord Version, bool Direct)> uses, TextFormat format)
     {
-        if (json)
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonArray([.. uses.Select(u => (JsonNode)new JsonObject
             {
@@ -156,12 +161,12 @@ internal static class LineageFormatter
 
     private static void Table(TextWriter output, string[] header, IEnumerable<string[]> rows)
     {
-        var all = rows.ToArray();
-        var widths = header.Select((h, c) => all.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
-        output.WriteLine(Row(header, widths));
-        foreach (var row in all)
+        var table = new TextTable(header);
+        foreach (var row in rows)
         {
-            output.WriteLine(Row(row, widths));
+            table.Add(row);
         }
+
+        table.Write(output);
     }
 }

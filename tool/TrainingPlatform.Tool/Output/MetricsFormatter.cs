@@ -6,12 +6,32 @@ using static TrainingPlatform.Tool.Output.DataFormatter;
 
 namespace TrainingPlatform.Tool.Output;
 
+/// <summary>One metric as <c>metrics show</c> reports it: its summary, which way is better, its best point and its values per step.</summary>
+internal sealed record MetricView(MetricSummary Summary, MetricGoal Goal, long BestStep, double Best, IReadOnlyList<double> Series);
+
+/// <summary>What <c>metrics show</c> prints: the job and its metrics, every value already computed by Core.</summary>
+internal sealed record MetricsShowReport(JobRecord Job, IReadOnlyList<MetricView> Metrics);
+
 /// <summary>Text and JSON for the <c>metrics</c> commands.</summary>
 internal static class MetricsFormatter
 {
-    public static void WriteImport(TextWriter output, string file, string job, MetricsFileResult read, MetricWriteResult written, bool json)
+    /// <summary>The bad lines of a metrics file, on stderr: <c>train.jsonl:12: …</c>.</summary>
+    public static void WriteProblems(TextWriter error, string file, MetricsFileResult read)
     {
-        if (json)
+        foreach (var p in read.Problems)
+        {
+            error.WriteLine(Invariant($"{file}:{p.Line}: {p.Message}"));
+        }
+
+        if (read.MoreProblems > 0)
+        {
+            error.WriteLine(Invariant($"{file}: … and {read.MoreProblems:N0} more bad lines"));
+        }
+    }
+
+    public static void WriteImport(TextWriter output, string file, string job, MetricsFileResult read, MetricWriteResult written, TextFormat format)
+    {
+        if (format == TextFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {
@@ -37,56 +57,45 @@ internal static class MetricsFormatter
             (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : ""));
     }
 
-    public static void WriteShow(TextWriter output, JobRecord job, IReadOnlyList<MetricSummary> summaries, IReadOnlyList<MetricPoint> points, int width, bool json)
+    public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableFormat format)
     {
-        var series = MetricSummaries.Series(points);
-        if (json)
+        var job = report.Job;
+        if (format == TableFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {
                 ["job"] = job.Id,
-                ["metrics"] = new JsonArray([.. summaries.Select(m =>
+                ["metrics"] = new JsonArray([.. report.Metrics.Select(m =>
                 {
-                    var goal = MetricGoals.Guess(m.Name);
-                    var (step, value) = MetricGoals.Best(m, goal);
-                    var o = JobFormatter.MetricJson(m);
-                    o["goal"] = goal == MetricGoal.Minimize ? "minimize" : "maximize";
-                    o["best"] = JobFormatter.Number(value);
-                    o["best_step"] = step;
-                    o["sparkline"] = Sparkline.Render(series.GetValueOrDefault(m.Name) ?? [], width);
+                    var o = JobFormatter.MetricJson(m.Summary);
+                    o["goal"] = m.Goal == MetricGoal.Minimize ? "minimize" : "maximize";
+                    o["best"] = JobFormatter.Number(m.Best);
+                    o["best_step"] = m.BestStep;
+                    o["sparkline"] = Sparkline.Render(m.Series, width);
                     return (JsonNode)o;
                 })]),
             }));
             return;
         }
 
-        if (summaries.Count == 0)
+        if (report.Metrics.Count == 0)
         {
             output.WriteLine($"job {job.Id} has no metrics yet (`trainplat metrics log` or `trainplat metrics import` record them)");
             return;
         }
 
-        string[] header = ["METRIC", "POINTS", "FIRST", "LAST", "MIN", "MAX", "BEST", "STEP", "TREND"];
-        var rows = summaries.Select(m =>
+        var table = new TextTable("METRIC", "POINTS", "FIRST", "LAST", "MIN", "MAX", "BEST", "STEP", "TREND");
+        foreach (var (m, goal, step, value, series) in report.Metrics)
         {
-            var goal = MetricGoals.Guess(m.Name);
-            var (step, value) = MetricGoals.Best(m, goal);
-            return new[]
-            {
+            table.Add(
                 m.Name, m.Count.ToString("N0", CultureInfo.InvariantCulture), JobFormatter.Value(m.First), JobFormatter.Value(m.Last),
                 JobFormatter.Value(m.Min), JobFormatter.Value(m.Max), (goal == MetricGoal.Minimize ? "↓ " : "↑ ") + JobFormatter.Value(value),
-                step < 0 ? "-" : step.ToString("N0", CultureInfo.InvariantCulture), Sparkline.Render(series.GetValueOrDefault(m.Name) ?? [], width),
-            };
-        }).ToArray();
-        var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
-        output.WriteLine(Row(header, widths));
-        foreach (var row in rows)
-        {
-            output.WriteLine(Row(row, widths));
+                step < 0 ? "-" : step.ToString("N0", CultureInfo.InvariantCulture), Sparkline.Render(series, width));
         }
 
-        var first = summaries.Min(m => m.FirstStep);
-        var last = summaries.Max(m => m.LastStep);
+        table.Write(output);
+        var first = report.Metrics.Min(m => m.Summary.FirstStep);
+        var last = report.Metrics.Max(m => m.Summary.LastStep);
         output.WriteLine(Invariant($"job {job.Id}, steps {first:N0}–{last:N0}; BEST is the lowest value for loss-like names (↓), else the highest (↑)"));
     }
 }

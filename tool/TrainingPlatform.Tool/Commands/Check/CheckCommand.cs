@@ -2,7 +2,7 @@ using System.CommandLine;
 using TrainingPlatform.Core.Checks;
 using TrainingPlatform.Tool.Output;
 
-namespace TrainingPlatform.Tool.Commands;
+namespace TrainingPlatform.Tool.Commands.Check;
 
 internal static class CheckCommand
 {
@@ -19,7 +19,7 @@ internal static class CheckCommand
             DefaultValueFactory = _ => string.Join(',', CheckRequest.DefaultSizes),
             HelpName = "7B,70B",
         };
-        var format = CommonOptions.Format("text", "text", "json", "github", "sarif", "markdown");
+        var format = FormatOption.Create<CheckFormat>();
         var command = new Command("check",
             "The pull-request check: changed recipes must validate and bump their version when their content changes; shows what each change does to the rendered configs.")
         {
@@ -34,7 +34,7 @@ internal static class CheckCommand
                 throw new CliException(result.Error!, result.Hint);
             }
 
-            CheckFormatter.Write(context.Out, report, CheckFormatter.Parse(parse.GetValue(format)!), new Style(context.Color));
+            CheckFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));
             return report.ErrorCount > 0 ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;

@@ -3,7 +3,7 @@ using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
 
-namespace TrainingPlatform.Tool.Commands;
+namespace TrainingPlatform.Tool.Commands.Lineage;
 
 /// <summary><c>trainplat lineage JOB | --dataset X | --recipe ID[@VERSION]</c>.</summary>
 internal static class LineageCommand
@@ -14,7 +14,7 @@ internal static class LineageCommand
         var dataset = new Option<string?>("--dataset") { Description = "Which jobs used a dataset: NAME, NAME@HASH or a hash prefix.", HelpName = "NAME|HASH" };
         var recipe = new Option<string?>("--recipe") { Description = "Which jobs used a recipe (directly or as a base): ID or ID@VERSION.", HelpName = "ID[@VERSION]" };
         var store = StoreAccess.Option();
-        var format = CommonOptions.Format("text", "text", "json");
+        var format = FormatOption.Create<TextFormat>();
         var command = new Command("lineage", "Where a job came from (recipe version → config → datasets → git commit → parent job), or which jobs used a dataset or recipe.")
         {
             job, dataset, recipe, store, format,
@@ -28,22 +28,22 @@ internal static class LineageCommand
                     "e.g. `trainplat lineage 3f9a1c07b2de` or `trainplat lineage --dataset data/train.jsonl`");
             }
 
-            var json = parse.GetValue(format) == "json";
+            var chosen = parse.GetValue(format);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             if (parse.GetValue(job) is { } id)
             {
-                LineageFormatter.WriteTrace(context.Out, LineageQueries.Trace(lineage, Jobs.Resolve(lineage, id)), json);
+                LineageFormatter.WriteTrace(context.Out, LineageQueries.Trace(lineage, Jobs.Resolve(lineage, id)), chosen);
             }
             else if (parse.GetValue(dataset) is { } d)
             {
-                LineageFormatter.WriteDatasetUses(context.Out, d, LineageQueries.JobsUsingDataset(lineage, d), json);
+                LineageFormatter.WriteDatasetUses(context.Out, d, LineageQueries.JobsUsingDataset(lineage, d), chosen);
             }
             else
             {
                 var r = parse.GetValue(recipe)!;
                 var at = r.IndexOf('@', StringComparison.Ordinal);
-                LineageFormatter.WriteRecipeUses(context.Out, r, LineageQueries.JobsUsingRecipe(lineage, at < 0 ? r : r[..at], at < 0 ? null : r[(at + 1)..]), json);
+                LineageFormatter.WriteRecipeUses(context.Out, r, LineageQueries.JobsUsingRecipe(lineage, at < 0 ? r : r[..at], at < 0 ? null : r[(at + 1)..]), chosen);
             }
 
             return ExitCodes.Ok;

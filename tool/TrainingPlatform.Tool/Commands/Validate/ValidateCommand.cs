@@ -2,7 +2,7 @@ using System.CommandLine;
 using TrainingPlatform.Core.Validation;
 using TrainingPlatform.Tool.Output;
 
-namespace TrainingPlatform.Tool.Commands;
+namespace TrainingPlatform.Tool.Commands.Validate;
 
 internal static class ValidateCommand
 {
@@ -13,7 +13,7 @@ internal static class ValidateCommand
             Description = "Recipe files or folders to check (default: the project's recipes and trainplat.yaml).",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var format = CommonOptions.Format("text", "text", "json", "github");
+        var format = FormatOption.Create<DiagnosticFormat>();
         var strict = new Option<bool>("--strict") { Description = "Treat warnings as errors (exit 1 when any warning is found)." };
         var command = new Command("validate", "Check recipes and trainplat.yaml against the schema and the semantic rules.")
         {
@@ -33,7 +33,7 @@ internal static class ValidateCommand
                 return ExitCodes.UsageError;
             }
 
-            DiagnosticFormatter.Write(context.Out, report, DiagnosticFormatter.Parse(parse.GetValue(format)!), new Style(context.Color));
+            DiagnosticFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));
             if (report.HasInputErrors)
             {
                 return ExitCodes.UsageError;

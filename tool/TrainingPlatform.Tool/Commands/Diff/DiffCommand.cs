@@ -4,7 +4,7 @@ using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
 
-namespace TrainingPlatform.Tool.Commands;
+namespace TrainingPlatform.Tool.Commands.Diff;
 
 internal static class DiffCommand
 {
@@ -12,12 +12,10 @@ internal static class DiffCommand
     {
         var left = new Argument<string>("left") { Description = "A YAML/JSON file, a recipe id, REV:PATH (a file at a git revision) or job:ID." };
         var right = new Argument<string>("right") { Description = "The same kinds as LEFT." };
-        var modelSize = new Option<string?>("--model-size", "-s") { Description = "Model size for recipe ids on both sides: 7B, 1.5b, 500M, 70B, 8x7B." };
-        var model = new Option<string?>("--model", "-m") { Description = "A catalog model for recipe ids on both sides, e.g. Qwen/Qwen2.5-7B-Instruct." };
+        var target = new RenderTargetOptions();
         var leftSize = new Option<string?>("--left-size") { Description = "Model size for the left recipe id (replaces --model-size/--model there)." };
         var rightSize = new Option<string?>("--right-size") { Description = "Model size for the right recipe id (replaces --model-size/--model there)." };
-        var gpus = new Option<int?>("--gpus") { Description = "Total GPUs for recipe ids (default: each recipe's gpus_per_node × nodes)." };
-        var format = CommonOptions.Format("text", "text", "json", "markdown");
+        var format = FormatOption.Create<DiffFormat>();
         var failOn = new Option<string?>("--fail-on")
         {
             Description = "Exit 1 when a change at this severity or above exists.",
@@ -26,25 +24,23 @@ internal static class DiffCommand
         failOn.AcceptOnlyFromAmong("critical", "important", "minor");
         var noColor = new Option<bool>("--no-color") { Description = "No colour in text output (colour is only ever used on a terminal)." };
         var store = StoreAccess.Option();
-        var command = new Command("diff", "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity.")
+        var command = new Command("diff",
+            "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity. " +
+            "--model-size, --model and --gpus apply to recipe ids on both sides (default GPUs: each recipe's gpus_per_node × nodes).")
         {
-            left, right, modelSize, model, leftSize, rightSize, gpus, format, failOn, noColor, store,
+            left, right, target.ModelSize, target.Model, leftSize, rightSize, target.Gpus, format, failOn, noColor, store,
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(gpus) is <= 0 and var n)
-            {
-                throw new CliException($"--gpus must be a positive whole number, not {n}");
-            }
-
+            var given = target.Bind(parse);
             var request = new DiffRequest(
                 parse.GetValue(left)!,
                 parse.GetValue(right)!,
-                parse.GetValue(modelSize),
-                parse.GetValue(model),
+                given.ModelSize,
+                given.Model,
                 parse.GetValue(leftSize),
                 parse.GetValue(rightSize),
-                parse.GetValue(gpus),
+                given.Gpus,
                 context.WorkingDirectory)
             {
                 JobConfig = id => JobConfig(context, parse.GetValue(store), id),
@@ -53,20 +49,12 @@ internal static class DiffCommand
             if (result.Report is not { } report)
             {
                 var failure = result.Failure!;
-                foreach (var d in failure.FileDiagnostics)
-                {
-                    context.Error.WriteLine($"{DiagnosticFormatter.Location(d)}: error {d.Code}: {d.Message}");
-                    if (d.Hint is not null)
-                    {
-                        context.Error.WriteLine($"  hint: {d.Hint}");
-                    }
-                }
-
+                DiagnosticFormatter.WriteLines(context.Error, failure.FileDiagnostics, new Style(false));
                 throw new CliException(failure.Message, failure.Hint);
             }
 
             var style = new Style(context.Color && !parse.GetValue(noColor));
-            DiffFormatter.Write(context.Out, report, DiffFormatter.Parse(parse.GetValue(format)!), style);
+            DiffFormatter.Write(context.Out, report, parse.GetValue(format), style);
             return parse.GetValue(failOn) is { } threshold && SeverityRules.TryParse(threshold, out var severity) && report.HasChangesAtOrAbove(severity)
                 ? ExitCodes.Findings
                 : ExitCodes.Ok;

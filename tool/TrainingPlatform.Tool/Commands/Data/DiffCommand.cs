@@ -1,0 +1,39 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Data;
+
+internal static class DiffCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var left = new Argument<string>("a") { Description = "NAME@HASH-PREFIX (a version), a file or folder (read now), or NAME (its newest version)." };
+        var right = new Argument<string>("b") { Description = "The same kinds as A." };
+        var exitCode = new Option<bool>("--exit-code") { Description = "Exit 1 when the two differ." };
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("diff", "Compare two dataset versions or a version with the disk: same content?, size and sample deltas, files added/removed/modified.")
+        {
+            left, right, exitCode, store, format,
+        };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
+            var snapshotter = new DatasetSnapshotter(context.Clock, DatasetStoreAccess.CachePath(project));
+            DatasetComparison comparison;
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != TextFormat.Json))
+            {
+                comparison = catalog.Diff(parse.GetValue(left)!, parse.GetValue(right)!, context.WorkingDirectory, snapshotter);
+            }
+
+            snapshotter.SaveCache();
+            DataFormatter.WriteDiff(context.Out, comparison, parse.GetValue(format));
+            return parse.GetValue(exitCode) && !comparison.Same ? ExitCodes.Findings : ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Data;
+
+internal static class SnapshotCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Files or folders to snapshot.", Arity = ArgumentArity.OneOrMore };
+        var name = new Option<string?>("--name", "-n") { Description = "The dataset's name (default: its path relative to the project root); one PATH only." };
+        var algorithm = new Option<string>("--algorithm")
+        {
+            Description = "Content hash: sha256 or sha512.",
+            DefaultValueFactory = _ => SnapshotAlgorithms.Sha256,
+            HelpName = string.Join("|", SnapshotAlgorithms.Supported),
+        };
+        var check = new Option<bool>("--check") { Description = "Parse every JSON Lines line and check CSV field counts; exit 1 and record nothing when a problem is found." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Read every byte even when the stat cache says a file is unchanged." };
+        var noRecord = new Option<bool>("--no-record") { Description = "Print the snapshot without recording it in the lineage store." };
+        var countOnly = new Option<bool>("--count-only") { Description = "Count samples and read fields only: no hash, nothing recorded (a Parquet file's footer is all that is read)." };
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("snapshot", "Hash and count a dataset's files in one read and record the result as a version.")
+        {
+            paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
+        };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var chosen = parse.GetValue(algorithm)!;
+            if (!SnapshotAlgorithms.IsSupported(chosen))
+            {
+                throw new CliException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
+            }
+
+            var targets = parse.GetValue(paths) ?? [];
+            var givenName = parse.GetValue(name);
+            if (givenName is not null && targets.Length != 1)
+            {
+                throw new CliException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
+            }
+
+            if (givenName is not null)
+            {
+                DatasetCatalog.CheckName(givenName);
+            }
+
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            var fullPaths = targets.Select(p => Path.GetFullPath(Path.Combine(context.WorkingDirectory, p))).ToArray();
+            foreach (var (path, full) in targets.Zip(fullPaths))
+            {
+                if (!File.Exists(full) && !Directory.Exists(full))
+                {
+                    throw new CliException($"{path}: no such file or folder");
+                }
+            }
+
+            var counting = parse.GetValue(countOnly);
+            var outputFormat = parse.GetValue(format);
+            // Opening LiteDB costs ~90 ms of JIT on first use: compile it on the other core while the files are
+            // read; the store itself (and its lock) is opened only once the snapshots are done.
+            var wantsRecord = !counting && !parse.GetValue(noRecord);
+            var warming = wantsRecord ? Task.Run(LineageStore.Warm) : null;
+            try
+            {
+                return SnapshotAndRecord();
+            }
+            finally
+            {
+                warming?.GetAwaiter().GetResult();
+            }
+
+            int SnapshotAndRecord()
+            {
+                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : DatasetStoreAccess.CachePath(project));
+                var snapshots = new List<DatasetSnapshot>();
+                using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && outputFormat != TextFormat.Json))
+                {
+                    foreach (var full in fullPaths)
+                    {
+                        snapshots.Add(snapshotter.Snapshot(full, counting ? "" : chosen, parse.GetValue(check)));
+                    }
+                }
+
+                snapshotter.SaveCache();
+                var problems = snapshots.Any(s => s.ProblemCount > 0);
+                var record = wantsRecord && !problems;
+                var reports = new List<SnapshotReport>();
+                using var catalog = record ? DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store)) : null;
+                foreach (var s in snapshots)
+                {
+                    var label = project.Display(s.FullPath);
+                    if (catalog is null)
+                    {
+                        var why = counting ? "--count-only" : problems ? "--check found problems" : "--no-record";
+                        reports.Add(new SnapshotReport(label, givenName, s, null, false, why));
+                        continue;
+                    }
+
+                    var datasetName = givenName ?? catalog.Catalog.DefaultName(s.FullPath);
+                    var (version, added) = catalog.Catalog.Record(s, datasetName);
+                    reports.Add(new SnapshotReport(label, datasetName, s, version, added, null));
+                }
+
+                DataFormatter.WriteSnapshots(context.Out, reports, outputFormat);
+                return problems ? ExitCodes.Findings : ExitCodes.Ok;
+            }
+        }));
+        return command;
+    }
+}

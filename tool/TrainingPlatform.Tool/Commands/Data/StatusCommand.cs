@@ -1,0 +1,37 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Data;
+
+internal static class StatusCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var names = new Argument<string[]>("name") { Description = "Datasets to check (default: every recorded name); NAME@HASH-PREFIX checks that version.", Arity = ArgumentArity.ZeroOrMore };
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("status", "Check recorded datasets against the disk: unchanged, modified or missing (exit 1 when any changed).")
+        {
+            names, store, format,
+        };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
+            var snapshotter = new DatasetSnapshotter(context.Clock, DatasetStoreAccess.CachePath(project));
+            IReadOnlyList<DatasetStatus> statuses;
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != TextFormat.Json))
+            {
+                statuses = catalog.Status(parse.GetValue(names) ?? [], snapshotter);
+            }
+
+            snapshotter.SaveCache();
+            DataFormatter.WriteStatus(context.Out, statuses, parse.GetValue(format));
+            return statuses.Any(s => s.State != DatasetState.Unchanged) ? ExitCodes.Findings : ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

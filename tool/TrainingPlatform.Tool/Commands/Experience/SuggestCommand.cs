@@ -1,0 +1,145 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Experience;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Experience;
+
+/// <summary><c>trainplat suggest</c>: the team's past jobs as a prior for one config.</summary>
+internal static class SuggestCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var goalArgument = new Argument<string>("target") { Description = "A recipe id or recipe file (resolved for the model size), or a config file written by `trainplat render`." };
+        var target = new RenderTargetOptions();
+        var metric = MetricObjectiveOptions.Metric();
+        var maximize = MetricObjectiveOptions.Maximize();
+        var minimize = MetricObjectiveOptions.Minimize();
+        var minEvidence = new Option<int>("--min-evidence") { Description = "Jobs of evidence needed before anything is suggested.", DefaultValueFactory = _ => Suggester.DefaultMinEvidence, HelpName = "N" };
+        var apply = new Option<bool>("--apply") { Description = "Print only the --set flags that adopt the suggestions (for render or job create)." };
+        var write = new Option<string?>("--write") { Description = "Write a new recipe NEW_ID (version 0.1.0) with the suggestions applied, like `recipe new`.", HelpName = "NEW_ID" };
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("suggest", "Compare a config with similar past jobs that succeeded and suggest changes where it leaves their evidence (exit 1 when there are suggestions). " +
+            "--model-size, --model, --gpus and --set apply to a recipe target, before comparing.")
+        {
+            goalArgument, target.ModelSize, target.Model, target.Gpus, target.Sets, metric, maximize, minimize, minEvidence, apply, write, store, format,
+        };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var objective = MetricObjectiveOptions.Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
+            if (parse.GetValue(minEvidence) < 1)
+            {
+                throw new CliException("--min-evidence must be 1 or more");
+            }
+
+            if (parse.GetValue(apply) && parse.GetValue(write) is not null)
+            {
+                throw new CliException("give --apply or --write, not both");
+            }
+
+            var warming = Task.Run(LineageStore.Warm);
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
+            var given = target.Bind(parse);
+            SuggestTarget goal;
+            try
+            {
+                goal = SuggestTargets.Load(parse.GetValue(goalArgument)!, given.ModelSize, given.Model, given.Gpus, given.Sets,
+                    context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
+            }
+            catch (SuggestTargetException ex)
+            {
+                DiagnosticFormatter.WriteLines(context.Error, ex.Diagnostics, new Style(false), hints: false);
+                throw new CliException(ex.Message, ex.Hint);
+            }
+
+            warming.GetAwaiter().GetResult();
+            var jobs = EvidenceQueries.ForSuggest(lineage, goal.Task, goal.Algorithm, goal.Parameters);
+            var result = Suggester.Suggest(new SuggestRequest(goal.Config, goal.Task, goal.Algorithm, goal.Parameters, EvidenceJob.Load(jobs, lineage.GetConfig))
+            {
+                Metric = objective,
+                MinEvidence = parse.GetValue(minEvidence),
+            });
+
+            if (parse.GetValue(apply))
+            {
+                var flags = Suggester.ToSets(result.Suggestions);
+                ExperienceFormatter.WriteApply(context.Out, Unchanged(goal.Sets, result).Concat(flags));
+                if (!result.EnoughEvidence)
+                {
+                    context.Error.WriteLine("suggest: " + result.NotEnoughEvidence);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            string? written = null;
+            IReadOnlyList<string> notEffective = [];
+            if (parse.GetValue(write) is { } newId)
+            {
+                (written, notEffective) = Write(context, project, goal, result, newId);
+            }
+
+            ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written), notEffective, parse.GetValue(format));
+            return result.Suggestions.Count > 0 && written is null ? ExitCodes.Findings : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>--write</c>: a copy of the target's recipe with the suggested values set, then rendered again to check they take effect.</summary>
+    private static (string Path, IReadOnlyList<string> NotEffective) Write(CliContext context, ProjectContext project, SuggestTarget goal, SuggestResult result, string newId)
+    {
+        if (goal.Recipe is not { } source)
+        {
+            throw new CliException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
+        }
+
+        if (!result.EnoughEvidence || result.Suggestions.Count == 0)
+        {
+            throw new CliException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
+        }
+
+        var registry = RecipeRegistry.Load(project);
+        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Rendering.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
+        RecipeCopyResult copy;
+        try
+        {
+            copy = RecipeCopier.Copy(source, newId, project, registry, text => RecipeEditor.SetConfigValues(text, newId + ".yaml", changes)
+                .Replace("with `trainplat recipe new`.", $"with `trainplat suggest --write` ({changes.Length} change{(changes.Length == 1 ? "" : "s")} from past jobs).", StringComparison.Ordinal));
+        }
+        catch (RecipeEditException ex)
+        {
+            throw new CliException(ex.Message, "adopt the suggestions with --apply instead");
+        }
+
+        if (!copy.Succeeded)
+        {
+            throw new CliException(copy.Error!, copy.Hint);
+        }
+
+        // A scaling rule for this size can override a recipe's config value: say which suggestions did not take.
+        var check = RecipeResolver.Resolve(new RenderRequest(newId, goal.SizeText, null, null, null, null, Unchanged(goal.Sets, result), context.WorkingDirectory));
+        var notEffective = check.Config is not { } rendered ? [.. result.Suggestions.Select(s => s.Key)]
+            : result.Suggestions.Where(s => !JsonNodeEquals(Lookup(rendered.Config, s.Key), s.Suggested)).Select(s => s.Key).ToArray();
+        return (copy.CreatedPath!, notEffective);
+    }
+
+    /// <summary>The target's own <c>--set</c>s on keys the suggestions leave alone.</summary>
+    private static string[] Unchanged(IReadOnlyList<string> sets, SuggestResult result) =>
+        [.. sets.Where(s => !result.Suggestions.Any(x => s.StartsWith(x.Key + "=", StringComparison.Ordinal)))];
+
+    private static System.Text.Json.Nodes.JsonNode? Lookup(System.Text.Json.Nodes.JsonObject config, string key)
+    {
+        var dot = key.IndexOf('.', StringComparison.Ordinal);
+        return config[key[..dot]]?[key[(dot + 1)..]];
+    }
+
+    private static bool JsonNodeEquals(System.Text.Json.Nodes.JsonNode? a, System.Text.Json.Nodes.JsonNode? b) =>
+        a is System.Text.Json.Nodes.JsonValue va && b is System.Text.Json.Nodes.JsonValue vb && va.TryGetValue<double>(out var x) && vb.TryGetValue<double>(out var y)
+            ? Math.Abs(x - y) <= Math.Abs(y) * 1e-12
+            : System.Text.Json.Nodes.JsonNode.DeepEquals(a, b);
+}

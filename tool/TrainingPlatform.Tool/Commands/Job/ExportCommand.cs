@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Job;
+
+internal static class ExportCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var ids = new Argument<string[]>("id") { Description = "Jobs to export (ids or unique prefixes).", Arity = ArgumentArity.ZeroOrMore };
+        var all = new Option<bool>("--all") { Description = "Export every job, recipe version, config, dataset version and metric point." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of standard output.", HelpName = "file" };
+        var store = StoreAccess.Option();
+        var command = new Command("export", "Write jobs with their lineage and metrics as JSON Lines, to move them to another machine (`job import` keeps the ids).") { ids, all, output, store };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var given = parse.GetValue(ids) ?? [];
+            if (given.Length == 0 == !parse.GetValue(all))
+            {
+                throw new CliException(given.Length == 0 ? "give job ids or --all" : "give job ids or --all, not both");
+            }
+
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            LineageBundle bundle;
+            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
+            {
+                bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => Jobs.Resolve(lineage, g).Id).Distinct()]);
+            }
+
+            if (parse.GetValue(output) is { } file)
+            {
+                var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, file));
+                var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
+                using (var stream = File.Create(temp))
+                {
+                    LineageExchange.Write(stream, bundle, ToolVersion.Current);
+                }
+
+                File.Move(temp, path, overwrite: true);
+                context.Error.WriteLine(JobFormatter.Exported(bundle, file));
+            }
+            else
+            {
+                using var buffer = new MemoryStream();
+                LineageExchange.Write(buffer, bundle, ToolVersion.Current);
+                context.Out.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Metrics;
+
+internal static class ImportCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var job = new Argument<string>("job") { Description = "A job id or a unique prefix." };
+        var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl/.ndjson: a step field and numeric fields) or CSV/TSV (a step column)." };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("import", "Import the metrics a trainer wrote; all or nothing (one transaction); the same file twice adds nothing.")
+        {
+            job, file, skipBad, store, format,
+        };
+        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        {
+            var shown = parse.GetValue(file)!;
+            var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
+            if (!File.Exists(path))
+            {
+                throw new CliException($"{shown}: no such file");
+            }
+
+            var now = Jobs.Truncate(context.Clock.GetUtcNow());
+            var warming = Task.Run(LineageStore.Warm);
+            MetricsFileResult read;
+            try
+            {
+                read = MetricsFile.Read(path, now);
+            }
+            catch (MetricsFileException ex)
+            {
+                throw new CliException($"{shown}: {ex.Message}");
+            }
+
+            MetricsFormatter.WriteProblems(context.Error, shown, read);
+
+            if (read.ProblemCount > 0 && !parse.GetValue(skipBad))
+            {
+                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
+                    "fix the lines above, or import the good ones with --skip-bad");
+            }
+
+            if (read.Points.Count == 0)
+            {
+                throw new CliException($"{shown}: no metric points to import");
+            }
+
+            warming.GetAwaiter().GetResult();
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            MetricWriteResult written;
+            string id;
+            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            {
+                id = Jobs.Resolve(lineage, parse.GetValue(job)!).Id;
+                written = lineage.AppendMetrics(id, read.Points, read.Sha256, now);
+            }
+
+            MetricsFormatter.WriteImport(context.Out, shown, id, read, written, parse.GetValue(format));
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

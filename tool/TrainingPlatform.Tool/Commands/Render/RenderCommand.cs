@@ -1,0 +1,53 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Rendering;
+using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Render;
+
+internal static class RenderCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var recipe = new Argument<string>("recipe") { Description = "A recipe id, or the path of a recipe file." };
+        var target = new RenderTargetOptions();
+        var format = FormatOption.Create<YamlFormat>();
+        var explain = new Option<bool>("--explain") { Description = "YAML: annotate every value with where it came from, and show the memory estimate." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the config to FILE instead of standard output.", HelpName = "file" };
+        var command = new Command("render", "Resolve a recipe for a model size and GPU count into the full config, with pre-flight checks.") { recipe };
+        foreach (var option in target.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(format);
+        command.Options.Add(explain);
+        command.Options.Add(output);
+        command.SetAction(parse =>
+        {
+            var request = target.Bind(parse).Request(parse.GetValue(recipe)!, context.WorkingDirectory);
+            var result = RecipeResolver.Resolve(request);
+            if (result.Config is not { } resolved)
+            {
+                DiagnosticFormatter.WriteLines(context.Error, result.Diagnostics, new Style(false), hints: false);
+                throw new CliException(result.Error!, result.Hint);
+            }
+
+            var text = parse.GetValue(format) == YamlFormat.Json
+                ? RenderedConfigWriter.Json(resolved, ToolVersion.Current)
+                : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain));
+            if (parse.GetValue(output) is { } file)
+            {
+                OutputFile.Write(Path.Combine(context.WorkingDirectory, file), text);
+            }
+            else
+            {
+                context.Out.Write(text);
+            }
+
+            PreflightFormatter.WriteLines(context.Error, "render", resolved.Findings, new Style(context.Color && context.ErrorIsTerminal), forced: false);
+            return resolved.HasErrors ? ExitCodes.Findings : ExitCodes.Ok;
+        });
+        return command;
+    }
+}

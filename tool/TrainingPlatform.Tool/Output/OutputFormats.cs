@@ -1,0 +1,25 @@
+namespace TrainingPlatform.Tool.Output;
+
+// The values of `--format` per kind of output; a command's option offers exactly its formatter's enum
+// (lower-cased names, the first one the default), so a formatter never compares strings.
+
+/// <summary>Plain lines for people, or JSON.</summary>
+internal enum TextFormat
+{
+    Text,
+    Json,
+}
+
+/// <summary>An aligned table for people, or JSON.</summary>
+internal enum TableFormat
+{
+    Table,
+    Json,
+}
+
+/// <summary>YAML (a recipe or a rendered config), or JSON.</summary>
+internal enum YamlFormat
+{
+    Yaml,
+    Json,
+}
