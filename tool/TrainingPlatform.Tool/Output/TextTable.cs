@@ -152,7 +152,8 @@ internal sealed class TextTable
             or (>= 0xFF00 and <= 0xFF60) // full-width forms
             or (>= 0xFFE0 and <= 0xFFE6)
             or (>= 0x1F300 and <= 0x1F64F) // emoji, pictographs
-            or (>= 0x1F900 and <= 0x1F9FF)
+            or (>= 0x1F680 and <= 0x1F6FF) // transport and map symbols
+            or (>= 0x1F900 and <= 0x1FAFF) // supplemental symbols and pictographs
             or (>= 0x20000 and <= 0x3FFFD) // CJK extensions B and beyond
             ? 2
             : 1;
