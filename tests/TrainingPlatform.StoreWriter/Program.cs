@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 
 // Writes to a lineage store from its own process, for the Core tests of concurrent writers and kill -9:
@@ -65,7 +66,7 @@ try
             return 2;
     }
 }
-catch (LineageStoreException ex)
+catch (UserErrorException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;

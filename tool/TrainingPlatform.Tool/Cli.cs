@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Tool.Commands;
+using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool;
 
@@ -50,14 +52,25 @@ public static class Cli
                 EnableDefaultExceptionHandler = false,
             });
         }
-        catch (CliException ex)
+        catch (UserErrorException ex)
         {
-            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2.
+            foreach (var d in ex.Diagnostics)
+            {
+                context.Error.WriteLine($"{DiagnosticFormatter.Location(d)}: {(d.IsError ? "error" : "warning")} {d.Code}: {d.Message}");
+            }
+
+            context.Error.WriteLine($"trainplat: error: {(ex.FilePath is null ? "" : Shown(context, ex.FilePath) + ": ")}{ex.Message}");
             if (ex.Hint is not null)
             {
                 context.Error.WriteLine($"  hint: {ex.Hint}");
             }
 
+            return ExitCodes.UsageError;
+        }
+        catch (FileNotFoundException ex) when (ex.FileName is not null)
+        {
+            context.Error.WriteLine($"trainplat: error: {Shown(context, ex.FileName)}: no such file or folder");
             return ExitCodes.UsageError;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -73,6 +86,13 @@ public static class Cli
             context.Error.WriteLine("  This is a bug in trainplat; please report it with the command you ran.");
             return ExitCodes.UsageError;
         }
+    }
+
+    /// <summary>A path relative to the working directory when inside it, else as given.</summary>
+    private static string Shown(CliContext context, string path)
+    {
+        var relative = Path.GetRelativePath(context.WorkingDirectory, path);
+        return (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
     }
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)

@@ -18,8 +18,3 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     }
 }
 
-/// <summary>A user-facing failure: one clear line on stderr and exit code 2.</summary>
-public sealed class CliException(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-}

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -40,19 +41,18 @@ internal static class DataCommands
         {
             paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var chosen = parse.GetValue(algorithm)!;
             if (!SnapshotAlgorithms.IsSupported(chosen))
             {
-                throw new CliException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
+                throw new UserErrorException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
             }
 
             var targets = parse.GetValue(paths) ?? [];
             var givenName = parse.GetValue(name);
             if (givenName is not null && targets.Length != 1)
             {
-                throw new CliException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
+                throw new UserErrorException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
             }
 
             if (givenName is not null)
@@ -66,7 +66,7 @@ internal static class DataCommands
             {
                 if (!File.Exists(full) && !Directory.Exists(full))
                 {
-                    throw new CliException($"{path}: no such file or folder");
+                    throw new UserErrorException($"{path}: no such file or folder");
                 }
             }
 
@@ -120,7 +120,7 @@ internal static class DataCommands
                 DataFormatter.WriteSnapshots(context.Out, reports, json);
                 return problems ? ExitCodes.Findings : ExitCodes.Ok;
             }
-        }));
+        });
         return command;
     }
 
@@ -130,14 +130,13 @@ internal static class DataCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("list", "List recorded dataset versions, by name, newest first.") { name, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var versions = catalog.Catalog.Store.List(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -147,14 +146,13 @@ internal static class DataCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("show", "Show a recorded dataset version, with its files for a folder.") { reference, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
             DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -169,8 +167,7 @@ internal static class DataCommands
         {
             left, right, exitCode, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
@@ -183,7 +180,7 @@ internal static class DataCommands
             snapshotter.SaveCache();
             DataFormatter.WriteDiff(context.Out, comparison, parse.GetValue(format) == "json");
             return parse.GetValue(exitCode) && !comparison.Same ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -196,8 +193,7 @@ internal static class DataCommands
         {
             names, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
@@ -210,11 +206,11 @@ internal static class DataCommands
             snapshotter.SaveCache();
             DataFormatter.WriteStatus(context.Out, statuses, parse.GetValue(format) == "json");
             return statuses.Any(s => s.State != DatasetState.Unchanged) ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
-    private static string CachePath(ProjectContext project) => Path.Combine(project.Root, ".trainplat", "stat-cache.json");
+    private static string CachePath(ProjectContext project) => project.StatCachePath;
 
     private static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption, bool readOnly = false)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -34,7 +35,7 @@ internal static class DiffCommand
         {
             if (parse.GetValue(gpus) is <= 0 and var n)
             {
-                throw new CliException($"--gpus must be a positive whole number, not {n}");
+                throw new UserErrorException($"--gpus must be a positive whole number, not {n}");
             }
 
             var request = new DiffRequest(
@@ -62,7 +63,7 @@ internal static class DiffCommand
                     }
                 }
 
-                throw new CliException(failure.Message, failure.Hint);
+                throw new UserErrorException(failure.Message, failure.Hint);
             }
 
             var style = new Style(context.Color && !parse.GetValue(noColor));
@@ -75,12 +76,12 @@ internal static class DiffCommand
     }
 
     /// <summary>A recorded job's rendered config, for <c>job:ID</c> operands.</summary>
-    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id) => StoreAccess.Guard(context, () =>
+    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id)
     {
         var project = ProjectContext.Discover(context.WorkingDirectory);
         using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
-        var job = Jobs.Resolve(lineage, id);
-        var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+        var job = JobRules.Resolve(lineage, id);
+        var json = lineage.GetConfig(job.ConfigHash) ?? throw new UserErrorException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
         return ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);
-    });
+    }
 }

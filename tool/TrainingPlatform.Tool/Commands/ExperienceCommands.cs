@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -21,12 +22,12 @@ internal static class ExperienceCommands
     {
         if (maximize && minimize)
         {
-            throw new CliException("give --maximize or --minimize, not both");
+            throw new UserErrorException("give --maximize or --minimize, not both");
         }
 
         if (metric is null)
         {
-            return maximize || minimize ? throw new CliException($"{(maximize ? "--maximize" : "--minimize")} needs --metric NAME") : null;
+            return maximize || minimize ? throw new UserErrorException($"{(maximize ? "--maximize" : "--minimize")} needs --metric NAME") : null;
         }
 
         return new MetricObjective(metric, maximize ? MetricGoal.Maximize : minimize ? MetricGoal.Minimize : MetricGoals.Guess(metric));
@@ -51,37 +52,23 @@ internal static class ExperienceCommands
         {
             target, modelSize, model, gpus, sets, metric, maximize, minimize, minEvidence, apply, write, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var objective = Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             if (parse.GetValue(minEvidence) < 1)
             {
-                throw new CliException("--min-evidence must be 1 or more");
+                throw new UserErrorException("--min-evidence must be 1 or more");
             }
 
             if (parse.GetValue(apply) && parse.GetValue(write) is not null)
             {
-                throw new CliException("give --apply or --write, not both");
+                throw new UserErrorException("give --apply or --write, not both");
             }
 
             var warming = Task.Run(LineageStore.Warm);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
-            SuggestTarget goal;
-            try
-            {
-                goal = SuggestTargets.Load(parse.GetValue(target)!, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus), parse.GetValue(sets) ?? [],
-                    context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
-            }
-            catch (SuggestTargetException ex)
-            {
-                foreach (var d in ex.Diagnostics)
-                {
-                    context.Error.WriteLine($"{DiagnosticFormatter.Location(d)}: error {d.Code}: {d.Message}");
-                }
-
-                throw new CliException(ex.Message, ex.Hint);
-            }
+            var goal = SuggestTargets.Load(parse.GetValue(target)!, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus), parse.GetValue(sets) ?? [],
+                context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
 
             warming.GetAwaiter().GetResult();
             var jobs = EvidenceQueries.ForSuggest(lineage, goal.Task, goal.Algorithm, goal.Parameters);
@@ -112,7 +99,7 @@ internal static class ExperienceCommands
 
             ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written), notEffective, parse.GetValue(format) == "json");
             return result.Suggestions.Count > 0 && written is null ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -121,30 +108,30 @@ internal static class ExperienceCommands
     {
         if (goal.Recipe is not { } source)
         {
-            throw new CliException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
+            throw new UserErrorException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
         }
 
         if (!result.EnoughEvidence || result.Suggestions.Count == 0)
         {
-            throw new CliException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
+            throw new UserErrorException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
         }
 
         var registry = RecipeRegistry.Load(project);
-        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Rendering.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
+        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Yaml.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
         RecipeCopyResult copy;
         try
         {
             copy = RecipeCopier.Copy(source, newId, project, registry, text => RecipeEditor.SetConfigValues(text, newId + ".yaml", changes)
                 .Replace("with `trainplat recipe new`.", $"with `trainplat suggest --write` ({changes.Length} change{(changes.Length == 1 ? "" : "s")} from past jobs).", StringComparison.Ordinal));
         }
-        catch (RecipeEditException ex)
+        catch (UserErrorException ex)
         {
-            throw new CliException(ex.Message, "adopt the suggestions with --apply instead");
+            throw new UserErrorException(ex.Message, "adopt the suggestions with --apply instead");
         }
 
         if (!copy.Succeeded)
         {
-            throw new CliException(copy.Error!, copy.Hint);
+            throw new UserErrorException(copy.Error!, copy.Hint);
         }
 
         // A scaling rule for this size can override a recipe's config value: say which suggestions did not take.
@@ -187,13 +174,12 @@ internal static class ExperienceCommands
         {
             task, algorithm, modelSize, model, metric, maximize, minimize, limit, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var objective = Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             var parameters = Parameters(context, parse.GetValue(modelSize), parse.GetValue(model));
             if (parse.GetValue(limit) < 0)
             {
-                throw new CliException("--limit must be 0 (all) or a positive number");
+                throw new UserErrorException("--limit must be 0 (all) or a positive number");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -206,7 +192,7 @@ internal static class ExperienceCommands
             var result = Recommender.Rank(new RecommendRequest(parse.GetValue(task)!, parse.GetValue(algorithm), parameters, jobs) { Metric = objective });
             ExperienceFormatter.WriteRecommend(context.Out, parse.GetValue(task)!, parse.GetValue(algorithm), result, parse.GetValue(limit), parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -214,15 +200,15 @@ internal static class ExperienceCommands
     {
         if ((size is null) == (model is null))
         {
-            throw new CliException(size is null ? "give --model-size S or --model NAME" : "give --model-size or --model, not both");
+            throw new UserErrorException(size is null ? "give --model-size S or --model NAME" : "give --model-size or --model, not both");
         }
 
         if (size is not null)
         {
-            return ModelSize.TryParse(size, out var s) ? s.Parameters : throw new CliException($"'{size}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
+            return ModelSize.TryParse(size, out var s) ? s.Parameters : throw new UserErrorException($"'{size}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
         }
 
         var catalog = ModelCatalog.ForProject(ProjectContext.Discover(context.WorkingDirectory).Config);
-        return catalog.TryResolve(model!, out var spec) ? spec.Parameters : throw new CliException($"unknown model '{model}'", "models are named as in catalog/models.yaml (e.g. Qwen/Qwen2.5-7B-Instruct), or give --model-size");
+        return catalog.TryResolve(model!, out var spec) ? spec.Parameters : throw new UserErrorException($"unknown model '{model}'", "models are named as in catalog/models.yaml (e.g. Qwen/Qwen2.5-7B-Instruct), or give --model-size");
     }
 }

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands;
@@ -64,14 +65,13 @@ internal static class JobCommands
         {
             recipe, modelSize, model, gpus, nodes, gpuMemory, sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             CheckCluster(parse.GetValue(gpus), parse.GetValue(nodes), parse.GetValue(gpuMemory));
-            var request = new RenderRequest(parse.GetValue(recipe)!, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus),
-                parse.GetValue(nodes), parse.GetValue(gpuMemory), parse.GetValue(sets) ?? [], context.WorkingDirectory);
-            return Record(context, parse.GetValue(store), request, parse.GetValue(datasets) ?? [], [], parse.GetValue(name), parse.GetValue(tags) ?? [],
-                parentId: null, parse.GetValue(force), parse.GetValue(format) == "json");
-        }));
+            var request = new JobCreateRequest(parse.GetValue(recipe)!, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus),
+                parse.GetValue(nodes), parse.GetValue(gpuMemory), parse.GetValue(sets) ?? [], parse.GetValue(datasets) ?? [], parse.GetValue(name),
+                parse.GetValue(tags) ?? [], parse.GetValue(force));
+            return Record(context, parse.GetValue(store), request, parse.GetValue(format) == "json");
+        });
         return command;
     }
 
@@ -96,120 +96,34 @@ internal static class JobCommands
         {
             id, modelSize, model, gpus, nodes, gpuMemory, sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             CheckCluster(parse.GetValue(gpus), parse.GetValue(nodes), parse.GetValue(gpuMemory));
-            var project = ProjectContext.Discover(context.WorkingDirectory);
-            JobRecord parent;
-            IReadOnlyList<Core.Recipes.RecipeDocument> pinned;
-            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
-            {
-                parent = Jobs.Resolve(lineage, parse.GetValue(id)!);
-                pinned = Jobs.PinnedRecipes(lineage, parent);
-            }
-
-            var size = parse.GetValue(modelSize);
-            var catalogModel = parse.GetValue(model);
-            if (size is null && catalogModel is null)
-            {
-                (size, catalogModel) = parent.Model is { } m ? ((string?)null, (string?)m) : (parent.ModelSize, null);
-            }
-
-            var request = new RenderRequest(parent.RecipeId, size, catalogModel, parse.GetValue(gpus) ?? parent.Gpus, parse.GetValue(nodes) ?? parent.Nodes,
-                parse.GetValue(gpuMemory), [.. parent.Sets, .. parse.GetValue(sets) ?? []], context.WorkingDirectory)
-            {
-                Pinned = pinned,
-            };
-            var replaced = (parse.GetValue(datasets) ?? []).Select(Jobs.ParseDataset).Select(d => d.Role).ToHashSet(StringComparer.Ordinal);
-            var inherited = parent.Datasets.Where(d => !replaced.Contains(d.Role)).ToArray();
-            return Record(context, parse.GetValue(store), request, parse.GetValue(datasets) ?? [], inherited, parse.GetValue(name), parse.GetValue(tags) ?? [],
-                parent.Id, parse.GetValue(force), parse.GetValue(format) == "json");
-        }));
+            var request = new JobCreateRequest(null, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus), parse.GetValue(nodes),
+                parse.GetValue(gpuMemory), parse.GetValue(sets) ?? [], parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [],
+                parse.GetValue(force), Parent: parse.GetValue(id)!);
+            return Record(context, parse.GetValue(store), request, parse.GetValue(format) == "json");
+        });
         return command;
     }
 
-    /// <summary>The shared path of create and clone: render, snapshot datasets (store closed), then record in one transaction.</summary>
-    private static int Record(CliContext context, string? storeOption, RenderRequest request, IReadOnlyList<string> datasetArguments,
-        IReadOnlyList<JobDataset> inherited, string? name, IReadOnlyList<string> tags, string? parentId, bool force, bool json)
+    /// <summary>The shared path of create and clone: one Core call, then the job id (or JSON) and its pre-flight findings.</summary>
+    private static int Record(CliContext context, string? storeOption, JobCreateRequest request, bool json)
     {
-        var warming = Task.Run(LineageStore.Warm);
         var project = ProjectContext.Discover(context.WorkingDirectory);
-        var result = RecipeResolver.Resolve(request);
-        if (result.Config is not { } resolved)
+        var environment = new JobEnvironment(project, context.Clock, () => JobRules.NewId(context.IdRandom), JobOrigin.Current(ToolVersion.Current),
+            () => StoreAccess.Open(context, project, storeOption), () => StoreAccess.OpenForReading(context, project, storeOption))
         {
-            foreach (var d in result.Diagnostics)
-            {
-                context.Error.WriteLine($"{DiagnosticFormatter.Location(d)}: error {d.Code}: {d.Message}");
-            }
-
-            throw new CliException(result.Error!, result.Hint);
-        }
-
-        // Files are hashed before the store is opened, so a large dataset does not hold the store's lock.
-        var parsed = datasetArguments.Select(Jobs.ParseDataset).ToArray();
-        var snapshotter = new DatasetSnapshotter(TimeProvider.System, Path.Combine(project.Root, ".trainplat", "stat-cache.json"));
-        var snapshots = new Dictionary<string, DatasetSnapshot>(StringComparer.Ordinal);
-        using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && !json))
-        {
-            foreach (var (role, value) in parsed)
-            {
-                var full = Path.GetFullPath(Path.Combine(context.WorkingDirectory, value));
-                if (File.Exists(full) || Directory.Exists(full))
-                {
-                    snapshots[role] = snapshotter.Snapshot(full, SnapshotAlgorithms.Sha256, check: false);
-                }
-            }
-        }
-
-        snapshotter.SaveCache();
-        var git = Jobs.ReadGit(project.Root);
-        warming.GetAwaiter().GetResult();
-        using var lineage = StoreAccess.Open(context, project, storeOption);
-        var catalog = new DatasetCatalog(lineage, project.Root, context.Clock);
-        var versions = new List<(string Role, DatasetVersion Version)>();
-        foreach (var (role, value) in parsed)
-        {
-            if (snapshots.TryGetValue(role, out var snapshot))
-            {
-                var (version, _) = catalog.Record(snapshot, catalog.DefaultName(snapshot.FullPath));
-                versions.Add((role, version));
-            }
-            else if (value.Contains('@', StringComparison.Ordinal) || lineage.Find(value, "").Count > 0)
-            {
-                versions.Add((role, catalog.Resolve(value)));
-            }
-            else
-            {
-                throw new CliException($"--dataset {role}={value}: no such file or folder, and no recorded dataset named '{value}'",
-                    "give a path to snapshot, or NAME@HASH of a recorded version (`trainplat data list`)");
-            }
-        }
-
-        foreach (var d in inherited)
-        {
-            var version = lineage.Find(d.Name, d.Hash).FirstOrDefault(v => v.Algorithm == d.Algorithm)
-                ?? throw new CliException($"the store lacks dataset version {d.Name}@{d.Hash[..Math.Min(12, d.Hash.Length)]} of the parent job");
-            versions.Add((d.Role, version));
-        }
-
-        string id;
-        do
-        {
-            id = Jobs.NewId(context.IdRandom);
-        }
-        while (lineage.GetJob(id) is not null);
-
-        var job = Jobs.Build(resolved, request.Sets, new JobRequest(name, tags, versions, parentId, force), git,
-            JobOrigin.Current(ToolVersion.Current), id, context.Clock.GetUtcNow());
-        lineage.CreateJob(job);
+            Progress = progress => new SnapshotProgressWriter(context.Error, progress, enabled: context.ErrorIsTerminal && !json),
+        };
+        var (job, resolved) = JobCreator.Create(request, environment);
         if (json)
         {
-            context.Out.WriteLine(JsonText.Write(JobFormatter.Json(job.Job, children: [])));
+            context.Out.WriteLine(JsonText.Write(JobFormatter.Json(job, children: [])));
         }
         else
         {
-            context.Out.WriteLine(job.Job.Id);
-            context.Error.WriteLine(JobFormatter.Created(job.Job));
+            context.Out.WriteLine(job.Id);
+            context.Error.WriteLine(JobFormatter.Created(job));
         }
 
         var style = new Style(context.Color && context.ErrorIsTerminal);
@@ -228,13 +142,13 @@ internal static class JobCommands
         {
             if (value is <= 0)
             {
-                throw new CliException($"{option} must be a positive whole number, not {value}");
+                throw new UserErrorException($"{option} must be a positive whole number, not {value}");
             }
         }
 
         if (gpuMemory is <= 0)
         {
-            throw new CliException("--gpu-memory must be a positive number of GB");
+            throw new UserErrorException("--gpu-memory must be a positive number of GB");
         }
     }
 
@@ -251,12 +165,11 @@ internal static class JobCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("table", "table", "json");
         var command = new Command("list", "List jobs, newest first, with filters.") { status, recipe, task, algorithm, modelSize, since, tag, limit, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var query = Query(parse.GetValue(status), parse.GetValue(recipe), parse.GetValue(task), parse.GetValue(algorithm), parse.GetValue(modelSize), parse.GetValue(since), parse.GetValue(tag));
             if (parse.GetValue(limit) < 0)
             {
-                throw new CliException("--limit must be 0 (all) or a positive number");
+                throw new UserErrorException("--limit must be 0 (all) or a positive number");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -270,7 +183,7 @@ internal static class JobCommands
 
             JobFormatter.WriteList(context.Out, max > 0 && jobs.Length > max ? jobs[..max] : jobs, more: max > 0 && jobs.Length > max, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -279,13 +192,13 @@ internal static class JobCommands
         JobStatus? wanted = null;
         if (status is not null)
         {
-            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new CliException($"unknown status '{status}'", "statuses: " + JobStatuses.Names);
+            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new UserErrorException($"unknown status '{status}'", "statuses: " + JobStatuses.Names);
         }
 
         double? parameters = null;
         if (modelSize is not null)
         {
-            parameters = ModelSize.TryParse(modelSize, out var size) ? size.Parameters : throw new CliException($"'{modelSize}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
+            parameters = ModelSize.TryParse(modelSize, out var size) ? size.Parameters : throw new UserErrorException($"'{modelSize}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
         }
 
         DateTimeOffset? from = null;
@@ -293,7 +206,7 @@ internal static class JobCommands
         {
             from = DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
                 ? t
-                : throw new CliException($"--since '{since}' is not a date", "e.g. 2026-11-01 or 2026-11-01T12:00:00Z (UTC)");
+                : throw new UserErrorException($"--since '{since}' is not a date", "e.g. 2026-11-01 or 2026-11-01T12:00:00Z (UTC)");
         }
 
         string? recipeId = recipe;
@@ -314,14 +227,13 @@ internal static class JobCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("show", "Everything recorded about a job: recipe version, config, datasets, git, parent and children, history, metrics.") { id, config, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
             if (parse.GetValue(config))
             {
-                var text = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+                var text = lineage.GetConfig(job.ConfigHash) ?? throw new UserErrorException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
                 context.Out.WriteLine(JsonText.Write(System.Text.Json.Nodes.JsonNode.Parse(text)));
                 return ExitCodes.Ok;
             }
@@ -338,7 +250,7 @@ internal static class JobCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -353,18 +265,17 @@ internal static class JobCommands
         {
             id, status, note, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             JobStatus? to = null;
             if (parse.GetValue(status) is { } text)
             {
-                to = JobStatuses.TryParse(text, out var s) ? s : throw new CliException($"unknown status '{text}'", "statuses: " + JobStatuses.Names);
+                to = JobStatuses.TryParse(text, out var s) ? s : throw new UserErrorException($"unknown status '{text}'", "statuses: " + JobStatuses.Names);
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
-            var updated = Jobs.Update(job, to, parse.GetValue(note), context.Clock.GetUtcNow());
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
+            var updated = JobRules.Update(job, to, parse.GetValue(note), context.Clock.GetUtcNow());
             lineage.UpdateJob(updated);
             if (parse.GetValue(format) == "json")
             {
@@ -378,7 +289,7 @@ internal static class JobCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -388,16 +299,15 @@ internal static class JobCommands
         var yes = new Option<bool>("--yes", "-y") { Description = "Really delete the job and its metrics." };
         var store = StoreAccess.Option();
         var command = new Command("delete", "Delete a job and its metrics (needs --yes). Recipe versions, configs and dataset versions stay.") { id, yes, store };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
             var children = lineage.FindJobs(new JobQuery(ParentId: job.Id));
             if (!parse.GetValue(yes))
             {
                 var points = lineage.CountPoints(job.Id);
-                throw new CliException(
+                throw new UserErrorException(
                     string.Create(CultureInfo.InvariantCulture, $"job {job.Id} ({JobStatuses.Name(job.Status)}, {points:N0} metric points) was not deleted: deleting needs --yes"),
                     $"`trainplat job export {job.Id} -o {job.Id}.jsonl` keeps a copy; then `trainplat job delete {job.Id} --yes`");
             }
@@ -406,7 +316,7 @@ internal static class JobCommands
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deleted job {job.Id} and {deleted:N0} metric points") +
                 (children.Count > 0 ? $"; {children.Count} clone{(children.Count == 1 ? "" : "s")} still name it as parent" : ""));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -417,19 +327,18 @@ internal static class JobCommands
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of standard output.", HelpName = "file" };
         var store = StoreAccess.Option();
         var command = new Command("export", "Write jobs with their lineage and metrics as JSON Lines, to move them to another machine (`job import` keeps the ids).") { ids, all, output, store };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var given = parse.GetValue(ids) ?? [];
             if (given.Length == 0 == !parse.GetValue(all))
             {
-                throw new CliException(given.Length == 0 ? "give job ids or --all" : "give job ids or --all, not both");
+                throw new UserErrorException(given.Length == 0 ? "give job ids or --all" : "give job ids or --all, not both");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
-                bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => Jobs.Resolve(lineage, g).Id).Distinct()]);
+                bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => JobRules.Resolve(lineage, g).Id).Distinct()]);
             }
 
             if (parse.GetValue(output) is { } file)
@@ -453,7 +362,7 @@ internal static class JobCommands
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -466,12 +375,11 @@ internal static class JobCommands
         {
             file, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, parse.GetValue(file)!));
             if (!File.Exists(path))
             {
-                throw new CliException($"{parse.GetValue(file)}: no such file");
+                throw new UserErrorException($"{parse.GetValue(file)}: no such file");
             }
 
             var bundle = LineageExchange.Read(path);
@@ -484,7 +392,7 @@ internal static class JobCommands
 
             JobFormatter.WriteImport(context.Out, parse.GetValue(file)!, counts, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

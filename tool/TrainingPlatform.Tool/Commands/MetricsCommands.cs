@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -25,26 +26,25 @@ internal static class MetricsCommands
         var step = new Option<long>("--step") { Description = "The training step the values belong to.", Required = true, HelpName = "N" };
         var store = StoreAccess.Option();
         var command = new Command("log", "Record metric values of a job at one step (safe from several processes at once).") { job, values, step, store };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             if (parse.GetValue(step) < 0)
             {
-                throw new CliException($"--step must be 0 or more, not {parse.GetValue(step)}");
+                throw new UserErrorException($"--step must be 0 or more, not {parse.GetValue(step)}");
             }
 
-            var now = Jobs.Truncate(context.Clock.GetUtcNow());
+            var now = JobRules.Truncate(context.Clock.GetUtcNow());
             var points = (parse.GetValue(values) ?? []).Select(v => ParsePoint(v, parse.GetValue(step), now)).ToArray();
             if (points.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             {
-                throw new CliException($"metric '{twice.Key}' is given twice for step {parse.GetValue(step)}", "give each name once per step");
+                throw new UserErrorException($"metric '{twice.Key}' is given twice for step {parse.GetValue(step)}", "give each name once per step");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
-            var record = Jobs.Resolve(lineage, parse.GetValue(job)!);
+            var record = JobRules.Resolve(lineage, parse.GetValue(job)!);
             lineage.AppendMetrics(record.Id, points, source: null, now);
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -53,14 +53,14 @@ internal static class MetricsCommands
         var eq = text.LastIndexOf('=');
         if (eq <= 0 || eq == text.Length - 1)
         {
-            throw new CliException($"'{text}' is not name=value", "e.g. trainplat metrics log JOB --step 100 loss=0.42 reward=0.61");
+            throw new UserErrorException($"'{text}' is not name=value", "e.g. trainplat metrics log JOB --step 100 loss=0.42 reward=0.61");
         }
 
         var name = text[..eq];
         var value = text[(eq + 1)..];
         if (MetricsFile.NameProblem(name) is { } problem)
         {
-            throw new CliException(problem, $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
+            throw new UserErrorException(problem, $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
         }
 
         if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
@@ -70,7 +70,7 @@ internal static class MetricsCommands
                 "NAN" => double.NaN,
                 "INF" or "+INF" or "INFINITY" => double.PositiveInfinity,
                 "-INF" or "-INFINITY" => double.NegativeInfinity,
-                _ => throw new CliException($"{name}={value}: '{value}' is not a number", "use a plain number such as 0.42 or 1e-5 (NaN and inf are accepted)"),
+                _ => throw new UserErrorException($"{name}={value}: '{value}' is not a number", "use a plain number such as 0.42 or 1e-5 (NaN and inf are accepted)"),
             };
         }
 
@@ -88,25 +88,24 @@ internal static class MetricsCommands
         {
             job, file, skipBad, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
             if (!File.Exists(path))
             {
-                throw new CliException($"{shown}: no such file");
+                throw new UserErrorException($"{shown}: no such file");
             }
 
-            var now = Jobs.Truncate(context.Clock.GetUtcNow());
+            var now = JobRules.Truncate(context.Clock.GetUtcNow());
             var warming = Task.Run(LineageStore.Warm);
             MetricsFileResult read;
             try
             {
                 read = MetricsFile.Read(path, now);
             }
-            catch (MetricsFileException ex)
+            catch (UserErrorException ex)
             {
-                throw new CliException($"{shown}: {ex.Message}");
+                throw new UserErrorException($"{shown}: {ex.Message}");
             }
 
             foreach (var p in read.Problems)
@@ -121,13 +120,13 @@ internal static class MetricsCommands
 
             if (read.ProblemCount > 0 && !parse.GetValue(skipBad))
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
                     "fix the lines above, or import the good ones with --skip-bad");
             }
 
             if (read.Points.Count == 0)
             {
-                throw new CliException($"{shown}: no metric points to import");
+                throw new UserErrorException($"{shown}: no metric points to import");
             }
 
             warming.GetAwaiter().GetResult();
@@ -136,13 +135,13 @@ internal static class MetricsCommands
             string id;
             using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
             {
-                id = Jobs.Resolve(lineage, parse.GetValue(job)!).Id;
+                id = JobRules.Resolve(lineage, parse.GetValue(job)!).Id;
                 written = lineage.AppendMetrics(id, read.Points, read.Sha256, now);
             }
 
             MetricsFormatter.WriteImport(context.Out, shown, id, read, written, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -157,11 +156,10 @@ internal static class MetricsCommands
         {
             job, name, width, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
-        {
+        command.SetAction(parse => {
             if (parse.GetValue(width) is < 1 or > 400)
             {
-                throw new CliException("--width must be between 1 and 400");
+                throw new UserErrorException("--width must be between 1 and 400");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -169,7 +167,7 @@ internal static class MetricsCommands
             IReadOnlyList<MetricPoint> points;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
-                record = Jobs.Resolve(lineage, parse.GetValue(job)!);
+                record = JobRules.Resolve(lineage, parse.GetValue(job)!);
                 points = lineage.ReadMetrics(record.Id, parse.GetValue(name));
             }
 
@@ -177,13 +175,13 @@ internal static class MetricsCommands
             if (parse.GetValue(name) is { } wanted && summaries.Length == 0)
             {
                 var near = Core.Text.Suggestions.DidYouMean(wanted, [.. record.Metrics.Select(m => m.Name)]);
-                throw new CliException($"job {record.Id} has no metric '{wanted}'",
+                throw new UserErrorException($"job {record.Id} has no metric '{wanted}'",
                     near ?? (record.Metrics.Count == 0 ? "no metrics are logged yet" : "metrics: " + string.Join(", ", record.Metrics.Select(m => m.Name))));
             }
 
             MetricsFormatter.WriteShow(context.Out, record, summaries, points, parse.GetValue(width), parse.GetValue(format) == "json");
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
@@ -35,13 +36,13 @@ internal static class RenderCommand
             {
                 if (value is <= 0)
                 {
-                    throw new CliException($"{option} must be a positive whole number, not {value}");
+                    throw new UserErrorException($"{option} must be a positive whole number, not {value}");
                 }
             }
 
             if (parse.GetValue(gpuMemory) is <= 0)
             {
-                throw new CliException("--gpu-memory must be a positive number of GB");
+                throw new UserErrorException("--gpu-memory must be a positive number of GB");
             }
 
             var request = new RenderRequest(
@@ -64,7 +65,7 @@ internal static class RenderCommand
                     }
                 }
 
-                throw new CliException(result.Error!, result.Hint);
+                throw new UserErrorException(result.Error!, result.Hint);
             }
 
             var text = parse.GetValue(format) == "json"
@@ -103,13 +104,13 @@ internal static class OutputFile
     {
         if (Directory.Exists(path))
         {
-            throw new CliException($"{path} is a folder", "give a file name with -o");
+            throw new UserErrorException($"{path} is a folder", "give a file name with -o");
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder))
         {
-            throw new CliException($"folder {folder} does not exist", "create it first");
+            throw new UserErrorException($"folder {folder} does not exist", "create it first");
         }
 
         var temp = Path.Combine(folder, "." + Path.GetFileName(path) + ".tmp");
