@@ -26,7 +26,7 @@ try
     switch (args[0])
     {
         case "history" when int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var seed):
-            var history = TrainingPlatform.Core.Experience.ExperienceHistory.Generate(seed, (int)count);
+            var history = TrainingPlatform.Core.Tests.Experience.ExperienceHistory.Generate(seed, (int)count);
             using (var file = File.Create(args[1]))
             {
                 LineageExchange.Write(file, history.ToBundle(), "storewriter");

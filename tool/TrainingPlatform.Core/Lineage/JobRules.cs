@@ -7,13 +7,7 @@ using TrainingPlatform.Core.Text;
 namespace TrainingPlatform.Core.Lineage;
 
 /// <summary>Who and where: recorded on every job.</summary>
-public sealed record JobOrigin(string User, string Host, string ToolVersion)
-{
-    public static JobOrigin Current(string toolVersion) => new(
-        Environment.GetEnvironmentVariable("TRAINPLAT_USER") is { Length: > 0 } u ? u : Environment.UserName,
-        Environment.MachineName,
-        toolVersion);
-}
+public sealed record JobOrigin(string User, string Host, string ToolVersion);
 
 /// <summary>Job rules: ids, references, status changes, dataset arguments.</summary>
 public static class JobRules
