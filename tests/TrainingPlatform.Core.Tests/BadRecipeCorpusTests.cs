@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 

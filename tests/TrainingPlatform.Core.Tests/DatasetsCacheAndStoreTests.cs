@@ -1,4 +1,5 @@
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 
 namespace TrainingPlatform.Core.Tests;
@@ -116,8 +117,8 @@ public sealed class DatasetsCacheAndStoreTests
             Assert.Equal(v1.Created, catalog.Resolve("train@" + v1.Hash[..6]).Created);
             Assert.Equal("train.jsonl", v1.Path);
             Assert.Equal(10, v1.Samples);
-            Assert.Throws<DatasetLookupException>(() => catalog.Resolve("trian"));
-            Assert.Throws<DatasetLookupException>(() => catalog.Resolve("train@zz"));
+            Assert.Throws<UserErrorException>(() => catalog.Resolve("trian"));
+            Assert.Throws<UserErrorException>(() => catalog.Resolve("train@zz"));
 
             var status = catalog.Status([], new DatasetSnapshotter(clock, null));
             Assert.Equal(["other-name:Modified", "train:Unchanged"], status.Select(s => $"{s.Version.Name}:{s.State}"));
@@ -162,7 +163,7 @@ public sealed class DatasetsCacheAndStoreTests
             raw.GetCollection("meta").Update(meta);
         }
 
-        var ex = Assert.Throws<LineageStoreException>(() => LineageStore.Open(db));
+        var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(db));
         Assert.Contains("upgrade", ex.Message, StringComparison.Ordinal);
     }
 }

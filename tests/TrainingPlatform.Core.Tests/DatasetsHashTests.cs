@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Tests;
 
@@ -69,7 +70,7 @@ public sealed class DatasetsHashTests
         {
             snapshot = DatasetsTools.Snapshot(dir.File("data"));
         }
-        catch (DatasetFormatException ex)
+        catch (UserErrorException ex)
         {
             throw new InvalidOperationException($"{ex.FilePath}: {ex.Message} {new FileInfo(ex.FilePath!).Length}", ex);
         }

@@ -3,10 +3,11 @@ using System.Text;
 using Parquet;
 using Parquet.Schema;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Tests;
 
-/// <summary>Corrupt, truncated and empty inputs of every format: a clear DatasetFormatException or a correct zero, nothing else.</summary>
+/// <summary>Corrupt, truncated and empty inputs of every format: a clear UserErrorException or a correct zero, nothing else.</summary>
 public sealed class DatasetsRobustnessTests
 {
     private static byte[] Gzip(string text)
@@ -88,7 +89,7 @@ public sealed class DatasetsRobustnessTests
                 Assert.Equal(samples, snapshot.Samples);
                 Assert.Equal(bytes.Length, snapshot.Size);
             }
-            catch (DatasetFormatException ex)
+            catch (UserErrorException ex)
             {
                 Assert.True(error is not null, $"{name}: unexpected error {ex.Message}");
                 Assert.Contains(error, ex.Message, StringComparison.Ordinal);
@@ -116,7 +117,7 @@ public sealed class DatasetsRobustnessTests
                 {
                     return DatasetsTools.Snapshot(path).Samples?.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
-                catch (DatasetFormatException ex)
+                catch (UserErrorException ex)
                 {
                     return ex.Message;
                 }
@@ -164,7 +165,7 @@ public sealed class DatasetsRobustnessTests
     {
         using var dir = new DatasetsTempDir();
         var path = dir.Write("q.csv", "a,b\n1,2\n3,4\n5,\"never closed\n6,7\n");
-        var ex = Assert.Throws<DatasetFormatException>(() => DatasetsTools.Snapshot(path));
+        var ex = Assert.Throws<UserErrorException>(() => DatasetsTools.Snapshot(path));
         Assert.Equal("unbalanced quote: the quoted field starting on line 4 (record 4) is never closed", ex.Message);
     }
 }

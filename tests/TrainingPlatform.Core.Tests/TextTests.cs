@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Text;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Validation;
 using TrainingPlatform.Core.Yaml;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 
 // Writes to a lineage store from its own process, for the Core tests of concurrent writers and kill -9:
@@ -25,7 +26,7 @@ try
     switch (args[0])
     {
         case "history" when int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var seed):
-            var history = TrainingPlatform.Core.Experience.ExperienceHistory.Generate(seed, (int)count);
+            var history = TrainingPlatform.Core.Tests.Experience.ExperienceHistory.Generate(seed, (int)count);
             using (var file = File.Create(args[1]))
             {
                 LineageExchange.Write(file, history.ToBundle(), "storewriter");
@@ -65,7 +66,7 @@ try
             return 2;
     }
 }
-catch (LineageStoreException ex)
+catch (UserErrorException ex)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;

@@ -14,7 +14,7 @@ public sealed class ExperienceCommandTests
     private static TempDir WithHistory(Func<LineageBundle, LineageBundle>? change = null)
     {
         var temp = TempDir.CopyOf(Repo.Examples);
-        var bundle = ExperienceHistory.Generate(ExperienceHistory.DocumentedSeed, 200).ToBundle();
+        var bundle = Core.Tests.Experience.ExperienceHistory.Generate(Core.Tests.Experience.ExperienceHistory.DocumentedSeed, 200).ToBundle();
         bundle = change?.Invoke(bundle) ?? bundle;
         using (var file = File.Create(Path.Combine(temp.Path, "history.jsonl")))
         {

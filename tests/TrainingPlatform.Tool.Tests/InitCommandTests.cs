@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;

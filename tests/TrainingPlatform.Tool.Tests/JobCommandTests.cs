@@ -136,6 +136,38 @@ public sealed class JobCommandTests
     }
 
     [Fact]
+    public void A_refused_create_or_clone_leaves_the_store_and_the_stat_cache_exactly_as_they_were()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var parent = Create(temp.Path, T0, 1, "-d", "train=data/train.jsonl");
+        File.WriteAllText(Path.Combine(temp.Path, "NEW.jsonl"), "{\"prompt\": \"2+2\", \"answer\": \"4\"}\n");
+        var before = StoreState(temp.Path);
+
+        var create = CliRun.Pinned(temp.Path, T0.AddMinutes(1), 2, "job", "create", "-r", "grpo_math_small", "-s", "7B",
+            "--set", "batch.micro_batch_size_per_gpu=7", "--dataset", "train=NEW.jsonl");
+        Assert.Equal(ExitCodes.UsageError, create.ExitCode);
+        Assert.Contains("pre-flight check", create.Error, StringComparison.Ordinal);
+        Assert.Equal(before, StoreState(temp.Path));
+
+        var clone = CliRun.Pinned(temp.Path, T0.AddMinutes(2), 3, "job", "clone", parent,
+            "--set", "batch.micro_batch_size_per_gpu=7", "--dataset", "train=NEW.jsonl");
+        Assert.Equal(ExitCodes.UsageError, clone.ExitCode);
+        Assert.Contains("pre-flight check", clone.Error, StringComparison.Ordinal);
+        Assert.Equal(before, StoreState(temp.Path));
+    }
+
+    /// <summary>Everything a job creation could have written: the export of the whole store and the bytes of every file under .trainplat/.</summary>
+    private static string StoreState(string folder)
+    {
+        var export = CliRun.InProcess(folder, "job", "export", "--all");
+        Assert.True(export.ExitCode == ExitCodes.Ok, export.ToString());
+        var files = Directory.EnumerateFiles(Path.Combine(folder, ".trainplat"), "*", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => Path.GetRelativePath(folder, f) + " " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+        return export.Out + string.Join("\n", files);
+    }
+
+    [Fact]
     public void Clone_keeps_the_recorded_recipe_version_even_after_the_file_changed_and_records_the_parent()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

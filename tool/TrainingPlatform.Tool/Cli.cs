@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool;
 
@@ -49,14 +51,22 @@ public static class Cli
                 EnableDefaultExceptionHandler = false,
             });
         }
-        catch (CliException ex)
+        catch (UserErrorException ex)
         {
-            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2.
+            DiagnosticFormatter.WriteLines(context.Error, ex.Diagnostics, new Style(false), hints: false);
+
+            context.Error.WriteLine($"trainplat: error: {(ex.FilePath is null ? "" : Shown(context, ex.FilePath) + ": ")}{ex.Message}");
             if (ex.Hint is not null)
             {
                 context.Error.WriteLine($"  hint: {ex.Hint}");
             }
 
+            return ExitCodes.UsageError;
+        }
+        catch (FileNotFoundException ex) when (ex.FileName is not null)
+        {
+            context.Error.WriteLine($"trainplat: error: {Shown(context, ex.FileName)}: no such file or folder");
             return ExitCodes.UsageError;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -72,6 +82,13 @@ public static class Cli
             context.Error.WriteLine("  This is a bug in trainplat; please report it with the command you ran.");
             return ExitCodes.UsageError;
         }
+    }
+
+    /// <summary>A path relative to the working directory when inside it, else as given.</summary>
+    private static string Shown(CliContext context, string path)
+    {
+        var relative = Path.GetRelativePath(context.WorkingDirectory, path);
+        return (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
     }
 
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)

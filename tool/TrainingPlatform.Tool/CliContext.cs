@@ -1,3 +1,5 @@
+using TrainingPlatform.Core.Lineage;
+
 namespace TrainingPlatform.Tool;
 
 /// <summary>What a command may touch: its output writers, the working directory, whether colour is wanted.</summary>
@@ -9,6 +11,12 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     /// <summary>Where new job ids come from: null for cryptographic randomness (tests give a seeded one).</summary>
     public Random? IdRandom { get; init; }
 
+    /// <summary>Who and where, recorded on every job: TRAINPLAT_USER (else the login name), the host name, this tool's version.</summary>
+    public JobOrigin Origin { get; init; } = new(
+        Environment.GetEnvironmentVariable("TRAINPLAT_USER") is { Length: > 0 } u ? u : Environment.UserName,
+        Environment.MachineName,
+        ToolVersion.Current);
+
     public static CliContext FromConsole()
     {
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ||
@@ -18,8 +26,3 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     }
 }
 
-/// <summary>A user-facing failure: one clear line on stderr and exit code 2.</summary>
-public sealed class CliException(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-}

@@ -1,5 +1,6 @@
 using System.Text;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
 
@@ -22,15 +23,15 @@ public sealed class ExchangeTests
     {
         var parent = NewJob("aaaa00000001", SftBase, T0.AddMinutes(2), [("train", Train)]);
         store.CreateJob(parent);
-        store.UpdateJob(Jobs.Update(store.GetJob(parent.Job.Id)!, JobStatus.Running, null, T0.AddMinutes(3)));
+        store.UpdateJob(JobRules.Update(store.GetJob(parent.Job.Id)!, JobStatus.Running, null, T0.AddMinutes(3)));
         store.AppendMetrics(parent.Job.Id, Points("loss", 0, 500, s => s == 7 ? double.NaN : 3.0 / (s + 1), T0.AddMinutes(3)), null, T0.AddMinutes(4));
         store.AppendMetrics(parent.Job.Id, [.. Points("loss", 500, 10, s => 0.001, T0.AddMinutes(5)), new(510, "loss", double.NegativeInfinity, T0.AddMinutes(6)),
             .. Points("reward", 0, 20, s => s * 0.25, T0.AddMinutes(5))], "sha256:0f0f", T0.AddMinutes(6));
-        store.UpdateJob(Jobs.Update(store.GetJob(parent.Job.Id)!, JobStatus.Succeeded, "best so far", T0.AddMinutes(7)));
+        store.UpdateJob(JobRules.Update(store.GetJob(parent.Job.Id)!, JobStatus.Succeeded, "best so far", T0.AddMinutes(7)));
 
         var child = NewJob("bbbb00000002", Dpo, T0.AddMinutes(8), [("eval", Shards), ("train", Train)], chain: [SftBase], parentId: parent.Job.Id, lr: "5e-06");
         store.CreateJob(child);
-        store.UpdateJob(Jobs.Update(store.GetJob(child.Job.Id)!, JobStatus.Running, null, T0.AddMinutes(9)));
+        store.UpdateJob(JobRules.Update(store.GetJob(child.Job.Id)!, JobStatus.Running, null, T0.AddMinutes(9)));
         store.AppendMetrics(child.Job.Id, Points("loss", 0, 9000, s => 1.0 / (s + 2), T0.AddMinutes(9)), null, T0.AddMinutes(10)); // two batches
 
         store.CreateJob(NewJob("cccc00000003", SftBase, T0.AddMinutes(11), modelSize: "1B", parameters: 1.24e9, lr: "1e-04"));
@@ -122,7 +123,7 @@ public sealed class ExchangeTests
 
         // Later, on the source: the child finishes and logs more points.
         source.AppendMetrics("bbbb00000002", Points("loss", 9000, 100, s => 0.0001, T0.AddHours(1)), null, T0.AddHours(1));
-        source.UpdateJob(Jobs.Update(source.GetJob("bbbb00000002")!, JobStatus.Succeeded, "done", T0.AddHours(2)));
+        source.UpdateJob(JobRules.Update(source.GetJob("bbbb00000002")!, JobStatus.Succeeded, "done", T0.AddHours(2)));
         var newer = Write(dir, "new.jsonl", source);
 
         Assert.Equal(new ImportCounts(0, 1, 2, 0, 0, 0, 100), target.Import(LineageExchange.Read(newer)));
@@ -150,7 +151,7 @@ public sealed class ExchangeTests
         Assert.Equal([source.GetJob("bbbb00000002")!.ConfigHash], bundle.Configs.Select(c => c.Hash));
         Assert.Equal(["data/train.jsonl", "shards"], bundle.Datasets.Select(d => d.Name));
         Assert.Equal(9000, bundle.Metrics.Sum(m => m.Points.Count));
-        Assert.Throws<LineageStoreException>(() => source.Export(["ffff00000009"]));
+        Assert.Throws<UserErrorException>(() => source.Export(["ffff00000009"]));
 
         using var target = LineageStore.Open(dir.File("target.db"));
         Assert.Equal(new ImportCounts(1, 0, 0, 2, 1, 2, 9000), target.Import(bundle));
@@ -186,19 +187,19 @@ public sealed class ExchangeTests
         // A cut-off job line (line 11), and a job line without its status (line 12).
         var broken = dir.File("broken.jsonl");
         File.WriteAllLines(broken, [.. lines[..10], lines[10][..40], .. lines[11..]]);
-        var ex = Assert.Throws<LineageStoreException>(() => LineageExchange.Read(broken));
+        var ex = Assert.Throws<UserErrorException>(() => LineageExchange.Read(broken));
         Assert.StartsWith(broken + ":11: ", ex.Message, StringComparison.Ordinal);
         File.WriteAllLines(broken, [.. lines[..11], lines[11].Replace("\"status\":\"pending\",", "", StringComparison.Ordinal), .. lines[12..]]);
-        Assert.StartsWith(broken + ":12: ", Assert.Throws<LineageStoreException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
+        Assert.StartsWith(broken + ":12: ", Assert.Throws<UserErrorException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
         File.WriteAllLines(broken, [.. lines[1..]]);
-        Assert.StartsWith(broken + ":1: ", Assert.Throws<LineageStoreException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
+        Assert.StartsWith(broken + ":1: ", Assert.Throws<UserErrorException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
         File.WriteAllBytes(broken, [.. Encoding.UTF8.GetBytes(lines[0] + "\n" + lines[1] + "\n"), 0xff, 0xfe, (byte)'\n', .. Encoding.UTF8.GetBytes(lines[2] + "\n")]);
-        Assert.StartsWith(broken + ":3: ", Assert.Throws<LineageStoreException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
+        Assert.StartsWith(broken + ":3: ", Assert.Throws<UserErrorException>(() => LineageExchange.Read(broken)).Message, StringComparison.Ordinal);
 
         // Well-formed lines whose import fails late (metrics of a job the export lacks): one transaction, nothing stays.
         File.WriteAllLines(broken, [.. lines, lines[^1].Replace("\"job\":\"bbbb00000002\"", "\"job\":\"eeee00000005\"", StringComparison.Ordinal)
             .Replace("\"id\":\"bbbb00000002:", "\"id\":\"eeee00000005:", StringComparison.Ordinal)]);
-        var late = Assert.Throws<LineageStoreException>(() => target.Import(LineageExchange.Read(broken)));
+        var late = Assert.Throws<UserErrorException>(() => target.Import(LineageExchange.Read(broken)));
         Assert.Contains("eeee00000005", late.Message, StringComparison.Ordinal);
         Assert.Equal(before, ExportBytes(target));
         Assert.Empty(target.List(null));

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 
 namespace TrainingPlatform.Core.Tests.Lineage;
@@ -106,7 +107,7 @@ public sealed class MetricsFileTests : IDisposable
         if (bad.StartsWith('['))
         {
             // A first line that is an array makes the whole file not JSON Lines.
-            var ex = Assert.Throws<MetricsFileException>(() => Read("run.jsonl", "\n" + bad + "\n"));
+            var ex = Assert.Throws<UserErrorException>(() => Read("run.jsonl", "\n" + bad + "\n"));
             Assert.Equal(message, ex.Message);
             return;
         }
@@ -273,7 +274,7 @@ public sealed class MetricsFileTests : IDisposable
     {
         var path = Write("metrics.txt", """{"step": 1, "loss": 1}""");
 
-        var ex = Assert.Throws<MetricsFileException>(() => MetricsFile.Read(path, ImportTime));
+        var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
         Assert.Equal("unknown metrics format '.txt': expected .jsonl, .ndjson, .json (JSON Lines), .csv or .tsv", ex.Message);
         Assert.Equal(path, ex.FilePath);
@@ -291,7 +292,7 @@ public sealed class MetricsFileTests : IDisposable
     [InlineData("quote.csv", "step,loss\n1,\"0.5\n2,0.4\n", "unbalanced quote: the quoted field starting on line 2 is never closed")]
     public void File_level_problems_are_one_exception(string name, string text, string message)
     {
-        var ex = Assert.Throws<MetricsFileException>(() => Read(name, text));
+        var ex = Assert.Throws<UserErrorException>(() => Read(name, text));
 
         Assert.Equal(message, ex.Message);
     }
@@ -303,7 +304,7 @@ public sealed class MetricsFileTests : IDisposable
         bytes[Array.IndexOf(bytes, (byte)0xC3)] = 0xE4; // Latin-1 'ä'
         var path = Write("latin1.jsonl", bytes);
 
-        var ex = Assert.Throws<MetricsFileException>(() => MetricsFile.Read(path, ImportTime));
+        var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
         Assert.Equal("not UTF-8: byte 0xE4 on line 2 is not valid UTF-8; save the file as UTF-8", ex.Message);
     }
@@ -313,7 +314,7 @@ public sealed class MetricsFileTests : IDisposable
     {
         var path = Write("utf16.csv", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("step,loss\n1,2\n")]);
 
-        var ex = Assert.Throws<MetricsFileException>(() => MetricsFile.Read(path, ImportTime));
+        var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
         Assert.Equal("not UTF-8: the file starts with a UTF-16 byte order mark; save it as UTF-8", ex.Message);
     }
@@ -323,7 +324,7 @@ public sealed class MetricsFileTests : IDisposable
     {
         var path = Path.Combine(_dir, "missing.jsonl");
 
-        var ex = Assert.Throws<MetricsFileException>(() => MetricsFile.Read(path, ImportTime));
+        var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
         Assert.StartsWith("cannot read the metrics file: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains("missing.jsonl", ex.Message, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LiteDB;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Tests.Support;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
@@ -126,7 +127,7 @@ public sealed class StoreMigrationTests
         for (var attempt = 0; attempt < 2; attempt++)
         {
             // No wait: a refused open releases the lock.
-            var ex = Assert.Throws<LineageStoreException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero));
+            var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero));
             Assert.Contains("written by trainplat 9.9.0", ex.Message, StringComparison.Ordinal);
             Assert.Contains("upgrade", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("busy", ex.Message, StringComparison.Ordinal);

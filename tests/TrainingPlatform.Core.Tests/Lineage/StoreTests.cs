@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
 
@@ -80,9 +81,9 @@ public sealed class StoreTests
             Assert.Empty(store.FindJobs(new JobQuery(Status: JobStatus.Running)));
 
             // Update: status, start time and history kept across a reopen; a missing job is an error.
-            var running = Jobs.Update(store.GetJob("f00d00000003")!, JobStatus.Running, "on gpu-01", T0.AddHours(3));
+            var running = JobRules.Update(store.GetJob("f00d00000003")!, JobStatus.Running, "on gpu-01", T0.AddHours(3));
             store.UpdateJob(running);
-            Assert.Throws<LineageStoreException>(() => store.UpdateJob(running with { Id = "0000aaaa0000" }));
+            Assert.Throws<UserErrorException>(() => store.UpdateJob(running with { Id = "0000aaaa0000" }));
             store.AppendMetrics("a1b2c3000001", Points("loss", 0, 100, s => 2.0 / (s + 1), T0), null, T0.AddHours(1));
             store.AppendMetrics("a1b2c3000001", Points("reward", 0, 50, s => s * 0.01, T0), null, T0.AddHours(1));
             store.AppendMetrics("f00d00000003", Points("loss", 0, 10, s => 1.0, T0), null, T0.AddHours(4));
@@ -130,7 +131,7 @@ public sealed class StoreTests
         var other = FileDataset("data/other.jsonl", "{}\n", 1, T0.AddDays(1));
         var again = NewJob(sft.Job.Id, newRecipe, T0.AddDays(1), [("train", other)], lr: "3e-05");
 
-        var ex = Assert.Throws<LineageStoreException>(() => store.CreateJob(again));
+        var ex = Assert.Throws<UserErrorException>(() => store.CreateJob(again));
         Assert.Contains(sft.Job.Id, ex.Message, StringComparison.Ordinal);
         Assert.Equal(Describe(sft.Job), Describe(store.GetJob(sft.Job.Id)!));
         Assert.Null(store.GetRecipeVersion(newRecipe.Hash));
@@ -155,10 +156,10 @@ public sealed class StoreTests
         Assert.Empty(store.FindJobIds("abd", 10));
         Assert.Equal(4, store.FindJobIds("", 10).Count);
 
-        Assert.Equal("abc200000003", Jobs.Resolve(store, "abc2").Id);
-        Assert.Equal("abc200000003", Jobs.Resolve(store, "job:ABC2000").Id);
-        Assert.Contains("ambiguous", Assert.Throws<JobException>(() => Jobs.Resolve(store, "abc1")).Message, StringComparison.Ordinal);
-        Assert.Contains("no job", Assert.Throws<JobException>(() => Jobs.Resolve(store, "abcd")).Message, StringComparison.Ordinal);
+        Assert.Equal("abc200000003", JobRules.Resolve(store, "abc2").Id);
+        Assert.Equal("abc200000003", JobRules.Resolve(store, "job:ABC2000").Id);
+        Assert.Contains("ambiguous", Assert.Throws<UserErrorException>(() => JobRules.Resolve(store, "abc1")).Message, StringComparison.Ordinal);
+        Assert.Contains("no job", Assert.Throws<UserErrorException>(() => JobRules.Resolve(store, "abcd")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -253,7 +254,7 @@ public sealed class StoreTests
         var (sft, _, _) = ThreeJobs();
         using var store = LineageStore.Open(dir.Store);
         store.CreateJob(sft);
-        var ex = Assert.Throws<LineageStoreException>(() => store.AppendMetrics("0123456789ab", Points("loss", 0, 10, s => 1, T0), null, T0));
+        var ex = Assert.Throws<UserErrorException>(() => store.AppendMetrics("0123456789ab", Points("loss", 0, 10, s => 1, T0), null, T0));
         Assert.Contains("no job 0123456789ab", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, store.CountPoints(null));
     }
@@ -291,7 +292,7 @@ public sealed class StoreTests
         using (LineageStore.Open(dir.Store))
         {
             var clock = Stopwatch.StartNew();
-            var ex = Assert.Throws<LineageStoreException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.FromMilliseconds(300)));
+            var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.FromMilliseconds(300)));
             Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
             Assert.Contains("busy", ex.Message, StringComparison.Ordinal);
             Assert.Contains(dir.Store, ex.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
@@ -45,7 +46,7 @@ public static class PullRequestCheck
             var (commit, label) = request.Base is { } given ? ResolveBase(git, given) : git.DefaultBase();
             return new CheckResult(new CheckRun(git, project, rules, commit, label, request.Sizes).Execute(), null, null);
         }
-        catch (GitException ex)
+        catch (UserErrorException ex)
         {
             return CheckResult.Fail(ex.Message, ex.Hint);
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using CsvHelper;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -68,12 +69,12 @@ internal static class CsvCounter
         }
         catch (CsvFormatException ex)
         {
-            throw new DatasetFormatException(ex.Message, ex);
+            throw new UserErrorException(ex.Message, ex);
         }
 
         if (unterminated is { } bad)
         {
-            throw new DatasetFormatException($"unbalanced quote: the quoted field starting on line {bad.LineNumber} (record {bad.RecordNumber}) is never closed");
+            throw new UserErrorException($"unbalanced quote: the quoted field starting on line {bad.LineNumber} (record {bad.RecordNumber}) is never closed");
         }
 
         return new SampleCount(records, headers, problems.Items, problems.Count);

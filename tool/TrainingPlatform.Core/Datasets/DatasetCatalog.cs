@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Datasets;
@@ -29,29 +30,6 @@ public enum DatasetState
 /// <summary>A recorded version against the files on disk now.</summary>
 public sealed record DatasetStatus(DatasetVersion Version, DatasetState State, DatasetComparison? Changes);
 
-/// <summary>A name or version that does not resolve, or a name that cannot be used: one line and a hint.</summary>
-public sealed class DatasetLookupException : Exception
-{
-    public DatasetLookupException()
-    {
-    }
-
-    public DatasetLookupException(string message)
-        : base(message)
-    {
-    }
-
-    public DatasetLookupException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public DatasetLookupException(string message, string? hint)
-        : base(message) => Hint = hint;
-
-    public string? Hint { get; }
-}
-
 /// <summary>
 /// Dataset versions of one project: records snapshots under a name, resolves <c>NAME[@HASH-PREFIX]</c>,
 /// compares versions and files on disk, and checks recorded versions against the disk.
@@ -80,7 +58,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
 
         if (name.Contains('@', StringComparison.Ordinal))
         {
-            throw new DatasetLookupException($"the path '{name}' contains '@', which names versions", "give the dataset a name with --name");
+            throw new UserErrorException($"the path '{name}' contains '@', which names versions", "give the dataset a name with --name");
         }
 
         return name;
@@ -92,20 +70,22 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
     {
         if (name.Length == 0 || name.Length > 200 || name.Contains('@', StringComparison.Ordinal) || name.Any(char.IsControl))
         {
-            throw new DatasetLookupException($"invalid dataset name '{name}'",
+            throw new UserErrorException($"invalid dataset name '{name}'",
                 "a name is 1-200 characters without '@' or control characters (NAME@HASH names a version)");
         }
     }
 
     /// <summary>Records a snapshot as a version of <paramref name="name"/>; the same name and content gives back the existing version.</summary>
-    public (DatasetVersion Version, bool Added) Record(DatasetSnapshot snapshot, string name)
+    public (DatasetVersion Version, bool Added) Record(DatasetSnapshot snapshot, string name) => store.Add(NewVersion(snapshot, name));
+
+    /// <summary>The version a snapshot would be recorded as, without writing it (a caller records it in its own transaction).</summary>
+    public DatasetVersion NewVersion(DatasetSnapshot snapshot, string name)
     {
         CheckName(name);
         var now = clock.GetUtcNow();
         var created = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero); // the store keeps ms
-        var version = new DatasetVersion(name, StoredPath(snapshot.FullPath), snapshot.IsFolder, snapshot.Format, snapshot.Size,
+        return new DatasetVersion(name, StoredPath(snapshot.FullPath), snapshot.IsFolder, snapshot.Format, snapshot.Size,
             snapshot.Algorithm, snapshot.Hash, snapshot.Samples, snapshot.Fields, created, snapshot.Manifest);
-        return store.Add(version);
     }
 
     /// <summary><c>NAME</c> (its newest version) or <c>NAME@HASH-PREFIX</c>.</summary>
@@ -119,20 +99,20 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         {
             var names = store.List(null).Select(v => v.Name).Distinct().ToArray();
             var near = Suggestions.DidYouMean(name, names);
-            throw new DatasetLookupException($"no recorded dataset named '{name}'",
+            throw new UserErrorException($"no recorded dataset named '{name}'",
                 near ?? (names.Length == 0 ? "record one with 'trainplat data snapshot PATH'" : "see 'trainplat data list'"));
         }
 
         var matches = all.Where(v => v.Hash.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
         if (matches.Length == 0)
         {
-            throw new DatasetLookupException($"'{name}' has no version whose hash starts with '{prefix}'",
+            throw new UserErrorException($"'{name}' has no version whose hash starts with '{prefix}'",
                 "versions: " + string.Join(", ", all.Take(5).Select(v => v.Id)) + (all.Count > 5 ? ", …" : ""));
         }
 
         if (at >= 0 && matches.Length > 1 && matches.Select(v => v.Hash).Distinct().Count() > 1)
         {
-            throw new DatasetLookupException($"'{reference}' is ambiguous: {matches.Length} versions match",
+            throw new UserErrorException($"'{reference}' is ambiguous: {matches.Length} versions match",
                 "give more of the hash: " + string.Join(", ", matches.Take(5).Select(v => $"{v.Name}@{v.Hash[..Math.Min(v.Hash.Length, 16)]}")));
         }
 
@@ -153,7 +133,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         var rightSide = r.Version is { } rv ? DatasetSide.Of(rv) : DatasetSide.Of(right, snapshotter.Snapshot(r.Path!, algorithm, check: false));
         if (leftSide.Algorithm != rightSide.Algorithm)
         {
-            throw new DatasetLookupException($"{leftSide.Label} was hashed with {leftSide.Algorithm}, {rightSide.Label} with {rightSide.Algorithm}",
+            throw new UserErrorException($"{leftSide.Label} was hashed with {leftSide.Algorithm}, {rightSide.Label} with {rightSide.Algorithm}",
                 "compare one of them with the files on disk instead (a path is read with the other side's algorithm)");
         }
 

@@ -74,23 +74,3 @@ public readonly record struct FileKind(DatasetFormat Format, bool Gzip)
     };
 }
 
-/// <summary>A file whose content is not what its name says, or is corrupt or truncated: one clear message.</summary>
-public sealed class DatasetFormatException : Exception
-{
-    public DatasetFormatException()
-    {
-    }
-
-    public DatasetFormatException(string message)
-        : base(message)
-    {
-    }
-
-    public DatasetFormatException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    /// <summary>The file the problem is in (full path), when known.</summary>
-    public string? FilePath { get; init; }
-}

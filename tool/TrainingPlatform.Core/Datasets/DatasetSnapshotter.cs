@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -118,9 +119,9 @@ public sealed class DatasetSnapshotter
         {
             content = FileReader.Read(fullPath, kind, algorithm, check, overlap, Progress);
         }
-        catch (DatasetFormatException ex) when (ex.FilePath is null)
+        catch (UserErrorException ex) when (ex.FilePath is null)
         {
-            throw new DatasetFormatException(ex.Message, ex) { FilePath = fullPath };
+            throw new UserErrorException(ex.Message, ex) { FilePath = fullPath };
         }
 
         if (FileStamp.Of(fullPath) != stamp || content.Size != stamp.Size)

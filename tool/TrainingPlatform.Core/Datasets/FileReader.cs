@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using Microsoft.Win32.SafeHandles;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -165,7 +166,7 @@ internal static class FileReader
             }
             catch (InvalidDataException ex)
             {
-                throw new DatasetFormatException($"corrupt gzip data ({ex.Message.TrimEnd('.')})", ex);
+                throw new UserErrorException($"corrupt gzip data ({ex.Message.TrimEnd('.')})", ex);
             }
         }
         else
@@ -225,14 +226,14 @@ internal static class FileReader
 
         if (stored.BytesRead < 18)
         {
-            throw new DatasetFormatException($"truncated gzip file ({stored.BytesRead} bytes; a gzip member takes at least 18)");
+            throw new UserErrorException($"truncated gzip file ({stored.BytesRead} bytes; a gzip member takes at least 18)");
         }
 
         var isize = BinaryPrimitives.ReadUInt32LittleEndian(stored.Tail[4..]);
         var actual = (uint)decompressed;
         if (isize != actual && isize > actual)
         {
-            throw new DatasetFormatException(
+            throw new UserErrorException(
                 $"truncated or corrupt gzip file: its trailer says {isize} bytes of text, {decompressed} were decompressed");
         }
     }
@@ -251,17 +252,17 @@ internal static class FileReader
         var gzip = head.StartsWith(Signatures.GzipMagic);
         if (kind.Gzip && n > 0 && !gzip)
         {
-            throw new DatasetFormatException("not gzip-compressed although its name ends in .gz");
+            throw new UserErrorException("not gzip-compressed although its name ends in .gz");
         }
 
         if (!kind.Gzip && gzip)
         {
-            throw new DatasetFormatException($"gzip-compressed content in a .{kind.Name} file: name it .{kind.Name}.gz");
+            throw new UserErrorException($"gzip-compressed content in a .{kind.Name} file: name it .{kind.Name}.gz");
         }
 
         if (!kind.Gzip && head.SequenceEqual("PAR1"u8))
         {
-            throw new DatasetFormatException($"Parquet content in a .{kind.Name} file: name it .parquet");
+            throw new UserErrorException($"Parquet content in a .{kind.Name} file: name it .parquet");
         }
     }
 }

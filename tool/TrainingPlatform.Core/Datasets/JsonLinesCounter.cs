@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -98,7 +99,7 @@ internal sealed class JsonLinesCounter
             _firstChecked = true;
             if (!ValueStart.Contains(line[0]))
             {
-                throw new DatasetFormatException(
+                throw new UserErrorException(
                     $"not JSON Lines: line {_lineNumber} starts with {Describe(line[0])}, not a JSON value");
             }
         }

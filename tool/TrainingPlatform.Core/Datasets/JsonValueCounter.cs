@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -76,7 +77,7 @@ internal static class JsonValueCounter
             }
             catch (JsonException ex)
             {
-                throw new DatasetFormatException($"invalid JSON at line {ex.LineNumber + 1}: {JsonLinesCounter.JsonError(ex)}", ex);
+                throw new UserErrorException($"invalid JSON at line {ex.LineNumber + 1}: {JsonLinesCounter.JsonError(ex)}", ex);
             }
 
             var consumed = start + (int)reader.BytesConsumed;

@@ -1,4 +1,5 @@
 using Parquet;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -13,20 +14,20 @@ internal static class ParquetFooter
             ThriftFooterCheck.Check(stream);
             return ReadAsync(stream, check).GetAwaiter().GetResult();
         }
-        catch (Exception ex) when (ex is not (DatasetFormatException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
+        catch (Exception ex) when (ex is not (UserErrorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
-            throw new DatasetFormatException($"not a valid Parquet file ({ex.Message.TrimEnd('.')})", ex);
+            throw new UserErrorException($"not a valid Parquet file ({ex.Message.TrimEnd('.')})", ex);
         }
     }
 
     private static async Task<SampleCount> ReadAsync(Stream stream, bool check)
     {
         await using var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true).ConfigureAwait(false);
-        var metadata = reader.Metadata ?? throw new DatasetFormatException("not a valid Parquet file (no footer metadata)");
+        var metadata = reader.Metadata ?? throw new UserErrorException("not a valid Parquet file (no footer metadata)");
         var rows = metadata.NumRows;
         if (rows < 0)
         {
-            throw new DatasetFormatException($"not a valid Parquet file (footer says {rows} rows)");
+            throw new UserErrorException($"not a valid Parquet file (footer says {rows} rows)");
         }
 
         var problems = new ProblemList();

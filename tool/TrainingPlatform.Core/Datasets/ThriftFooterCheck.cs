@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -17,7 +18,7 @@ internal static class ThriftFooterCheck
         var length = stream.Length;
         if (length < 12)
         {
-            throw new DatasetFormatException($"not a valid Parquet file ({length} bytes; a Parquet file takes at least 12)");
+            throw new UserErrorException($"not a valid Parquet file ({length} bytes; a Parquet file takes at least 12)");
         }
 
         Span<byte> tail = stackalloc byte[8];
@@ -25,13 +26,13 @@ internal static class ThriftFooterCheck
         stream.ReadExactly(tail);
         if (!tail[4..].SequenceEqual("PAR1"u8))
         {
-            throw new DatasetFormatException("not a valid Parquet file (no PAR1 magic at the end: truncated?)");
+            throw new UserErrorException("not a valid Parquet file (no PAR1 magic at the end: truncated?)");
         }
 
         var footerLength = BinaryPrimitives.ReadInt32LittleEndian(tail);
         if (footerLength <= 0 || footerLength > length - 12)
         {
-            throw new DatasetFormatException($"not a valid Parquet file (footer length {footerLength} does not fit in {length} bytes)");
+            throw new UserErrorException($"not a valid Parquet file (footer length {footerLength} does not fit in {length} bytes)");
         }
 
         var footer = new byte[footerLength];
@@ -45,12 +46,12 @@ internal static class ThriftFooterCheck
         }
         catch (IndexOutOfRangeException)
         {
-            throw new DatasetFormatException("not a valid Parquet file (corrupt footer: it ends inside a value)");
+            throw new UserErrorException("not a valid Parquet file (corrupt footer: it ends inside a value)");
         }
 
         if (position != footer.Length)
         {
-            throw new DatasetFormatException("not a valid Parquet file (corrupt footer: bytes after its end)");
+            throw new UserErrorException("not a valid Parquet file (corrupt footer: bytes after its end)");
         }
     }
 
@@ -171,5 +172,5 @@ internal static class ThriftFooterCheck
         }
     }
 
-    private static DatasetFormatException Corrupt(string what) => new($"not a valid Parquet file (corrupt footer: {what})");
+    private static UserErrorException Corrupt(string what) => new($"not a valid Parquet file (corrupt footer: {what})");
 }

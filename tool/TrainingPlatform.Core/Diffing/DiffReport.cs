@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Validation;
 

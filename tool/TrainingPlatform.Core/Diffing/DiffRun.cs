@@ -13,9 +13,9 @@ internal static class DiffRun
 
     public static DiffResult Execute(DiffRequest request)
     {
-        if (request.Model is not null && request.ModelSize is not null)
+        if (ModelChoice.IsConflict(request.ModelSize, request.Model))
         {
-            return DiffResult.Fail("give --model or --model-size, not both", "--model NAME brings the architecture; --model-size S only the parameter count");
+            return DiffResult.Fail(ModelChoice.BothGiven, ModelChoice.BothGivenHint);
         }
 
         var project = ProjectContext.Discover(request.WorkingDirectory);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
@@ -20,14 +21,6 @@ public sealed record SuggestTarget(
     string SizeText,
     RecipeEntry? Recipe,
     IReadOnlyList<string> Sets);
-
-/// <summary>A target that cannot be loaded: one line and a hint (exit 2).</summary>
-public sealed class SuggestTargetException(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-
-    public IReadOnlyList<Validation.Diagnostic> Diagnostics { get; init; } = [];
-}
 
 /// <summary>
 /// Loads the target of <c>suggest</c>: a recipe id or recipe file (resolved for the model size like
@@ -51,11 +44,11 @@ public static partial class SuggestTargets
         if (File.Exists(full))
         {
             var text = SourceFile.Read(full, project.Display(full), out var error)
-                ?? throw new SuggestTargetException(error!.Message, error.Hint);
+                ?? throw new UserErrorException(error!.Message, error.Hint);
             var tree = YamlTreeReader.Parse(text, project.Display(full));
             if (tree.HasErrors || tree.Root is not JsonObject root)
             {
-                throw new SuggestTargetException($"{project.Display(full)} cannot be read as a YAML or JSON mapping", "fix the errors shown above")
+                throw new UserErrorException($"{project.Display(full)} cannot be read as a YAML or JSON mapping", "fix the errors shown above")
                 {
                     Diagnostics = [.. tree.Diagnostics.Where(d => d.IsError)],
                 };
@@ -68,7 +61,7 @@ public static partial class SuggestTargets
 
             if (sets.Count > 0)
             {
-                throw new SuggestTargetException("--set applies to a recipe, and the target is a rendered config", "give the recipe id instead, or edit the config");
+                throw new UserErrorException("--set applies to a recipe, and the target is a rendered config", "give the recipe id instead, or edit the config");
             }
 
             return FromRendered(project.Display(full), text, root, modelSize, project, recordedRecipe);
@@ -81,13 +74,13 @@ public static partial class SuggestTargets
     {
         if (modelSize is null && model is null)
         {
-            throw new SuggestTargetException($"suggesting for recipe '{reference}' needs the model", "give --model-size S (e.g. 7B) or --model NAME");
+            throw new UserErrorException($"suggesting for recipe '{reference}' needs the model", "give --model-size S (e.g. 7B) or --model NAME");
         }
 
         var result = RecipeResolver.Resolve(new RenderRequest(reference, modelSize, model, gpus, null, null, sets, workingDirectory));
         if (result.Config is not { } resolved)
         {
-            throw new SuggestTargetException(result.Error!, result.Hint) { Diagnostics = result.Diagnostics };
+            throw new UserErrorException(result.Error!, result.Hint) { Diagnostics = result.Diagnostics };
         }
 
         var entry = RecipeRegistry.Load(project).Find(resolved.Recipe.Id);
@@ -122,19 +115,19 @@ public static partial class SuggestTargets
         sizeText = modelSize ?? sizeText;
         if (recipeId is null)
         {
-            throw new SuggestTargetException($"{label} does not say which recipe it was rendered from",
+            throw new UserErrorException($"{label} does not say which recipe it was rendered from",
                 "give a config written by `trainplat render` (its header names the recipe), or the recipe id with --model-size");
         }
 
         if (sizeText is null || !ModelSize.TryParse(sizeText, out var size))
         {
-            throw new SuggestTargetException($"{label} does not say the model size", "give --model-size S");
+            throw new UserErrorException($"{label} does not say the model size", "give --model-size S");
         }
 
         var entry = RecipeRegistry.Load(project).Find(recipeId);
         var (task, algorithm) = entry is not null
             ? (entry.Recipe.Task, entry.Recipe.Algorithm)
-            : recordedRecipe(recipeId) ?? throw new SuggestTargetException($"{label} was rendered from recipe '{recipeId}', which is neither in the recipe folders nor in the lineage store",
+            : recordedRecipe(recipeId) ?? throw new UserErrorException($"{label} was rendered from recipe '{recipeId}', which is neither in the recipe folders nor in the lineage store",
                 "suggest needs the recipe's task and algorithm: restore the recipe, or suggest for a recipe id");
         return new SuggestTarget($"{label} ({recipeId} at {sizeText})", config, recipeId, task, algorithm, size.Parameters, sizeText, null, []);
     }

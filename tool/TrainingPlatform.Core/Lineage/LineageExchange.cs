@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -158,7 +159,7 @@ public static class LineageExchange
         }
     }
 
-    /// <summary>Reads an export; a malformed line is a <see cref="LineageStoreException"/> naming the file and line, and nothing is returned.</summary>
+    /// <summary>Reads an export; a malformed line is a <see cref="UserErrorException"/> naming the file and line, and nothing is returned.</summary>
     public static LineageBundle Read(string path)
     {
         var recipes = new List<RecipeVersionRecord>();
@@ -234,18 +235,18 @@ public static class LineageExchange
             }
             catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
             {
-                throw new LineageStoreException($"{path}:{number}: {Message(ex)}", "the file must be written by `trainplat job export`; nothing was imported");
+                throw new UserErrorException($"{path}:{number}: {Message(ex)}", "the file must be written by `trainplat job export`; nothing was imported");
             }
 
             if (!sawHeader)
             {
-                throw new LineageStoreException($"{path}:{number}: the first record must be the export header", "the file must be written by `trainplat job export`; nothing was imported");
+                throw new UserErrorException($"{path}:{number}: the first record must be the export header", "the file must be written by `trainplat job export`; nothing was imported");
             }
         }
 
         if (!sawHeader)
         {
-            throw new LineageStoreException($"{path}: empty file, not a trainplat lineage export", "the file must be written by `trainplat job export`; nothing was imported");
+            throw new UserErrorException($"{path}: empty file, not a trainplat lineage export", "the file must be written by `trainplat job export`; nothing was imported");
         }
 
         return new LineageBundle(recipes, configs, datasets, jobs, metrics);

@@ -1,4 +1,5 @@
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -55,7 +56,7 @@ public static class LineageQueries
             if (reference.Length < 4 || !reference.All(char.IsAsciiHexDigit))
             {
                 var names = store.List(null).Select(v => v.Name).Distinct().ToArray();
-                throw new JobException($"no recorded dataset named '{reference}'",
+                throw new UserErrorException($"no recorded dataset named '{reference}'",
                     Text.Suggestions.DidYouMean(reference, names) ?? "give a dataset NAME, NAME@HASH or a hash prefix of 4+ hex digits (`trainplat data list` shows them)");
             }
 
@@ -75,7 +76,7 @@ public static class LineageQueries
         if (versions.Count == 0)
         {
             var any = store.FindRecipeVersions(id, null);
-            throw new JobException(
+            throw new UserErrorException(
                 version is null ? $"no job used recipe '{id}'" : $"no job used {id}@{version}",
                 any.Count > 0 ? "recorded versions: " + string.Join(", ", any.Select(v => v.Version).Distinct()) : "`trainplat job list` shows the recorded jobs");
         }

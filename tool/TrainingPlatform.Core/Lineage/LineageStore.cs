@@ -1,6 +1,7 @@
 using System.Globalization;
 using LiteDB;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -108,7 +109,7 @@ public sealed class LineageStore : ILineageStore
             else if (schema["version"].AsInt32 > SchemaVersion)
             {
                 var writer = schema["tool"].IsString ? "trainplat " + schema["tool"].AsString : "a newer trainplat";
-                throw new LineageStoreException(
+                throw new UserErrorException(
                     $"{path}: written by {writer} (store schema {schema["version"].AsInt32}; this trainplat {toolVersion} reads up to {SchemaVersion}); upgrade trainplat",
                     "the file was left untouched: `dotnet tool update -g TrainingPlatform.Tool`");
             }
@@ -134,7 +135,7 @@ public sealed class LineageStore : ILineageStore
             storeLock.Dispose();
             if (ex is LiteException lite)
             {
-                throw new LineageStoreException($"{path}: cannot open the lineage store ({lite.Message.TrimEnd('.')})",
+                throw new UserErrorException($"{path}: cannot open the lineage store ({lite.Message.TrimEnd('.')})",
                     "if the file is damaged, restore it from a backup or a `trainplat job export`", lite);
             }
 
@@ -153,7 +154,7 @@ public sealed class LineageStore : ILineageStore
         var collection = db.GetCollection("warm");
         collection.EnsureIndex("name");
         db.BeginTrans();
-        collection.Insert(new BsonDocument { ["_id"] = "x", ["name"] = "x", ["at"] = DateTime.UtcNow });
+        collection.Insert(new BsonDocument { ["_id"] = "x", ["name"] = "x", ["at"] = DateTime.UnixEpoch }); // any date: only the code paths are warmed
         db.Commit();
         _ = collection.Find(Query.EQ("name", "x")).ToList();
         _ = collection.FindById("x");
@@ -310,7 +311,7 @@ public sealed class LineageStore : ILineageStore
     {
         if (_jobs.FindById(job.Job.Id) is not null)
         {
-            throw new LineageStoreException($"{Info.Path}: a job with id {job.Job.Id} exists already");
+            throw new UserErrorException($"{Info.Path}: a job with id {job.Job.Id} exists already");
         }
 
         foreach (var r in job.Recipes)
@@ -411,7 +412,7 @@ public sealed class LineageStore : ILineageStore
 
     public void UpdateJob(JobRecord job) => InTransaction(() =>
     {
-        var existing = _jobs.FindById(job.Id) ?? throw new LineageStoreException($"no job {job.Id} in {Info.Path}");
+        var existing = _jobs.FindById(job.Id) ?? throw new UserErrorException($"no job {job.Id} in {Info.Path}");
         // Metric summaries belong to the points: keep the stored ones, whatever the caller's copy says.
         PutJob(job with { Metrics = LineageDocuments.ReadJob(existing).Metrics }, LineageDocuments.ReadSources(existing), insert: false);
         return 0;
@@ -435,7 +436,7 @@ public sealed class LineageStore : ILineageStore
 
     public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now) => InTransaction(() =>
     {
-        var doc = _jobs.FindById(jobId) ?? throw new LineageStoreException($"no job {jobId} in {Info.Path}");
+        var doc = _jobs.FindById(jobId) ?? throw new UserErrorException($"no job {jobId} in {Info.Path}");
         var job = LineageDocuments.ReadJob(doc);
         var sources = LineageDocuments.ReadSources(doc);
         var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -494,7 +495,7 @@ public sealed class LineageStore : ILineageStore
     {
         var jobs = jobIds is null
             ? _jobs.FindAll().ToList().Select(LineageDocuments.ReadJob).ToList()
-            : jobIds.Select(id => GetJob(id) ?? throw new LineageStoreException($"no job {id} in {Info.Path}")).ToList();
+            : jobIds.Select(id => GetJob(id) ?? throw new UserErrorException($"no job {id} in {Info.Path}")).ToList();
         jobs = [.. jobs.OrderBy(j => j.Created).ThenBy(j => j.Id, StringComparer.Ordinal)];
 
         List<RecipeVersionRecord> recipes;
@@ -535,7 +536,7 @@ public sealed class LineageStore : ILineageStore
         var bundled = bundle.Jobs.Select(j => j.Id).ToHashSet(StringComparer.Ordinal);
         if (incoming.Keys.FirstOrDefault(id => !bundled.Contains(id) && _jobs.FindById(id) is null) is { } orphan)
         {
-            throw new LineageStoreException($"the export has metrics for job {orphan} but not the job");
+            throw new UserErrorException($"the export has metrics for job {orphan} but not the job");
         }
 
         long points = 0;
@@ -597,25 +598,3 @@ public sealed class LineageStore : ILineageStore
     internal static BsonDocument? ReadMeta(LiteDatabase db) => db.GetCollection("meta").FindById("schema");
 }
 
-/// <summary>The lineage store cannot be opened, is busy, is from a newer trainplat, or lacks a record.</summary>
-public sealed class LineageStoreException : Exception
-{
-    public LineageStoreException()
-    {
-    }
-
-    public LineageStoreException(string message)
-        : base(message)
-    {
-    }
-
-    public LineageStoreException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    public LineageStoreException(string message, string? hint, Exception? inner = null)
-        : base(message, inner) => Hint = hint;
-
-    public string? Hint { get; }
-}

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using CsvHelper;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -34,30 +35,6 @@ public sealed record MetricsFileResult(
 {
     /// <summary>Problems counted but not listed: the "… and N more".</summary>
     public long MoreProblems => ProblemCount - Problems.Count;
-}
-
-/// <summary>
-/// A metrics file that cannot be read at all: unreadable, not UTF-8, empty, of an unknown format, or a CSV file
-/// without a step column. One clear message; bad lines are <see cref="MetricsFileProblem"/>s instead.
-/// </summary>
-public sealed class MetricsFileException : Exception
-{
-    public MetricsFileException()
-    {
-    }
-
-    public MetricsFileException(string message)
-        : base(message)
-    {
-    }
-
-    public MetricsFileException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-
-    /// <summary>The file the problem is in, when known.</summary>
-    public string? FilePath { get; init; }
 }
 
 /// <summary>
@@ -97,7 +74,7 @@ public static class MetricsFile
     private static readonly SearchValues<byte> Blank = SearchValues.Create(" \t\r\n"u8);
 
     /// <summary>The format a file's extension says (ignoring case).</summary>
-    /// <exception cref="MetricsFileException">The extension is none of those above.</exception>
+    /// <exception cref="UserErrorException">The extension is none of those above.</exception>
     public static MetricsFileFormat FormatOf(string path)
     {
         var extension = Path.GetExtension(path);
@@ -106,7 +83,7 @@ public static class MetricsFile
             ".JSONL" or ".NDJSON" or ".JSON" => MetricsFileFormat.JsonLines,
             ".CSV" => MetricsFileFormat.Csv,
             ".TSV" => MetricsFileFormat.Tsv,
-            _ => throw new MetricsFileException(
+            _ => throw new UserErrorException(
                 (extension.Length == 0 ? "unknown metrics format (no extension)" : $"unknown metrics format '{extension}'")
                 + ": expected .jsonl, .ndjson, .json (JSON Lines), .csv or .tsv")
             { FilePath = path },
@@ -114,7 +91,7 @@ public static class MetricsFile
     }
 
     /// <summary>Reads a metrics file; its format comes from its extension.</summary>
-    /// <exception cref="MetricsFileException">The file cannot be read or is not a metrics file at all.</exception>
+    /// <exception cref="UserErrorException">The file cannot be read or is not a metrics file at all.</exception>
     public static MetricsFileResult Read(string path, DateTimeOffset importTime)
     {
         var format = FormatOf(path);
@@ -125,14 +102,14 @@ public static class MetricsFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new MetricsFileException($"cannot read the metrics file: {ex.Message}", ex) { FilePath = path };
+            throw new UserErrorException($"cannot read the metrics file: {ex.Message}", ex) { FilePath = path };
         }
 
         return Parse(content, format, importTime, path);
     }
 
     /// <summary>Reads metrics from the bytes of a file (UTF-8, a byte order mark is allowed).</summary>
-    /// <exception cref="MetricsFileException">The content is not UTF-8, is empty, or is a CSV file without a step column.</exception>
+    /// <exception cref="UserErrorException">The content is not UTF-8, is empty, or is a CSV file without a step column.</exception>
     public static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime) =>
         Parse(content, format, importTime, null);
 
@@ -153,7 +130,7 @@ public static class MetricsFile
         return new MetricsFileResult(collector.Points, collector.Problems, collector.ProblemCount, sha256, lines);
     }
 
-    private static MetricsFileException Fail(string message, string? path) => new(message) { FilePath = path };
+    private static UserErrorException Fail(string message, string? path) => new(message) { FilePath = path };
 
     private static void CheckUtf8(ReadOnlySpan<byte> content, ReadOnlySpan<byte> data, string? path)
     {
@@ -425,7 +402,7 @@ public static class MetricsFile
         }
         catch (CsvFormatException ex)
         {
-            throw new MetricsFileException(ex.Message, ex) { FilePath = path };
+            throw new UserErrorException(ex.Message, ex) { FilePath = path };
         }
 
         if (unterminated is { } bad)

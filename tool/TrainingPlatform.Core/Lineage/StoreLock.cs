@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -32,7 +33,7 @@ internal sealed class StoreLock : IDisposable
             {
                 if (clock.Elapsed >= timeout)
                 {
-                    throw new LineageStoreException(
+                    throw new UserErrorException(
                         $"{storePath}: the lineage store is busy: another trainplat process has held it for {timeout.TotalSeconds:0} s ({ex.Message.TrimEnd('.')})",
                         "wait for it to finish, or raise the wait with TRAINPLAT_STORE_TIMEOUT=SECONDS");
                 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiteDB;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -62,7 +63,7 @@ internal static class StoreMigrations
                 _ = db;
                 break;
             default:
-                throw new LineageStoreException($"no migration from store schema {from.ToString(CultureInfo.InvariantCulture)}");
+                throw new UserErrorException($"no migration from store schema {from.ToString(CultureInfo.InvariantCulture)}");
         }
     }
 

@@ -1,19 +1,14 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Project;
-
-/// <summary>A git command failed: one line saying why (git's own reason where it gave one) and a hint.</summary>
-public sealed class GitException(string message, string? hint = null) : Exception(message)
-{
-    public string? Hint { get; } = hint;
-}
 
 /// <summary>
 /// The git repository holding a folder, reached through the <c>git</c> command (arguments passed as a
 /// list, never through a shell; English messages; never a credential prompt). Every failure is a
-/// <see cref="GitException"/> with one clear line.
+/// <see cref="UserErrorException"/> with one clear line.
 /// </summary>
 public sealed class GitRepository
 {
@@ -55,7 +50,7 @@ public sealed class GitRepository
         {
             return Text("rev-parse", "--verify", "--quiet", "--end-of-options", revision + "^{commit}").Trim() is { Length: > 0 } id ? id : null;
         }
-        catch (GitException)
+        catch (UserErrorException)
         {
             return null;
         }
@@ -63,7 +58,7 @@ public sealed class GitRepository
 
     /// <summary>The commit id of <paramref name="revision"/>, or a failure naming it.</summary>
     public string ResolveCommit(string revision) =>
-        TryResolveCommit(revision) ?? throw new GitException($"'{revision}' is not a commit in {Root}",
+        TryResolveCommit(revision) ?? throw new UserErrorException($"'{revision}' is not a commit in {Root}",
             "check the revision (`git log --oneline` and `git branch -a` list them)");
 
     /// <summary>The merge base of HEAD with <c>origin/main</c>, else with <c>main</c>.</summary>
@@ -85,7 +80,7 @@ public sealed class GitRepository
             return (mergeBase, $"merge base with {branch}");
         }
 
-        throw new GitException("no base revision to compare with: neither origin/main nor main is a branch here (or HEAD has no commit)",
+        throw new UserErrorException("no base revision to compare with: neither origin/main nor main is a branch here (or HEAD has no commit)",
             "pass --base REV, e.g. --base HEAD or --base origin/develop");
     }
 
@@ -96,7 +91,7 @@ public sealed class GitRepository
         {
             return Bytes("show", "--no-textconv", commit + ":" + repositoryPath);
         }
-        catch (GitException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal) ||
+        catch (UserErrorException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal) ||
                                       ex.Message.Contains("exists on disk", StringComparison.Ordinal))
         {
             return null;
@@ -115,10 +110,10 @@ public sealed class GitRepository
         }
 
         throw reason!.Contains("not a git repository", StringComparison.Ordinal)
-            ? new GitException($"{workingDirectory} is not inside a git repository", "run trainplat inside a git working tree (`git init` makes one)")
+            ? new UserErrorException($"{workingDirectory} is not inside a git repository", "run trainplat inside a git working tree (`git init` makes one)")
             : reason.StartsWith("git is not installed", StringComparison.Ordinal)
-                ? new GitException(reason, "install git: this command reads the recipes' history from it")
-                : new GitException(reason);
+                ? new UserErrorException(reason, "install git: this command reads the recipes' history from it")
+                : new UserErrorException(reason);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Project;
 
@@ -10,13 +10,14 @@ public sealed class ProjectContext
 {
     public const string ProjectFileName = "trainplat.yaml";
 
-    private ProjectContext(string workingDirectory, string root, string? projectFile, RecipeDocument? projectDocument)
+    private ProjectContext(string workingDirectory, string root, string? projectFile, YamlTree? projectTree, string? projectText)
     {
         WorkingDirectory = workingDirectory;
         Root = root;
         ProjectFile = projectFile;
-        ProjectDocument = projectDocument;
-        Config = ProjectConfig.FromTree(projectDocument?.Tree.Root);
+        ProjectTree = projectTree;
+        ProjectText = projectText;
+        Config = ProjectConfig.FromTree(projectTree?.Root);
     }
 
     public string WorkingDirectory { get; }
@@ -27,13 +28,25 @@ public sealed class ProjectContext
     public string? ProjectFile { get; }
 
     /// <summary>The parsed project file (with its diagnostics), or null when there is none.</summary>
-    public RecipeDocument? ProjectDocument { get; }
+    public YamlTree? ProjectTree { get; }
+
+    /// <summary>The project file's text, or null when there is none or it could not be read.</summary>
+    public string? ProjectText { get; }
 
     public ProjectConfig Config { get; }
 
     /// <summary>Full paths of the project's recipe folders (they need not exist).</summary>
     public IReadOnlyList<string> RecipeFolders =>
         Config.RecipeFolders.Select(f => Path.GetFullPath(Path.Combine(Root, f))).ToArray();
+
+    /// <summary>The stat cache of dataset snapshots: <c>.trainplat/stat-cache.json</c> under the root.</summary>
+    public string StatCachePath => Path.Combine(Root, ".trainplat", "stat-cache.json");
+
+    /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else <c>.trainplat/lineage.db</c>.</summary>
+    public string StorePath(string? option) =>
+        option is not null ? Path.GetFullPath(Path.Combine(WorkingDirectory, option))
+        : Config.Store is { } configured ? Path.GetFullPath(Path.Combine(Root, configured))
+        : Path.Combine(Root, ".trainplat", "lineage.db");
 
     public static ProjectContext Discover(string workingDirectory)
     {
@@ -45,7 +58,8 @@ public sealed class ProjectContext
             if (File.Exists(candidate))
             {
                 var display = DisplayPath(cwd, candidate);
-                return new ProjectContext(cwd, dir.FullName, candidate, RecipeDocument.Load(candidate, display));
+                var tree = YamlTreeReader.Load(candidate, display, out var text);
+                return new ProjectContext(cwd, dir.FullName, candidate, tree, text);
             }
 
             if (gitRoot is null && Path.Exists(Path.Combine(dir.FullName, ".git")))
@@ -54,7 +68,7 @@ public sealed class ProjectContext
             }
         }
 
-        return new ProjectContext(cwd, gitRoot ?? cwd, null, null);
+        return new ProjectContext(cwd, gitRoot ?? cwd, null, null, null);
     }
 
     /// <summary>A path as the user should see it: relative to the working directory when inside it.</summary>

@@ -1,4 +1,3 @@
-using TrainingPlatform.Core.Validation;
 using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Recipes;
@@ -37,15 +36,10 @@ public sealed class RecipeDocument
     /// <summary>Reads and parses a recipe file; unreadable files become a document carrying the diagnostic.</summary>
     public static RecipeDocument Load(string fullPath, string displayPath, RecipeOrigin origin = RecipeOrigin.File)
     {
-        var text = SourceFile.Read(fullPath, displayPath, out var error);
-        if (text is null)
-        {
-            return new RecipeDocument(displayPath, fullPath, null, Failed(displayPath, error!), origin);
-        }
-
-        return Parse(text, displayPath, origin, fullPath);
+        var tree = YamlTreeReader.Load(fullPath, displayPath, out var text);
+        return new RecipeDocument(displayPath, fullPath, text, tree, origin);
     }
 
-    private static YamlTree Failed(string file, Diagnostic error) =>
-        new(file, null, new Dictionary<string, SourcePosition>(), new Dictionary<string, SourcePosition>(), [], [error]);
+    /// <summary>A document over a tree read elsewhere (the project file, which <see cref="Project.ProjectContext"/> holds).</summary>
+    public static RecipeDocument FromTree(YamlTree tree, string? text, string fullPath) => new(tree.File, fullPath, text, tree, RecipeOrigin.File);
 }

@@ -1,12 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Recipes;
-
-/// <summary>A change <see cref="RecipeEditor"/> cannot make (a flow-style mapping, a scalar where a mapping should be).</summary>
-public sealed class RecipeEditException(string message) : Exception(message);
 
 /// <summary>
 /// Sets <c>config.SECTION.KEY</c> values in a recipe's YAML text, keeping everything else — comments, order,
@@ -22,7 +20,7 @@ public static class RecipeEditor
             var dot = key.IndexOf('.', StringComparison.Ordinal);
             if (dot <= 0 || key.IndexOf('.', dot + 1) >= 0)
             {
-                throw new RecipeEditException($"'{key}' is not a config key of the form section.key");
+                throw new UserErrorException($"'{key}' is not a config key of the form section.key");
             }
 
             text = SetOne(text, file, key[..dot], key[(dot + 1)..], YamlText.Scalar(value), comment);
@@ -36,7 +34,7 @@ public static class RecipeEditor
         var tree = YamlTreeReader.Parse(text, file);
         if (tree.HasErrors || tree.Root is not JsonObject root)
         {
-            throw new RecipeEditException($"{file} is not a valid YAML mapping");
+            throw new UserErrorException($"{file} is not a valid YAML mapping");
         }
 
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
@@ -46,7 +44,7 @@ public static class RecipeEditor
         {
             if (!tree.ValuePositions.TryGetValue(valuePointer, out var at) || !tree.KeyPositions.TryGetValue(valuePointer, out var keyAt) || at.Line != keyAt.Line)
             {
-                throw new RecipeEditException($"{file}: config.{section}.{key} is not a plain `key: value` line; edit it by hand");
+                throw new UserErrorException($"{file}: config.{section}.{key} is not a plain `key: value` line; edit it by hand");
             }
 
             var line = lines[at.Line - 1];
@@ -62,7 +60,7 @@ public static class RecipeEditor
                 : sectionKey.Column - 1 + 2;
             if (existing.Count == 0 || tree.KeyPositions[$"/config/{section}/{existing.First().Key}"].Line == sectionKey.Line)
             {
-                throw new RecipeEditException($"{file}: config.{section} is written inline; make it a block mapping to add {key}");
+                throw new UserErrorException($"{file}: config.{section} is written inline; make it a block mapping to add {key}");
             }
 
             lines.Insert(sectionKey.Line, new string(' ', indent) + key + ": " + scalar + note);
@@ -75,7 +73,7 @@ public static class RecipeEditor
             var first = configNode.FirstOrDefault();
             if (first.Key is null || root["config"]?[first.Key] is not JsonObject || tree.KeyPositions[$"/config/{first.Key}"].Line == configKey.Line)
             {
-                throw new RecipeEditException($"{file}: config is written inline; make it a block mapping to add {section}.{key}");
+                throw new UserErrorException($"{file}: config is written inline; make it a block mapping to add {section}.{key}");
             }
 
             var indent = tree.KeyPositions[$"/config/{first.Key}"].Column - 1;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Text;
+using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Rendering;
 

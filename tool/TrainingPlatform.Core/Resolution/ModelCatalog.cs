@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Validation;
 

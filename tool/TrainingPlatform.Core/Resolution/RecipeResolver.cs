@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
@@ -64,9 +65,9 @@ public static class RecipeResolver
         ModelSpec? model = null;
         double parameters;
         string sizeText;
-        if (request.Model is not null && request.ModelSize is not null)
+        if (ModelChoice.IsConflict(request.ModelSize, request.Model))
         {
-            return RenderResult.Fail("give --model or --model-size, not both", "--model NAME brings the architecture; --model-size S only the parameter count");
+            return RenderResult.Fail(ModelChoice.BothGiven, ModelChoice.BothGivenHint);
         }
 
         if (request.Model is not null)

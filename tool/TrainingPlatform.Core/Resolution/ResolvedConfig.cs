@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Validation;

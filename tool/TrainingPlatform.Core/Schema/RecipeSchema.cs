@@ -99,9 +99,9 @@ public sealed class RecipeSchema
             var key = Find(tokens[0] + "." + tokens[1])!;
             problems.TryAdd(key.Path, failure.Keyword switch
             {
-                "type" => "must be " + SchemaDiagnostics.TypeNames(key.Node),
+                "type" => "must be " + SchemaWords.TypeNames(key.Node),
                 "enum" => "must be one of: " + string.Join(", ", key.Enum),
-                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be " + SchemaDiagnostics.RangeWords(key.Node),
+                "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum" => "must be " + SchemaWords.RangeWords(key.Node),
                 "minLength" or "minItems" => "must not be empty",
                 _ => failure.Message,
             });

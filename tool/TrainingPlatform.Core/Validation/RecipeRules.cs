@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Schema;
@@ -7,16 +8,6 @@ using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Validation;
-
-/// <summary>What the validator may ask about other recipes: does an id exist, and what does it extend.</summary>
-public interface IRecipeLookup
-{
-    IEnumerable<string> Ids { get; }
-
-    bool Exists(string id);
-
-    string? ExtendsOf(string id);
-}
 
 /// <summary>The checks a JSON Schema cannot express, each with its own stable code.</summary>
 public static partial class RecipeRules
@@ -305,7 +296,7 @@ public static partial class RecipeRules
             var keyPointer = PointerText.Child(pointer, path);
             var pos = tree.PositionOf(keyPointer);
             result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
-                $"{owner} sets {path} to {SchemaDiagnostics.Show(values[path])}, but it {problem}", "expected: " + schema.Find(path)!.Description));
+                $"{owner} sets {path} to {SchemaWords.Show(values[path])}, but it {problem}", "expected: " + schema.Find(path)!.Description));
         }
     }
 

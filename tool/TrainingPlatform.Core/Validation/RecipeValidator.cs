@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
@@ -102,7 +103,7 @@ public static class RecipeValidator
         Parallel.For(0, files.Count, i =>
         {
             var f = files[i];
-            docs[i] = f == project.ProjectFile ? project.ProjectDocument!
+            docs[i] = f == project.ProjectFile ? RecipeDocument.FromTree(project.ProjectTree!, project.ProjectText, f)
                 : projectDocs.TryGetValue(f, out var d) ? d
                 : RecipeDocument.Load(f, project.Display(f));
         });

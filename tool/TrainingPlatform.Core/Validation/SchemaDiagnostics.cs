@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;
@@ -76,12 +77,12 @@ public static class SchemaDiagnostics
 
             case "type":
                 {
-                    var expected = TypeNames(node);
-                    var actual = TypeOf(instance);
+                    var expected = SchemaWords.TypeNames(node);
+                    var actual = SchemaWords.TypeOf(instance);
                     if (f.InstancePointer == "/version")
                     {
                         return new Diagnostic(DiagnosticCodes.BadVersion, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                            $"version {Show(instance)} is {actual}, not a semantic version", "write it as MAJOR.MINOR.PATCH, e.g. `version: 1.0.0`");
+                            $"version {SchemaWords.Show(instance)} is {actual}, not a semantic version", "write it as MAJOR.MINOR.PATCH, e.g. `version: 1.0.0`");
                     }
 
                     string? hint = null;
@@ -101,7 +102,7 @@ public static class SchemaDiagnostics
                     }
 
                     return new Diagnostic(DiagnosticCodes.WrongType, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                        $"{path} must be {expected}, not {actual} {Show(instance)}", hint ?? Describe(node));
+                        $"{path} must be {expected}, not {actual} {SchemaWords.Show(instance)}", hint ?? Describe(node));
                 }
 
             case "enum":
@@ -115,12 +116,12 @@ public static class SchemaDiagnostics
 
             case "const" when f.InstancePointer == "/apiVersion":
                 return new Diagnostic(DiagnosticCodes.UnsupportedApiVersion, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                    $"unsupported apiVersion {Show(instance)}: this trainplat reads trainplat/v1",
+                    $"unsupported apiVersion {SchemaWords.Show(instance)}: this trainplat reads trainplat/v1",
                     "write `apiVersion: trainplat/v1`, or upgrade trainplat if the file was written for a newer format");
 
             case "minimum" or "maximum" or "exclusiveMinimum" or "exclusiveMaximum":
                 return new Diagnostic(DiagnosticCodes.OutOfRange, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                    $"{path} is {Show(instance)}, but it must be {RangeWords(node)}", Describe(node));
+                    $"{path} is {SchemaWords.Show(instance)}, but it must be {SchemaWords.RangeWords(node)}", Describe(node));
 
             case "minProperties" or "minItems":
                 {
@@ -136,11 +137,11 @@ public static class SchemaDiagnostics
                 if (f.InstancePointer == "/version")
                 {
                     return new Diagnostic(DiagnosticCodes.BadVersion, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                        $"version {Show(instance)} is not a semantic version (MAJOR.MINOR.PATCH, semver.org)", "e.g. `version: 1.0.0` or `version: 1.1.0-rc.1`");
+                        $"version {SchemaWords.Show(instance)} is not a semantic version (MAJOR.MINOR.PATCH, semver.org)", "e.g. `version: 1.0.0` or `version: 1.1.0-rc.1`");
                 }
 
                 return new Diagnostic(DiagnosticCodes.BadFormat, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
-                    f.Keyword == "minLength" && instance is JsonValue ? $"{path} is empty" : $"{path} {Show(instance)} is not in the expected form",
+                    f.Keyword == "minLength" && instance is JsonValue ? $"{path} is empty" : $"{path} {SchemaWords.Show(instance)} is not in the expected form",
                     Describe(node));
 
             case "additionalProperties" or "unevaluatedProperties" or "properties" or "items" or "allOf" or "anyOf" or "oneOf" or "":
@@ -197,96 +198,6 @@ public static class SchemaDiagnostics
 
         return node;
     }
-
-    internal static string TypeOf(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "a mapping",
-        JsonArray => "a list",
-        JsonValue v when v.TryGetValue<string>(out _) => "text",
-        JsonValue v when v.TryGetValue<bool>(out _) => "a boolean",
-        JsonValue v when v.TryGetValue<long>(out _) => "an integer",
-        _ => "a number",
-    };
-
-    internal static string Show(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonValue v when v.TryGetValue<string>(out var s) => $"'{s}'",
-        JsonValue v when v.TryGetValue<double>(out var d) => Numbers.Format(d),
-        JsonValue v => v.ToJsonString(),
-        JsonArray => "(a list)",
-        _ => "(a mapping)",
-    };
-
-    internal static string TypeNames(JsonObject? node)
-    {
-        var types = node?["type"] switch
-        {
-            JsonArray a => a.Select(t => t!.GetValue<string>()).ToArray(),
-            JsonValue v => [v.GetValue<string>()],
-            _ => [],
-        };
-        var words = types.Select(t => t switch
-        {
-            "string" => "text",
-            "integer" => "an integer",
-            "number" => "a number",
-            "boolean" => "true or false",
-            "object" => "a mapping",
-            "array" => "a list",
-            "null" => "null",
-            _ => t,
-        }).ToArray();
-        return words.Length == 0 ? "another type" : string.Join(" or ", words);
-    }
-
-    /// <summary>The allowed range in words: "at least 1", "greater than 0 and at most 1".</summary>
-    internal static string RangeWords(JsonObject? node)
-    {
-        if (node is null)
-        {
-            return "in range";
-        }
-
-        var parts = new List<string>();
-        if (node["exclusiveMinimum"] is JsonValue xmin)
-        {
-            parts.Add("greater than " + Num(xmin));
-        }
-        else if (node["minimum"] is JsonValue min)
-        {
-            parts.Add("at least " + Num(min));
-        }
-
-        if (node["exclusiveMaximum"] is JsonValue xmax)
-        {
-            parts.Add("less than " + Num(xmax));
-        }
-        else if (node["maximum"] is JsonValue max)
-        {
-            parts.Add("at most " + Num(max));
-        }
-
-        return parts.Count == 0 ? "in range" : string.Join(" and ", parts);
-    }
-
-    internal static string Range(JsonObject? node)
-    {
-        if (node is null)
-        {
-            return "";
-        }
-
-        var lo = node["exclusiveMinimum"] is JsonValue xmin ? "(" + Num(xmin) : node["minimum"] is JsonValue min ? "[" + Num(min) : "(-inf";
-        var hi = node["exclusiveMaximum"] is JsonValue xmax ? Num(xmax) + ")" : node["maximum"] is JsonValue max ? Num(max) + "]" : "inf)";
-        return $"{lo}, {hi}";
-    }
-
-    private static string Num(JsonValue v) =>
-        v.TryGetValue<long>(out var l) ? l.ToString(CultureInfo.InvariantCulture)
-        : v.TryGetValue<int>(out var i) ? i.ToString(CultureInfo.InvariantCulture)
-        : Numbers.Format(v.GetValue<double>());
 
     private static string? Describe(JsonObject? node)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Validation;
 
 namespace TrainingPlatform.Core.Yaml;

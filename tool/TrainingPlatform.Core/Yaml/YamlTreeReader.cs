@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -22,6 +23,15 @@ public static partial class YamlTreeReader
     public const int MaxNodes = 100_000;
 
     private const string YamlTagPrefix = "tag:yaml.org,2002:";
+
+    /// <summary>Reads and parses a file; an unreadable file becomes a tree without a root that carries the diagnostic.</summary>
+    public static YamlTree Load(string fullPath, string displayPath, out string? text)
+    {
+        text = SourceFile.Read(fullPath, displayPath, out var error);
+        return text is null
+            ? new YamlTree(displayPath, null, new Dictionary<string, SourcePosition>(), new Dictionary<string, SourcePosition>(), [], [error!])
+            : Parse(text, displayPath);
+    }
 
     public static YamlTree Parse(string text, string file)
     {

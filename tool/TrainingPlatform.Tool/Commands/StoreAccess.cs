@@ -1,11 +1,12 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 
 namespace TrainingPlatform.Tool.Commands;
 
-/// <summary>Finding and opening the project's lineage store, and turning Core's lineage failures into one line and exit 2.</summary>
+/// <summary>Finding and opening the project's lineage store, for the commands that read or write it.</summary>
 internal static class StoreAccess
 {
     public static Option<string?> Option() => new("--store")
@@ -15,10 +16,7 @@ internal static class StoreAccess
     };
 
     /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else the default.</summary>
-    public static string Path(ProjectContext project, string? option) =>
-        option is not null ? System.IO.Path.GetFullPath(System.IO.Path.Combine(project.WorkingDirectory, option))
-        : project.Config.Store is { } configured ? System.IO.Path.GetFullPath(System.IO.Path.Combine(project.Root, configured))
-        : System.IO.Path.Combine(project.Root, ".trainplat", "lineage.db");
+    public static string Path(ProjectContext project, string? option) => project.StorePath(option);
 
     /// <summary>Opens the store, creating it when missing; reports a migration (with its backup) on stderr.</summary>
     public static LineageStore Open(CliContext context, ProjectContext project, string? option) => Open(context, project, option, readOnly: false);
@@ -34,7 +32,7 @@ internal static class StoreAccess
         var path = Path(project, option);
         if (Directory.Exists(path))
         {
-            throw new CliException($"{project.Display(path)}: is a folder, not a lineage store file", "give the store file with --store PATH");
+            throw new UserErrorException($"{project.Display(path)}: is a folder, not a lineage store file", "give the store file with --store PATH");
         }
 
         var store = readOnly ? LineageStore.OpenForReading(path, ToolVersion.Current) : LineageStore.Open(path, ToolVersion.Current);
@@ -49,44 +47,5 @@ internal static class StoreAccess
         }
 
         return store;
-    }
-
-    /// <summary>Turns Core's user-facing lineage and dataset failures into one line on stderr and exit 2.</summary>
-    public static T Guard<T>(CliContext context, Func<T> action)
-    {
-        string shown(string path)
-        {
-            var relative = System.IO.Path.GetRelativePath(context.WorkingDirectory, path);
-            return (relative.StartsWith("..", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
-        }
-
-        try
-        {
-            return action();
-        }
-        catch (DatasetFormatException ex)
-        {
-            throw new CliException(ex.FilePath is null ? ex.Message : $"{shown(ex.FilePath)}: {ex.Message}");
-        }
-        catch (DatasetLookupException ex)
-        {
-            throw new CliException(ex.Message, ex.Hint);
-        }
-        catch (LineageStoreException ex)
-        {
-            throw new CliException(ex.Message, ex.Hint);
-        }
-        catch (JobException ex)
-        {
-            throw new CliException(ex.Message, ex.Hint);
-        }
-        catch (GitException ex)
-        {
-            throw new CliException(ex.Message, ex.Hint);
-        }
-        catch (FileNotFoundException ex) when (ex.FileName is not null)
-        {
-            throw new CliException($"{shown(ex.FileName)}: no such file or folder");
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Checks;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Validation;
 

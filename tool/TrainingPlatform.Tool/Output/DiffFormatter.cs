@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Tool.Output;
 

@@ -4,6 +4,7 @@ using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Yaml;
 using static TrainingPlatform.Tool.Output.DataFormatter;
 
 namespace TrainingPlatform.Tool.Output;

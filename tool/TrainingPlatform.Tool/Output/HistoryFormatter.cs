@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Tool.Output;
 

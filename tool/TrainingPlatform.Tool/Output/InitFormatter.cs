@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Tool.Output;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Tool.Output;
 
@@ -9,13 +10,13 @@ internal static class OutputFile
     {
         if (Directory.Exists(path))
         {
-            throw new CliException($"{path} is a folder", "give a file name with -o");
+            throw new UserErrorException($"{path} is a folder", "give a file name with -o");
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(folder))
         {
-            throw new CliException($"folder {folder} does not exist", "create it first");
+            throw new UserErrorException($"folder {folder} does not exist", "create it first");
         }
 
         var temp = Path.Combine(folder, "." + Path.GetFileName(path) + ".tmp");

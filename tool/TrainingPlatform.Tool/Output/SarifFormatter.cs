@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Checks;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Validation;
 
 namespace TrainingPlatform.Tool.Output;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Checks;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Check;
@@ -31,7 +32,7 @@ internal static class CheckCommand
             var result = PullRequestCheck.Run(new CheckRequest(parse.GetValue(baseRevision), sizeList, context.WorkingDirectory));
             if (result.Report is not { } report)
             {
-                throw new CliException(result.Error!, result.Hint);
+                throw new UserErrorException(result.Error!, result.Hint);
             }
 
             CheckFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));

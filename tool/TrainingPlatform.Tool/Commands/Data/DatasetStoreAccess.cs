@@ -7,7 +7,7 @@ namespace TrainingPlatform.Tool.Commands.Data;
 /// <summary>The stat cache and the dataset catalog over the lineage store, as the data commands open them.</summary>
 internal static class DatasetStoreAccess
 {
-    public static string CachePath(ProjectContext project) => Path.Combine(project.Root, ".trainplat", "stat-cache.json");
+    public static string CachePath(ProjectContext project) => project.StatCachePath;
 
     public static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption, bool readOnly = false)
     {

@@ -19,7 +19,7 @@ internal static class DiffCommand
         {
             left, right, exitCode, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
@@ -33,7 +33,7 @@ internal static class DiffCommand
             snapshotter.SaveCache();
             DataFormatter.WriteDiff(context.Out, comparison, parse.GetValue(format));
             return parse.GetValue(exitCode) && !comparison.Same ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -14,14 +14,14 @@ internal static class ListCommand
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("list", "List recorded dataset versions, by name, newest first.") { name, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var versions = catalog.Catalog.Store.List(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

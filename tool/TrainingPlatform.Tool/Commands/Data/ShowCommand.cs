@@ -14,14 +14,14 @@ internal static class ShowCommand
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("show", "Show a recorded dataset version, with its files for a folder.") { reference, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
             DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -28,19 +29,19 @@ internal static class SnapshotCommand
         {
             paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var chosen = parse.GetValue(algorithm)!;
             if (!SnapshotAlgorithms.IsSupported(chosen))
             {
-                throw new CliException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
+                throw new UserErrorException($"unsupported algorithm '{chosen}'", "supported: " + string.Join(", ", SnapshotAlgorithms.Supported));
             }
 
             var targets = parse.GetValue(paths) ?? [];
             var givenName = parse.GetValue(name);
             if (givenName is not null && targets.Length != 1)
             {
-                throw new CliException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
+                throw new UserErrorException("--name needs exactly one PATH", "snapshot the paths one at a time, each with its own --name");
             }
 
             if (givenName is not null)
@@ -54,7 +55,7 @@ internal static class SnapshotCommand
             {
                 if (!File.Exists(full) && !Directory.Exists(full))
                 {
-                    throw new CliException($"{path}: no such file or folder");
+                    throw new UserErrorException($"{path}: no such file or folder");
                 }
             }
 
@@ -108,7 +109,7 @@ internal static class SnapshotCommand
                 DataFormatter.WriteSnapshots(context.Out, reports, outputFormat);
                 return problems ? ExitCodes.Findings : ExitCodes.Ok;
             }
-        }));
+        });
         return command;
     }
 }

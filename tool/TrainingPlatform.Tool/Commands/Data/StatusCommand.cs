@@ -17,7 +17,7 @@ internal static class StatusCommand
         {
             names, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
@@ -31,7 +31,7 @@ internal static class StatusCommand
             snapshotter.SaveCache();
             DataFormatter.WriteStatus(context.Out, statuses, parse.GetValue(format));
             return statuses.Any(s => s.State != DatasetState.Unchanged) ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

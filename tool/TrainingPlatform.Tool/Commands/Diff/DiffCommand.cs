@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -50,7 +51,7 @@ internal static class DiffCommand
             {
                 var failure = result.Failure!;
                 DiagnosticFormatter.WriteLines(context.Error, failure.FileDiagnostics, new Style(false));
-                throw new CliException(failure.Message, failure.Hint);
+                throw new UserErrorException(failure.Message, failure.Hint);
             }
 
             var style = new Style(context.Color && !parse.GetValue(noColor));
@@ -63,12 +64,12 @@ internal static class DiffCommand
     }
 
     /// <summary>A recorded job's rendered config, for <c>job:ID</c> operands.</summary>
-    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id) => StoreAccess.Guard(context, () =>
+    private static (string Label, string ConfigJson) JobConfig(CliContext context, string? storeOption, string id)
     {
         var project = ProjectContext.Discover(context.WorkingDirectory);
         using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
-        var job = Jobs.Resolve(lineage, id);
-        var json = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+        var job = JobRules.Resolve(lineage, id);
+        var json = lineage.GetConfig(job.ConfigHash) ?? throw new UserErrorException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
         return ($"job:{job.Id} ({job.RecipeId}@{job.RecipeVersion}, {job.ModelSize})", json);
-    });
+    }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 
@@ -17,12 +18,12 @@ internal static class MetricObjectiveOptions
     {
         if (maximize && minimize)
         {
-            throw new CliException("give --maximize or --minimize, not both");
+            throw new UserErrorException("give --maximize or --minimize, not both");
         }
 
         if (metric is null)
         {
-            return maximize || minimize ? throw new CliException($"{(maximize ? "--maximize" : "--minimize")} needs --metric NAME") : null;
+            return maximize || minimize ? throw new UserErrorException($"{(maximize ? "--maximize" : "--minimize")} needs --metric NAME") : null;
         }
 
         return new MetricObjective(metric, maximize ? MetricGoal.Maximize : minimize ? MetricGoal.Minimize : MetricGoals.Guess(metric));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -27,14 +28,14 @@ internal static class RecommendCommand
         {
             task, algorithm, target.ModelSize, target.Model, metric, maximize, minimize, limit, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var objective = MetricObjectiveOptions.Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             var given = target.Bind(parse);
             var parameters = Parameters(context, given.ModelSize, given.Model);
             if (parse.GetValue(limit) < 0)
             {
-                throw new CliException("--limit must be 0 (all) or a positive number");
+                throw new UserErrorException("--limit must be 0 (all) or a positive number");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -47,7 +48,7 @@ internal static class RecommendCommand
             var result = Recommender.Rank(new RecommendRequest(parse.GetValue(task)!, parse.GetValue(algorithm), parameters, jobs) { Metric = objective });
             ExperienceFormatter.WriteRecommend(context.Out, parse.GetValue(task)!, parse.GetValue(algorithm), result, parse.GetValue(limit), parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -55,15 +56,15 @@ internal static class RecommendCommand
     {
         if ((size is null) == (model is null))
         {
-            throw new CliException(size is null ? "give --model-size S or --model NAME" : "give --model-size or --model, not both");
+            throw new UserErrorException(size is null ? "give --model-size S or --model NAME" : "give --model-size or --model, not both");
         }
 
         if (size is not null)
         {
-            return ModelSize.TryParse(size, out var s) ? s.Parameters : throw new CliException($"'{size}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
+            return ModelSize.TryParse(size, out var s) ? s.Parameters : throw new UserErrorException($"'{size}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
         }
 
         var catalog = ModelCatalog.ForProject(ProjectContext.Discover(context.WorkingDirectory).Config);
-        return catalog.TryResolve(model!, out var spec) ? spec.Parameters : throw new CliException($"unknown model '{model}'", "models are named as in catalog/models.yaml (e.g. Qwen/Qwen2.5-7B-Instruct), or give --model-size");
+        return catalog.TryResolve(model!, out var spec) ? spec.Parameters : throw new UserErrorException($"unknown model '{model}'", "models are named as in catalog/models.yaml (e.g. Qwen/Qwen2.5-7B-Instruct), or give --model-size");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -28,34 +29,25 @@ internal static class SuggestCommand
         {
             goalArgument, target.ModelSize, target.Model, target.Gpus, target.Sets, metric, maximize, minimize, minEvidence, apply, write, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var objective = MetricObjectiveOptions.Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             if (parse.GetValue(minEvidence) < 1)
             {
-                throw new CliException("--min-evidence must be 1 or more");
+                throw new UserErrorException("--min-evidence must be 1 or more");
             }
 
             if (parse.GetValue(apply) && parse.GetValue(write) is not null)
             {
-                throw new CliException("give --apply or --write, not both");
+                throw new UserErrorException("give --apply or --write, not both");
             }
 
             var warming = Task.Run(LineageStore.Warm);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             var given = target.Bind(parse);
-            SuggestTarget goal;
-            try
-            {
-                goal = SuggestTargets.Load(parse.GetValue(goalArgument)!, given.ModelSize, given.Model, given.Gpus, given.Sets,
-                    context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
-            }
-            catch (SuggestTargetException ex)
-            {
-                DiagnosticFormatter.WriteLines(context.Error, ex.Diagnostics, new Style(false), hints: false);
-                throw new CliException(ex.Message, ex.Hint);
-            }
+            var goal = SuggestTargets.Load(parse.GetValue(goalArgument)!, given.ModelSize, given.Model, given.Gpus, given.Sets,
+                context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
 
             warming.GetAwaiter().GetResult();
             var jobs = EvidenceQueries.ForSuggest(lineage, goal.Task, goal.Algorithm, goal.Parameters);
@@ -86,7 +78,7 @@ internal static class SuggestCommand
 
             ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written), notEffective, parse.GetValue(format));
             return result.Suggestions.Count > 0 && written is null ? ExitCodes.Findings : ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -95,30 +87,30 @@ internal static class SuggestCommand
     {
         if (goal.Recipe is not { } source)
         {
-            throw new CliException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
+            throw new UserErrorException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
         }
 
         if (!result.EnoughEvidence || result.Suggestions.Count == 0)
         {
-            throw new CliException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
+            throw new UserErrorException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
         }
 
         var registry = RecipeRegistry.Load(project);
-        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Rendering.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
+        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Yaml.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
         RecipeCopyResult copy;
         try
         {
             copy = RecipeCopier.Copy(source, newId, project, registry, text => RecipeEditor.SetConfigValues(text, newId + ".yaml", changes)
                 .Replace("with `trainplat recipe new`.", $"with `trainplat suggest --write` ({changes.Length} change{(changes.Length == 1 ? "" : "s")} from past jobs).", StringComparison.Ordinal));
         }
-        catch (RecipeEditException ex)
+        catch (UserErrorException ex)
         {
-            throw new CliException(ex.Message, "adopt the suggestions with --apply instead");
+            throw new UserErrorException(ex.Message, "adopt the suggestions with --apply instead");
         }
 
         if (!copy.Succeeded)
         {
-            throw new CliException(copy.Error!, copy.Hint);
+            throw new UserErrorException(copy.Error!, copy.Hint);
         }
 
         // A scaling rule for this size can override a recipe's config value: say which suggestions did not take.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Init;

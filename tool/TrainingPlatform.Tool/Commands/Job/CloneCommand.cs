@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using TrainingPlatform.Core.Datasets;
-using TrainingPlatform.Core.Lineage;
-using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Job;
@@ -26,35 +22,13 @@ internal static class CloneCommand
         {
             id, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var given = target.Bind(parse);
-            var project = ProjectContext.Discover(context.WorkingDirectory);
-            JobRecord parent;
-            IReadOnlyList<Core.Recipes.RecipeDocument> pinned;
-            using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
-            {
-                parent = Jobs.Resolve(lineage, parse.GetValue(id)!);
-                pinned = Jobs.PinnedRecipes(lineage, parent);
-            }
-
-            var size = given.ModelSize;
-            var catalogModel = given.Model;
-            if (size is null && catalogModel is null)
-            {
-                (size, catalogModel) = parent.Model is { } m ? ((string?)null, (string?)m) : (parent.ModelSize, null);
-            }
-
-            var request = new RenderRequest(parent.RecipeId, size, catalogModel, given.Gpus ?? parent.Gpus, given.Nodes ?? parent.Nodes,
-                given.GpuMemory, [.. parent.Sets, .. given.Sets], context.WorkingDirectory)
-            {
-                Pinned = pinned,
-            };
-            var replaced = (parse.GetValue(datasets) ?? []).Select(Jobs.ParseDataset).Select(d => d.Role).ToHashSet(StringComparer.Ordinal);
-            var inherited = parent.Datasets.Where(d => !replaced.Contains(d.Role)).ToArray();
-            return CreateCommand.Record(context, parse.GetValue(store), request, parse.GetValue(datasets) ?? [], inherited, parse.GetValue(name), parse.GetValue(tags) ?? [],
-                parent.Id, parse.GetValue(force), parse.GetValue(format) == TextFormat.Json);
-        }));
+            var request = new JobCreateRequest(null, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
+                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force), Parent: parse.GetValue(id)!);
+            return CreateCommand.Record(context, parse.GetValue(store), request, parse.GetValue(format));
+        });
         return command;
     }
 }

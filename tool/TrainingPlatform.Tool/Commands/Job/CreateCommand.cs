@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
-using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Job;
@@ -24,88 +22,28 @@ internal static class CreateCommand
         {
             recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
-            var request = target.Bind(parse).Request(parse.GetValue(recipe)!, context.WorkingDirectory);
-            return Record(context, parse.GetValue(store), request, parse.GetValue(datasets) ?? [], [], parse.GetValue(name), parse.GetValue(tags) ?? [],
-                parentId: null, parse.GetValue(force), parse.GetValue(format) == TextFormat.Json);
-        }));
+            var given = target.Bind(parse);
+            var request = new JobCreateRequest(parse.GetValue(recipe)!, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
+                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force));
+            return Record(context, parse.GetValue(store), request, parse.GetValue(format));
+        });
         return command;
     }
 
-    /// <summary>The shared path of create and clone: render, snapshot datasets (store closed), then record in one transaction.</summary>
-    internal static int Record(CliContext context, string? storeOption, RenderRequest request, IReadOnlyList<string> datasetArguments,
-        IReadOnlyList<JobDataset> inherited, string? name, IReadOnlyList<string> tags, string? parentId, bool force, bool json)
+    /// <summary>The shared path of create and clone: one Core call, then the job id (or JSON) and its pre-flight findings.</summary>
+    internal static int Record(CliContext context, string? storeOption, JobCreateRequest request, TextFormat format)
     {
-        var warming = Task.Run(LineageStore.Warm);
         var project = ProjectContext.Discover(context.WorkingDirectory);
-        var result = RecipeResolver.Resolve(request);
-        if (result.Config is not { } resolved)
+        var environment = new JobEnvironment(project, context.Clock, () => JobRules.NewId(context.IdRandom), context.Origin,
+            () => StoreAccess.Open(context, project, storeOption), () => StoreAccess.OpenForReading(context, project, storeOption))
         {
-            DiagnosticFormatter.WriteLines(context.Error, result.Diagnostics, new Style(false), hints: false);
-            throw new CliException(result.Error!, result.Hint);
-        }
-
-        // Files are hashed before the store is opened, so a large dataset does not hold the store's lock.
-        var parsed = datasetArguments.Select(Jobs.ParseDataset).ToArray();
-        var snapshotter = new DatasetSnapshotter(context.Clock, Path.Combine(project.Root, ".trainplat", "stat-cache.json"));
-        var snapshots = new Dictionary<string, DatasetSnapshot>(StringComparer.Ordinal);
-        using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && !json))
-        {
-            foreach (var (role, value) in parsed)
-            {
-                var full = Path.GetFullPath(Path.Combine(context.WorkingDirectory, value));
-                if (File.Exists(full) || Directory.Exists(full))
-                {
-                    snapshots[role] = snapshotter.Snapshot(full, SnapshotAlgorithms.Sha256, check: false);
-                }
-            }
-        }
-
-        snapshotter.SaveCache();
-        var git = Jobs.ReadGit(project.Root);
-        warming.GetAwaiter().GetResult();
-        using var lineage = StoreAccess.Open(context, project, storeOption);
-        var catalog = new DatasetCatalog(lineage, project.Root, context.Clock);
-        var versions = new List<(string Role, DatasetVersion Version)>();
-        foreach (var (role, value) in parsed)
-        {
-            if (snapshots.TryGetValue(role, out var snapshot))
-            {
-                var (version, _) = catalog.Record(snapshot, catalog.DefaultName(snapshot.FullPath));
-                versions.Add((role, version));
-            }
-            else if (value.Contains('@', StringComparison.Ordinal) || lineage.Find(value, "").Count > 0)
-            {
-                versions.Add((role, catalog.Resolve(value)));
-            }
-            else
-            {
-                throw new CliException($"--dataset {role}={value}: no such file or folder, and no recorded dataset named '{value}'",
-                    "give a path to snapshot, or NAME@HASH of a recorded version (`trainplat data list`)");
-            }
-        }
-
-        foreach (var d in inherited)
-        {
-            var version = lineage.Find(d.Name, d.Hash).FirstOrDefault(v => v.Algorithm == d.Algorithm)
-                ?? throw new CliException($"the store lacks dataset version {d.Name}@{d.Hash[..Math.Min(12, d.Hash.Length)]} of the parent job");
-            versions.Add((d.Role, version));
-        }
-
-        string id;
-        do
-        {
-            id = Jobs.NewId(context.IdRandom);
-        }
-        while (lineage.GetJob(id) is not null);
-
-        var job = Jobs.Build(resolved, request.Sets, new JobRequest(name, tags, versions, parentId, force), git,
-            JobOrigin.Current(ToolVersion.Current), id, context.Clock.GetUtcNow());
-        lineage.CreateJob(job);
-        JobFormatter.WriteCreated(context.Out, context.Error, job.Job, json ? TextFormat.Json : TextFormat.Text);
+            Progress = progress => new SnapshotProgressWriter(context.Error, progress, enabled: context.ErrorIsTerminal && format != TextFormat.Json),
+        };
+        var (job, resolved) = JobCreator.Create(request, environment);
+        JobFormatter.WriteCreated(context.Out, context.Error, job, format);
         PreflightFormatter.WriteLines(context.Error, "job create", resolved.Findings, new Style(context.Color && context.ErrorIsTerminal), forced: true);
-
         return ExitCodes.Ok;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -16,16 +17,16 @@ internal static class DeleteCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Really delete the job and its metrics." };
         var store = StoreAccess.Option();
         var command = new Command("delete", "Delete a job and its metrics (needs --yes). Recipe versions, configs and dataset versions stay.") { id, yes, store };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
             var children = lineage.FindJobs(new JobQuery(ParentId: job.Id));
             if (!parse.GetValue(yes))
             {
                 var points = lineage.CountPoints(job.Id);
-                throw new CliException(
+                throw new UserErrorException(
                     string.Create(CultureInfo.InvariantCulture, $"job {job.Id} ({JobStatuses.Name(job.Status)}, {points:N0} metric points) was not deleted: deleting needs --yes"),
                     $"`trainplat job export {job.Id} -o {job.Id}.jsonl` keeps a copy; then `trainplat job delete {job.Id} --yes`");
             }
@@ -33,7 +34,7 @@ internal static class DeleteCommand
             var deleted = lineage.DeleteJob(job.Id);
             JobFormatter.WriteDeleted(context.Out, job, deleted, children.Count);
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -17,19 +18,19 @@ internal static class ExportCommand
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of standard output.", HelpName = "file" };
         var store = StoreAccess.Option();
         var command = new Command("export", "Write jobs with their lineage and metrics as JSON Lines, to move them to another machine (`job import` keeps the ids).") { ids, all, output, store };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var given = parse.GetValue(ids) ?? [];
             if (given.Length == 0 == !parse.GetValue(all))
             {
-                throw new CliException(given.Length == 0 ? "give job ids or --all" : "give job ids or --all, not both");
+                throw new UserErrorException(given.Length == 0 ? "give job ids or --all" : "give job ids or --all, not both");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
-                bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => Jobs.Resolve(lineage, g).Id).Distinct()]);
+                bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => JobRules.Resolve(lineage, g).Id).Distinct()]);
             }
 
             if (parse.GetValue(output) is { } file)
@@ -52,7 +53,7 @@ internal static class ExportCommand
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -19,12 +20,12 @@ internal static class ImportCommand
         {
             file, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, parse.GetValue(file)!));
             if (!File.Exists(path))
             {
-                throw new CliException($"{parse.GetValue(file)}: no such file");
+                throw new UserErrorException($"{parse.GetValue(file)}: no such file");
             }
 
             var bundle = LineageExchange.Read(path);
@@ -37,7 +38,7 @@ internal static class ImportCommand
 
             JobFormatter.WriteImport(context.Out, parse.GetValue(file)!, counts, parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
 
@@ -23,12 +25,12 @@ internal static class ListCommand
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TableFormat>();
         var command = new Command("list", "List jobs, newest first, with filters (--model-size: only jobs at this model size).") { status, recipe, task, algorithm, modelSize, since, tag, limit, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var query = Query(parse.GetValue(status), parse.GetValue(recipe), parse.GetValue(task), parse.GetValue(algorithm), parse.GetValue(modelSize), parse.GetValue(since), parse.GetValue(tag));
             if (parse.GetValue(limit) < 0)
             {
-                throw new CliException("--limit must be 0 (all) or a positive number");
+                throw new UserErrorException("--limit must be 0 (all) or a positive number");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -42,7 +44,7 @@ internal static class ListCommand
 
             JobFormatter.WriteList(context.Out, max > 0 && jobs.Length > max ? jobs[..max] : jobs, more: max > 0 && jobs.Length > max, parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 
@@ -51,13 +53,13 @@ internal static class ListCommand
         JobStatus? wanted = null;
         if (status is not null)
         {
-            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new CliException($"unknown status '{status}'", "statuses: " + JobStatuses.Names);
+            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new UserErrorException($"unknown status '{status}'", "statuses: " + JobStatuses.Names);
         }
 
         double? parameters = null;
         if (modelSize is not null)
         {
-            parameters = ModelSize.TryParse(modelSize, out var size) ? size.Parameters : throw new CliException($"'{modelSize}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
+            parameters = ModelSize.TryParse(modelSize, out var size) ? size.Parameters : throw new UserErrorException($"'{modelSize}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
         }
 
         DateTimeOffset? from = null;
@@ -65,7 +67,7 @@ internal static class ListCommand
         {
             from = DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
                 ? t
-                : throw new CliException($"--since '{since}' is not a date", "e.g. 2026-11-01 or 2026-11-01T12:00:00Z (UTC)");
+                : throw new UserErrorException($"--since '{since}' is not a date", "e.g. 2026-11-01 or 2026-11-01T12:00:00Z (UTC)");
         }
 
         string? recipeId = recipe;

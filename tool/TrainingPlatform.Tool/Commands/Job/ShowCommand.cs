@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -17,14 +18,14 @@ internal static class ShowCommand
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("show", "Everything recorded about a job: recipe version, config, datasets, git, parent and children, history, metrics.") { id, config, store, format };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
             if (parse.GetValue(config))
             {
-                var text = lineage.GetConfig(job.ConfigHash) ?? throw new CliException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
+                var text = lineage.GetConfig(job.ConfigHash) ?? throw new UserErrorException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
                 JobFormatter.WriteConfig(context.Out, text);
                 return ExitCodes.Ok;
             }
@@ -34,7 +35,7 @@ internal static class ShowCommand
             JobFormatter.WriteShow(context.Out, job, recipes, children, parse.GetValue(format));
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -21,23 +22,23 @@ internal static class UpdateCommand
         {
             id, status, note, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             JobStatus? to = null;
             if (parse.GetValue(status) is { } text)
             {
-                to = JobStatuses.TryParse(text, out var s) ? s : throw new CliException($"unknown status '{text}'", "statuses: " + JobStatuses.Names);
+                to = JobStatuses.TryParse(text, out var s) ? s : throw new UserErrorException($"unknown status '{text}'", "statuses: " + JobStatuses.Names);
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
-            var job = Jobs.Resolve(lineage, parse.GetValue(id)!);
-            var updated = Jobs.Update(job, to, parse.GetValue(note), context.Clock.GetUtcNow());
+            var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
+            var updated = JobRules.Update(job, to, parse.GetValue(note), context.Clock.GetUtcNow());
             lineage.UpdateJob(updated);
             JobFormatter.WriteUpdated(context.Out, job, updated, parse.GetValue(format));
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

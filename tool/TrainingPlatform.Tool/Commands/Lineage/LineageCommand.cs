@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -19,12 +20,12 @@ internal static class LineageCommand
         {
             job, dataset, recipe, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var given = new[] { parse.GetValue(job), parse.GetValue(dataset), parse.GetValue(recipe) }.Count(x => x is not null);
             if (given != 1)
             {
-                throw new CliException(given == 0 ? "give a JOB, --dataset NAME|HASH or --recipe ID[@VERSION]" : "give one of JOB, --dataset and --recipe",
+                throw new UserErrorException(given == 0 ? "give a JOB, --dataset NAME|HASH or --recipe ID[@VERSION]" : "give one of JOB, --dataset and --recipe",
                     "e.g. `trainplat lineage 3f9a1c07b2de` or `trainplat lineage --dataset data/train.jsonl`");
             }
 
@@ -33,7 +34,7 @@ internal static class LineageCommand
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             if (parse.GetValue(job) is { } id)
             {
-                LineageFormatter.WriteTrace(context.Out, LineageQueries.Trace(lineage, Jobs.Resolve(lineage, id)), chosen);
+                LineageFormatter.WriteTrace(context.Out, LineageQueries.Trace(lineage, JobRules.Resolve(lineage, id)), chosen);
             }
             else if (parse.GetValue(dataset) is { } d)
             {
@@ -47,7 +48,7 @@ internal static class LineageCommand
             }
 
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -19,38 +20,38 @@ internal static class ImportCommand
         {
             job, file, skipBad, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
             if (!File.Exists(path))
             {
-                throw new CliException($"{shown}: no such file");
+                throw new UserErrorException($"{shown}: no such file");
             }
 
-            var now = Jobs.Truncate(context.Clock.GetUtcNow());
+            var now = JobRules.Truncate(context.Clock.GetUtcNow());
             var warming = Task.Run(LineageStore.Warm);
             MetricsFileResult read;
             try
             {
                 read = MetricsFile.Read(path, now);
             }
-            catch (MetricsFileException ex)
+            catch (UserErrorException ex)
             {
-                throw new CliException($"{shown}: {ex.Message}");
+                throw new UserErrorException($"{shown}: {ex.Message}");
             }
 
             MetricsFormatter.WriteProblems(context.Error, shown, read);
 
             if (read.ProblemCount > 0 && !parse.GetValue(skipBad))
             {
-                throw new CliException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
                     "fix the lines above, or import the good ones with --skip-bad");
             }
 
             if (read.Points.Count == 0)
             {
-                throw new CliException($"{shown}: no metric points to import");
+                throw new UserErrorException($"{shown}: no metric points to import");
             }
 
             warming.GetAwaiter().GetResult();
@@ -59,13 +60,13 @@ internal static class ImportCommand
             string id;
             using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
             {
-                id = Jobs.Resolve(lineage, parse.GetValue(job)!).Id;
+                id = JobRules.Resolve(lineage, parse.GetValue(job)!).Id;
                 written = lineage.AppendMetrics(id, read.Points, read.Sha256, now);
             }
 
             MetricsFormatter.WriteImport(context.Out, shown, id, read, written, parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

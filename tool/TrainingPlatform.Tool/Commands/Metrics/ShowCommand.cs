@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -19,11 +20,11 @@ internal static class ShowCommand
         {
             job, name, width, store, format,
         };
-        command.SetAction(parse => StoreAccess.Guard(context, () =>
+        command.SetAction(parse =>
         {
             if (parse.GetValue(width) is < 1 or > 400)
             {
-                throw new CliException("--width must be between 1 and 400");
+                throw new UserErrorException("--width must be between 1 and 400");
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
@@ -31,7 +32,7 @@ internal static class ShowCommand
             IReadOnlyList<MetricPoint> points;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
-                record = Jobs.Resolve(lineage, parse.GetValue(job)!);
+                record = JobRules.Resolve(lineage, parse.GetValue(job)!);
                 points = lineage.ReadMetrics(record.Id, parse.GetValue(name));
             }
 
@@ -39,7 +40,7 @@ internal static class ShowCommand
             if (parse.GetValue(name) is { } wanted && summaries.Length == 0)
             {
                 var near = Core.Text.Suggestions.DidYouMean(wanted, [.. record.Metrics.Select(m => m.Name)]);
-                throw new CliException($"job {record.Id} has no metric '{wanted}'",
+                throw new UserErrorException($"job {record.Id} has no metric '{wanted}'",
                     near ?? (record.Metrics.Count == 0 ? "no metrics are logged yet" : "metrics: " + string.Join(", ", record.Metrics.Select(m => m.Name))));
             }
 
@@ -53,7 +54,7 @@ internal static class ShowCommand
             }).ToArray();
             MetricsFormatter.WriteShow(context.Out, new MetricsShowReport(record, metrics), parse.GetValue(width), parse.GetValue(format));
             return ExitCodes.Ok;
-        }));
+        });
         return command;
     }
 }

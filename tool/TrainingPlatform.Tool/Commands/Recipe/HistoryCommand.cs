@@ -1,5 +1,7 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Recipe;
@@ -20,7 +22,7 @@ internal static class HistoryCommand
             var result = RecipeHistory.Run(new RecipeHistoryRequest(parse.GetValue(id)!, context.WorkingDirectory));
             if (result.Report is not { } report)
             {
-                throw new CliException(result.Error!, result.Hint);
+                throw new UserErrorException(result.Error!, result.Hint);
             }
 
             HistoryFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));

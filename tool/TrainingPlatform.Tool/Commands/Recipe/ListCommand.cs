@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
@@ -51,7 +52,7 @@ internal static class ListCommand
             return value;
         }
 
-        throw new CliException($"unknown {name} '{value}'",
+        throw new UserErrorException($"unknown {name} '{value}'",
             (Suggestions.DidYouMean(value, allowed) is { } dym ? dym + " " : "") + "allowed: " + string.Join(", ", allowed));
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
@@ -27,7 +28,7 @@ internal static class NewCommand
             var result = RecipeCopier.Copy(source, parse.GetValue(newId)!, project, registry);
             if (!result.Succeeded)
             {
-                throw new CliException(result.Error!, result.Hint);
+                throw new UserErrorException(result.Error!, result.Hint);
             }
 
             RecipeFormatter.WriteCreated(context.Out, project.Display(result.CreatedPath!), source);

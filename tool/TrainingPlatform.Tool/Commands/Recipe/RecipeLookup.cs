@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Tool.Commands.Recipe;
@@ -14,7 +15,7 @@ internal static class RecipeLookup
         }
 
         var near = registry.Nearest(id);
-        throw new CliException($"unknown recipe '{id}'",
+        throw new UserErrorException($"unknown recipe '{id}'",
             near.Count > 0
                 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)"
                 : "`trainplat recipe list` shows the recipes there are");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
@@ -42,29 +43,26 @@ internal static class ShowCommand
     /// <summary>A recipe version recorded in the lineage store: by version string, else by SHA-256 prefix.</summary>
     private static RecipeDocument Recorded(CliContext context, ProjectContext project, string? storeOption, string recipeId, string version)
     {
-        return StoreAccess.Guard(context, () =>
+        using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
+        var versions = lineage.FindRecipeVersions(recipeId, version);
+        if (versions.Count == 0 && version.Length >= 6 && version.All(char.IsAsciiHexDigit))
         {
-            using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
-            var versions = lineage.FindRecipeVersions(recipeId, version);
-            if (versions.Count == 0 && version.Length >= 6 && version.All(char.IsAsciiHexDigit))
-            {
-                versions = [.. lineage.FindRecipeVersions(recipeId, null).Where(v => v.Hash.StartsWith(version.ToLowerInvariant(), StringComparison.Ordinal))];
-            }
+            versions = [.. lineage.FindRecipeVersions(recipeId, null).Where(v => v.Hash.StartsWith(version.ToLowerInvariant(), StringComparison.Ordinal))];
+        }
 
-            if (versions.Count == 0)
-            {
-                var known = lineage.FindRecipeVersions(recipeId, null).Select(v => v.Version).Distinct(StringComparer.Ordinal).ToArray();
-                throw new CliException($"no version {version} of recipe '{recipeId}' in the recipe folders or the lineage store",
-                    known.Length > 0 ? "recorded versions: " + string.Join(", ", known) : "`trainplat recipe list` shows the current recipes; versions are recorded when jobs use them");
-            }
+        if (versions.Count == 0)
+        {
+            var known = lineage.FindRecipeVersions(recipeId, null).Select(v => v.Version).Distinct(StringComparer.Ordinal).ToArray();
+            throw new UserErrorException($"no version {version} of recipe '{recipeId}' in the recipe folders or the lineage store",
+                known.Length > 0 ? "recorded versions: " + string.Join(", ", known) : "`trainplat recipe list` shows the current recipes; versions are recorded when jobs use them");
+        }
 
-            if (versions.Select(v => v.Hash).Distinct().Count() > 1)
-            {
-                context.Error.WriteLine($"trainplat: note: {versions.Count} different contents were recorded as {recipeId}@{version}; showing the newest (sha256 {versions[0].Hash[..12]}); others: " +
-                    string.Join(", ", versions.Skip(1).Select(v => v.Hash[..12])) + $" (show one with {recipeId}@SHA256-PREFIX)");
-            }
+        if (versions.Select(v => v.Hash).Distinct().Count() > 1)
+        {
+            context.Error.WriteLine($"trainplat: note: {versions.Count} different contents were recorded as {recipeId}@{version}; showing the newest (sha256 {versions[0].Hash[..12]}); others: " +
+                string.Join(", ", versions.Skip(1).Select(v => v.Hash[..12])) + $" (show one with {recipeId}@SHA256-PREFIX)");
+        }
 
-            return RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
-        });
+        return RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
@@ -30,7 +31,7 @@ internal static class RenderCommand
             if (result.Config is not { } resolved)
             {
                 DiagnosticFormatter.WriteLines(context.Error, result.Diagnostics, new Style(false), hints: false);
-                throw new CliException(result.Error!, result.Hint);
+                throw new UserErrorException(result.Error!, result.Hint);
             }
 
             var text = parse.GetValue(format) == YamlFormat.Json

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace TrainingPlatform.Core.Resolution;
+namespace TrainingPlatform.Core.Recipes;
 
 /// <summary>
 /// A model size as people write it: <c>7B</c>, <c>1.5b</c>, <c>500M</c>, <c>1T</c>, or a mixture of

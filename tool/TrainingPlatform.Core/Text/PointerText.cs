@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TrainingPlatform.Core.Validation;
+namespace TrainingPlatform.Core.Text;
 
 /// <summary>Turns JSON pointers into the dotted paths people read (<c>config.optimizer.learning_rate</c>, <c>scaling[0].set</c>).</summary>
 public static class PointerText

@@ -1,4 +1,4 @@
-namespace TrainingPlatform.Core.Validation;
+namespace TrainingPlatform.Core.Diagnostics;
 
 public enum Severity
 {

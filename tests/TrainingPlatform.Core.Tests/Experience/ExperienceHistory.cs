@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Text;
 
-namespace TrainingPlatform.Core.Experience;
+namespace TrainingPlatform.Core.Tests.Experience;
 
 /// <summary>
 /// A made-up but plausible job history for tests, demos and the <c>suggest</c>/<c>recommend</c> benchmark:

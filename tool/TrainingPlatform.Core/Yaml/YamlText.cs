@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Text;
 
-namespace TrainingPlatform.Core.Rendering;
+namespace TrainingPlatform.Core.Yaml;
 
 /// <summary>
 /// Writes JSON trees as YAML that both YAML 1.1 (PyYAML) and YAML 1.2 readers load to the same

@@ -1,4 +1,4 @@
-namespace TrainingPlatform.Core.Validation;
+namespace TrainingPlatform.Core.Diagnostics;
 
 /// <summary>Stable diagnostic codes; see docs/diagnostics.md. Never change a code's meaning.</summary>
 public static class DiagnosticCodes

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;
 
-namespace TrainingPlatform.Core.Project;
+namespace TrainingPlatform.Core.Recipes;
 
 /// <summary>Whose history: a project recipe id (or the path of a recipe file), seen from a working directory.</summary>
 public sealed record RecipeHistoryRequest(string Recipe, string WorkingDirectory);
@@ -84,7 +86,7 @@ public static class RecipeHistory
             var id = revisions.Select(r => r.Id).LastOrDefault(i => i is not null) ?? System.IO.Path.GetFileNameWithoutExtension(file);
             return new RecipeHistoryResult(new RecipeHistoryReport(id, project.Display(file), revisions.Select(r => r.Revision).Reverse().ToArray()), null, null);
         }
-        catch (GitException ex)
+        catch (UserErrorException ex)
         {
             return RecipeHistoryResult.Fail(ex.Message, ex.Hint);
         }

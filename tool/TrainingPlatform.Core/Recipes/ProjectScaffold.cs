@@ -1,9 +1,11 @@
 using System.Text;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Yaml;
 
-namespace TrainingPlatform.Core.Project;
+namespace TrainingPlatform.Core.Recipes;
 
 public enum ScaffoldAction
 {
