@@ -58,7 +58,7 @@ public static class Cli
                 context.Error.WriteLine($"  hint: {ex.Hint}");
             }
 
-            return ExitCodes.UsageError;
+            return ex.ExitCode;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -22,4 +22,7 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
 public sealed class CliException(string message, string? hint = null) : Exception(message)
 {
     public string? Hint { get; } = hint;
+
+    /// <summary>The exit code: 2 (usage or input error) unless the failure is a finding about the input (1).</summary>
+    public int ExitCode { get; init; } = ExitCodes.UsageError;
 }

@@ -68,6 +68,14 @@ internal static class StoreAccess
         {
             throw new CliException(ex.FilePath is null ? ex.Message : $"{shown(ex.FilePath)}: {ex.Message}");
         }
+        catch (DatasetContentException ex) when (ex.Problems.Count > 0)
+        {
+            var first = ex.Problems[0];
+            var more = ex.Problems.Count > 1
+                ? $" (and {ex.Problems.Count - 1} more: {string.Join(", ", ex.Problems.Skip(1).Take(5).Select(p => shown(p.FullPath)))}{(ex.Problems.Count > 6 ? ", …" : "")})"
+                : "";
+            throw new CliException($"{shown(first.FullPath)}: {first.Message}{more}; nothing was read or recorded", first.Hint) { ExitCode = ExitCodes.Findings };
+        }
         catch (DatasetLookupException ex)
         {
             throw new CliException(ex.Message, ex.Hint);

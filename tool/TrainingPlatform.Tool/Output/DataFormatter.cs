@@ -213,7 +213,7 @@ internal static class DataFormatter
         }
 
         output.WriteLine("  files:");
-        var rows = files.Select(f => new[] { f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), Short(f.Hash) }).ToArray();
+        var rows = files.Select(f => new[] { f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), f.LinkTarget is { } t ? "-> " + t : Short(f.Hash) }).ToArray();
         var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
         foreach (var row in rows)
         {
@@ -286,15 +286,24 @@ internal static class DataFormatter
         return o;
     }
 
-    private static JsonObject FileJson(FileEntry f) => new()
+    private static JsonObject FileJson(FileEntry f)
     {
-        ["path"] = f.Path,
-        ["format"] = f.Format,
-        ["size"] = f.Size,
-        ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
-        ["samples"] = f.Samples,
-        ["fields"] = JsonText.Array(f.Fields),
-    };
+        var o = new JsonObject
+        {
+            ["path"] = f.Path,
+            ["format"] = f.Format,
+            ["size"] = f.Size,
+            ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
+            ["samples"] = f.Samples,
+            ["fields"] = JsonText.Array(f.Fields),
+        };
+        if (f.LinkTarget is { } target)
+        {
+            o["link_target"] = target;
+        }
+
+        return o;
+    }
 
     private static JsonObject DiffJson(DatasetComparison d) => new()
     {
