@@ -28,7 +28,7 @@ public sealed class DatasetContentException : Exception
     }
 
     public DatasetContentException(IReadOnlyList<WalkProblem> problems)
-        : base(problems[0].Message) => Problems = problems;
+        : base(problems[0].Message) => Problems = [.. problems.OrderBy(p => p.FullPath, StringComparer.Ordinal)];
 
     public IReadOnlyList<WalkProblem> Problems { get; } = [];
 }

@@ -70,11 +70,16 @@ internal static class StoreAccess
         }
         catch (DatasetContentException ex) when (ex.Problems.Count > 0)
         {
-            var first = ex.Problems[0];
-            var more = ex.Problems.Count > 1
-                ? $" (and {ex.Problems.Count - 1} more: {string.Join(", ", ex.Problems.Skip(1).Take(5).Select(p => shown(p.FullPath)))}{(ex.Problems.Count > 6 ? ", …" : "")})"
-                : "";
-            throw new CliException($"{shown(first.FullPath)}: {first.Message}{more}; nothing was read or recorded", first.Hint) { ExitCode = ExitCodes.Findings };
+            // Every entry that cannot be versioned, one line each (sorted by path), the hint after the last.
+            const int Shown = 20;
+            foreach (var p in ex.Problems.Take(Math.Min(Shown, ex.Problems.Count) - 1))
+            {
+                context.Error.WriteLine($"trainplat: error: {shown(p.FullPath)}: {p.Message}");
+            }
+
+            var last = ex.Problems[Math.Min(Shown, ex.Problems.Count) - 1];
+            var more = ex.Problems.Count > Shown ? $" (and {ex.Problems.Count - Shown} more)" : "";
+            throw new CliException($"{shown(last.FullPath)}: {last.Message}{more}; nothing was read or recorded", last.Hint) { ExitCode = ExitCodes.Findings };
         }
         catch (DatasetLookupException ex)
         {
