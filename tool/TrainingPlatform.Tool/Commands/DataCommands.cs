@@ -138,7 +138,7 @@ internal static class DataCommands
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
-            var versions = catalog.Catalog.Store.List(parse.GetValue(name));
+            var versions = catalog.Catalog.Store.Summaries(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
         }));

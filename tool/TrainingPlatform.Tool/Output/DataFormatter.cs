@@ -276,7 +276,7 @@ internal static class DataFormatter
             ["samples"] = v.Samples,
             ["fields"] = JsonText.Array(v.Fields),
             ["created"] = Iso(v.Created),
-            ["file_count"] = v.IsFolder ? v.Files.Count : 1,
+            ["file_count"] = v.IsFolder ? v.FileCount : 1,
         };
         if (withFiles && v.IsFolder)
         {
