@@ -53,8 +53,12 @@ public static class Cli
         }
         catch (UserErrorException ex)
         {
-            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2.
+            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2 (1 for a finding).
             DiagnosticFormatter.WriteLines(context.Error, ex.Diagnostics, new Style(false), hints: false);
+            foreach (var (path, message) in ex.PathErrors)
+            {
+                context.Error.WriteLine($"trainplat: error: {Shown(context, path)}: {message}");
+            }
 
             context.Error.WriteLine($"trainplat: error: {(ex.FilePath is null ? "" : Shown(context, ex.FilePath) + ": ")}{ex.Message}");
             if (ex.Hint is not null)
@@ -62,7 +66,7 @@ public static class Cli
                 context.Error.WriteLine($"  hint: {ex.Hint}");
             }
 
-            return ExitCodes.UsageError;
+            return ex.IsFinding ? ExitCodes.Findings : ExitCodes.UsageError;
         }
         catch (FileNotFoundException ex) when (ex.FileName is not null)
         {

@@ -219,7 +219,7 @@ internal static class DataFormatter
         var table = new TextTable { Indent = "    " };
         foreach (var f in files)
         {
-            table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), Short(f.Hash));
+            table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), f.LinkTarget is { } t ? "-> " + t : Short(f.Hash));
         }
 
         table.Write(output);
@@ -280,7 +280,7 @@ internal static class DataFormatter
             ["samples"] = v.Samples,
             ["fields"] = JsonText.Array(v.Fields),
             ["created"] = Iso(v.Created),
-            ["file_count"] = v.IsFolder ? v.Files.Count : 1,
+            ["file_count"] = v.IsFolder ? v.FileCount : 1,
         };
         if (withFiles && v.IsFolder)
         {
@@ -290,15 +290,24 @@ internal static class DataFormatter
         return o;
     }
 
-    private static JsonObject FileJson(FileEntry f) => new()
+    private static JsonObject FileJson(FileEntry f)
     {
-        ["path"] = f.Path,
-        ["format"] = f.Format,
-        ["size"] = f.Size,
-        ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
-        ["samples"] = f.Samples,
-        ["fields"] = JsonText.Array(f.Fields),
-    };
+        var o = new JsonObject
+        {
+            ["path"] = f.Path,
+            ["format"] = f.Format,
+            ["size"] = f.Size,
+            ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
+            ["samples"] = f.Samples,
+            ["fields"] = JsonText.Array(f.Fields),
+        };
+        if (f.LinkTarget is { } target)
+        {
+            o["link_target"] = target;
+        }
+
+        return o;
+    }
 
     private static JsonObject DiffJson(DatasetComparison d) => new()
     {
