@@ -51,17 +51,17 @@ public static class Cli
         }
         catch (CliException ex)
         {
-            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            context.Error.WriteLine($"trainplat: error: {Output.TerminalText.Escape(ex.Message)}");
             if (ex.Hint is not null)
             {
-                context.Error.WriteLine($"  hint: {ex.Hint}");
+                context.Error.WriteLine($"  hint: {Output.TerminalText.Escape(ex.Hint)}");
             }
 
             return ExitCodes.UsageError;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            context.Error.WriteLine($"trainplat: error: {Output.TerminalText.Escape(ex.Message)}");
             return ExitCodes.UsageError;
         }
 #pragma warning disable CA1031 // The last line of defence: never a stack trace.

@@ -24,7 +24,7 @@ internal static class RecipeLookup
     {
         foreach (var doc in registry.Unreadable)
         {
-            context.Error.WriteLine($"trainplat: warning: skipped {doc.DisplayPath}: not a readable recipe (run `trainplat validate {doc.DisplayPath}`)");
+            context.Error.WriteLine(Output.TerminalText.Escape($"trainplat: warning: skipped {doc.DisplayPath}: not a readable recipe (run `trainplat validate {doc.DisplayPath}`)"));
         }
     }
 }
