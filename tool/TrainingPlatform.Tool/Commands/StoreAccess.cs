@@ -84,6 +84,10 @@ internal static class StoreAccess
         {
             throw new CliException(ex.Message, ex.Hint);
         }
+        catch (FileNotFoundException ex) when (ex.FileName is not null && Core.Text.FileNames.NotUtf8(ex.FileName) is { } why)
+        {
+            throw new CliException($"{shown(ex.FileName)} {why}", Core.Text.FileNames.RenameHint);
+        }
         catch (FileNotFoundException ex) when (ex.FileName is not null)
         {
             throw new CliException($"{shown(ex.FileName)}: no such file or folder");

@@ -15,7 +15,8 @@ internal static class Posix
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1;
     private const uint StatxIno = 0x100;
-    private const int FcntlGetFd = 1;
+    private const int FcntlGetFl = 3;
+    private const int AccessModeMask = 3;
 
     /// <summary>The identity of the file <paramref name="path"/> names (links followed), or null when it does not exist or the platform cannot tell.</summary>
     public static FileIdentity? Identify(string path)
@@ -45,8 +46,11 @@ internal static class Posix
         return new FileIdentity(device, inode, (mode & 0xF000) == 0x8000);
     }
 
-    /// <summary>False when the descriptor is closed (e.g. <c>trainplat … &gt;&amp;-</c>); true when open or when the platform cannot tell.</summary>
-    public static bool IsOpen(int descriptor)
+    /// <summary>
+    /// False when the descriptor is closed (<c>trainplat … &gt;&amp;-</c>) or open only for reading: the runtime
+    /// reuses a closed descriptor 1 for the read end of an internal pipe before Main runs. True when the platform cannot tell.
+    /// </summary>
+    public static bool IsWritable(int descriptor)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -55,7 +59,8 @@ internal static class Posix
 
         try
         {
-            return fcntl(descriptor, FcntlGetFd) != -1;
+            var flags = fcntl(descriptor, FcntlGetFl);
+            return flags != -1 && (flags & AccessModeMask) != 0;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -54,7 +54,9 @@ internal static class SnapshotCommand
             {
                 if (!File.Exists(full) && !Directory.Exists(full))
                 {
-                    throw new CliException($"{path}: no such file or folder");
+                    throw Core.Text.FileNames.NotUtf8(path) is { } why
+                        ? new CliException($"{path} {why}", Core.Text.FileNames.RenameHint)
+                        : new CliException($"{path}: no such file or folder");
                 }
             }
 
