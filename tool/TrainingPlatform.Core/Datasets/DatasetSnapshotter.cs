@@ -11,7 +11,7 @@ namespace TrainingPlatform.Core.Datasets;
 public sealed class DatasetSnapshotter
 {
     private readonly TimeProvider _clock;
-    private readonly StatCache _cache;
+    private readonly Lazy<StatCache> _cache;
     private readonly int _parallelism;
 
     /// <param name="clock">The clock for the stat cache's racy-write window.</param>
@@ -20,7 +20,7 @@ public sealed class DatasetSnapshotter
     public DatasetSnapshotter(TimeProvider clock, string? cacheFile, int? parallelism = null)
     {
         _clock = clock;
-        _cache = cacheFile is null ? StatCache.Disabled : StatCache.Load(cacheFile);
+        _cache = new(() => cacheFile is null ? StatCache.Disabled : StatCache.Load(cacheFile)); // read when a file is first hashed
         _parallelism = Math.Max(1, parallelism ?? Environment.ProcessorCount);
     }
 
@@ -75,7 +75,13 @@ public sealed class DatasetSnapshotter
     }
 
     /// <summary>Writes the stat cache (when one is used and something changed).</summary>
-    public void SaveCache() => _cache.Save();
+    public void SaveCache()
+    {
+        if (_cache.IsValueCreated)
+        {
+            _cache.Value.Save();
+        }
+    }
 
     private DatasetSnapshot SnapshotFolder(string folder, string algorithm, bool check)
     {
@@ -143,7 +149,7 @@ public sealed class DatasetSnapshotter
     {
         var kind = FileKind.FromFileName(fullPath);
         var useCache = algorithm.Length > 0;
-        if (useCache && _cache.TryGet(fullPath, algorithm, stamp, check, out var cached) && cached.Format == kind.Name)
+        if (useCache && _cache.Value.TryGet(fullPath, algorithm, stamp, check, out var cached) && cached.Format == kind.Name)
         {
             Progress.AddBytes(stamp.Size);
             Progress.FileDone();
@@ -170,7 +176,7 @@ public sealed class DatasetSnapshotter
         var count = content.Count;
         if (useCache)
         {
-            _cache.Put(fullPath, algorithm, stamp,
+            _cache.Value.Put(fullPath, algorithm, stamp,
             new CachedFile(kind.Name, content.Hash, count.Samples, count.Fields, check, count.Problems, count.ProblemCount), readStart);
         }
 

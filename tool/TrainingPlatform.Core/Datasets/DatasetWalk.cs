@@ -119,6 +119,10 @@ internal sealed class DatasetWalk
                 {
                     subfolders.Add((full, relative + "/"));
                 }
+                else if (kind == EntryKind.Missing && Text.FileNames.NotUtf8(full) is { } why)
+                {
+                    Problems.Add(new WalkProblem(full, why, Text.FileNames.RenameHint));
+                }
                 else
                 {
                     Problems.Add(new WalkProblem(full, $"{Text.FileSystemEntry.Describe(kind)}, not a regular file; only regular files are read",

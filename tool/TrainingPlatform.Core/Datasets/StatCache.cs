@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -29,6 +30,12 @@ internal sealed class StatCache
 
     public static StatCache Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UserErrorException($"the stat cache {path} is a folder, not a file",
+                "remove that folder: trainplat keeps only its cache file there (`data snapshot --no-cache` does without the cache)");
+        }
+
         var cache = new StatCache(path);
         try
         {
@@ -262,10 +269,10 @@ internal sealed class StatCache
             return;
         }
 
+        var temp = _path + "." + Environment.ProcessId + ".tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            var temp = _path + "." + Environment.ProcessId + ".tmp";
             using (var stream = File.Create(temp))
             using (var writer = new Utf8JsonWriter(stream))
             {
@@ -315,6 +322,18 @@ internal sealed class StatCache
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A cache that cannot be written only costs time on the next run.
+        }
+        finally
+        {
+            // A failed replace must not leave the temporary file behind, run after run.
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more can be done; the next successful save replaces the cache anyway.
+            }
         }
     }
 

@@ -41,7 +41,9 @@ public static class SourceFile
             var info = new FileInfo(path);
             if (!info.Exists)
             {
-                error = Unreadable(displayName, "does not exist", "check the path");
+                error = Text.FileNames.NotUtf8(path) is { } why
+                    ? Unreadable(displayName, why, Text.FileNames.RenameHint)
+                    : Unreadable(displayName, "does not exist", "check the path");
                 return null;
             }
 
