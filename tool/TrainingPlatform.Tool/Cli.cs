@@ -22,6 +22,7 @@ public static class Cli
         root.Subcommands.Add(JobCommands.Build(context));
         root.Subcommands.Add(MetricsCommands.Build(context));
         root.Subcommands.Add(LineageCommand.Build(context));
+        root.Subcommands.Add(Commands.Store.StoreCommand.Build(context));
         root.Subcommands.Add(ExperienceCommands.Suggest(context));
         root.Subcommands.Add(ExperienceCommands.Recommend(context));
         return root;
