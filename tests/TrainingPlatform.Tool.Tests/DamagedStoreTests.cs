@@ -54,7 +54,8 @@ public sealed class DamagedStoreTests
         {
             Directory.CreateDirectory(p);
             File.WriteAllText(Path.Combine(p, "inside.txt"), "a file in a folder named like a store\n");
-        });
+        }
+        );
     }
 
     /// <summary>Every command that opens a store, with a recorded job id to name.</summary>

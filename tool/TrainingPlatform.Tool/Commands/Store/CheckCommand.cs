@@ -13,7 +13,8 @@ internal static class CheckCommand
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("check", "Read every record of every collection of the lineage store (read-only) and report damage: exit 0 clean, 1 damaged.") { store, format };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var report = StoreCheck.Run(StoreAccess.Path(project, parse.GetValue(store)));
             StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), parse.GetValue(format) == "json");
