@@ -243,12 +243,22 @@ public sealed class LineageStore : ILineageStore
     {
         UserErrorException => ex,
         _ when StoreFile.IsReadOnly(ex) => StoreFile.ReadOnly(path, ex),
-        IOException io => new UserErrorException(
-            $"could not write the lineage store {path} ({io.Message.TrimEnd('.')}); nothing of this command was recorded",
-            "free some space (or fix the disk) and run the command again; the store is as it was before it", io),
+        IOException => WriteFailed(path, ex),
+        _ when IsFileTooLarge(ex) => WriteFailed(path, ex),
         _ when IsDamage(ex) => StoreFile.Damaged(path, Describe(ex), ex),
         _ => ex,
     };
+
+    private static UserErrorException WriteFailed(string path, Exception ex) => new(
+        $"could not write the lineage store {path} ({ex.Message.TrimEnd('.')}); nothing of this command was recorded",
+        "free some space (or fix the disk) and run the command again; the store is as it was before it", ex);
+
+    /// <summary>
+    /// EFBIG (a file-size limit, or a file system's largest file): .NET reports it from a write or SetLength as an
+    /// argument error on <c>value</c>, thrown in System.IO.
+    /// </summary>
+    private static bool IsFileTooLarge(Exception ex) =>
+        ex is ArgumentOutOfRangeException { ParamName: "value" } && ex.StackTrace?.Contains("at System.IO.", StringComparison.Ordinal) == true;
 
     private static bool IsDamage(Exception ex) =>
         ex is LiteException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException
