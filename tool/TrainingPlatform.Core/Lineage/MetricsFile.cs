@@ -224,11 +224,14 @@ public static class MetricsFile
         return null;
     }
 
+    /// <summary>The one step rule (metrics import, metrics log, job import): a whole number ≥ 0.</summary>
+    public static bool IsStep(long step) => step >= 0;
+
     private static bool TryStep(ReadOnlySpan<byte> text, out long step)
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out step))
         {
-            return step >= 0;
+            return IsStep(step);
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)

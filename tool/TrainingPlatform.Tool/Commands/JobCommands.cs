@@ -138,17 +138,9 @@ internal static class JobCommands
 
     private static void CheckCluster(int? gpus, int? nodes, double? gpuMemory)
     {
-        foreach (var (option, value) in new[] { ("--gpus", gpus), ("--nodes", nodes) })
+        if (JobRules.ClusterProblem(gpus, nodes, gpuMemory) is { } problem)
         {
-            if (value is <= 0)
-            {
-                throw new UserErrorException($"{option} must be a positive whole number, not {value}");
-            }
-        }
-
-        if (gpuMemory is <= 0)
-        {
-            throw new UserErrorException("--gpu-memory must be a positive number of GB");
+            throw new UserErrorException("--" + problem);
         }
     }
 
@@ -382,15 +374,22 @@ internal static class JobCommands
                 throw new UserErrorException($"{parse.GetValue(file)}: no such file");
             }
 
-            var bundle = LineageExchange.Read(path);
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            ImportCounts counts;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            var shown = parse.GetValue(file)!;
+            var result = JobImporter.Import(path, () => StoreAccess.Open(context, project, parse.GetValue(store)));
+            foreach (var p in result.Problems)
             {
-                counts = lineage.Import(bundle);
+                context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shown}:{p.Line}: {p.Message}"));
             }
 
-            JobFormatter.WriteImport(context.Out, parse.GetValue(file)!, counts, parse.GetValue(format) == "json");
+            if (result.Counts is not { } counts)
+            {
+                throw new UserErrorException(
+                    string.Create(CultureInfo.InvariantCulture, $"{shown}: {result.Problems.Count:N0} bad line{(result.Problems.Count == 1 ? "" : "s")}; nothing was imported"),
+                    "the file must be an unchanged `trainplat job export`; fix or remove the lines above");
+            }
+
+            JobFormatter.WriteImport(context.Out, shown, counts, parse.GetValue(format) == "json");
             return ExitCodes.Ok;
         });
         return command;
