@@ -90,6 +90,21 @@ public sealed class StoreLocationTests
         Assert.Equal(["lineage.db"], Directory.EnumerateFileSystemEntries(ro).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void Job_create_with_standard_output_full_records_no_job_whose_id_nobody_saw()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var full = CliRun.Program("bash", temp.Path, "-c", $"exec dotnet {Quote(Tool)} job create -r grpo_math_small -s 7B > /dev/full");
+        Assert.True(full.ExitCode == ExitCodes.UsageError, full.ToString());
+        Assert.Contains("could not write the new job's id to standard output", full.Error, StringComparison.Ordinal);
+        Assert.Contains("the job was not recorded", full.Error, StringComparison.Ordinal);
+        Assert.Equal("No jobs match.\n", CliRun.InProcess(temp.Path, "job", "list").Out);
+
+        var written = CliRun.Process(temp.Path, null, "job", "create", "-r", "grpo_math_small", "-s", "7B");
+        Assert.True(written.ExitCode == 0, written.ToString());
+        Assert.Contains(written.Out.Trim(), CliRun.InProcess(temp.Path, "job", "list").Out, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A folder that cannot be written, holding a copy of a store (without its lock file): a read-only tmpfs when the
     /// tests run as root (permissions do not stop root), else the folder's write permission taken away.

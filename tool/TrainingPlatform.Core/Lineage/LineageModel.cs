@@ -221,8 +221,11 @@ public interface ILineageStore : IDatasetVersionStore
 {
     StoreInfo Info { get; }
 
-    /// <summary>Records a new job with its recipe versions, config and dataset versions (existing ones are kept).</summary>
-    void CreateJob(NewJob job);
+    /// <summary>
+    /// Records a new job with its recipe versions, config and dataset versions (existing ones are kept).
+    /// <paramref name="beforeCommit"/> runs inside the transaction, after the writes: when it throws, nothing is recorded.
+    /// </summary>
+    void CreateJob(NewJob job, Action? beforeCommit = null);
 
     JobRecord? GetJob(string id);
 

@@ -500,7 +500,7 @@ public sealed class LineageStore : ILineageStore
 
     // ---- jobs ---------------------------------------------------------------------------------
 
-    public void CreateJob(NewJob job) => InTransaction(() =>
+    public void CreateJob(NewJob job, Action? beforeCommit = null) => InTransaction(() =>
     {
         if (_jobs.FindById(job.Job.Id) is not null)
         {
@@ -519,6 +519,7 @@ public sealed class LineageStore : ILineageStore
         }
 
         PutJob(job.Job, [], insert: true);
+        beforeCommit?.Invoke();
         return 0;
     });
 

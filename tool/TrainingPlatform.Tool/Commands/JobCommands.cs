@@ -114,15 +114,11 @@ internal static class JobCommands
             () => StoreAccess.Open(context, project, storeOption), () => StoreAccess.OpenForReading(context, project, storeOption))
         {
             Progress = progress => new SnapshotProgressWriter(context.Error, progress, enabled: context.ErrorIsTerminal && !json),
+            Announce = job => Announce(context, job, json),
         };
         var (job, resolved) = JobCreator.Create(request, environment);
-        if (json)
+        if (!json)
         {
-            context.Out.WriteLine(JsonText.Write(JobFormatter.Json(job, children: [])));
-        }
-        else
-        {
-            context.Out.WriteLine(job.Id);
             context.Error.WriteLine(JobFormatter.Created(job));
         }
 
@@ -134,6 +130,21 @@ internal static class JobCommands
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The id (or JSON) on stdout before the job commits: a failed write leaves no job nobody saw.</summary>
+    private static void Announce(CliContext context, JobRecord job, bool json)
+    {
+        try
+        {
+            context.Out.WriteLine(json ? JsonText.Write(JobFormatter.Json(job, children: [])) : job.Id);
+            context.Out.Flush();
+        }
+        catch (IOException ex)
+        {
+            throw new UserErrorException($"could not write the new job's id to standard output ({ex.Message.TrimEnd('.')}); the job was not recorded",
+                "run the command again with standard output going somewhere it can be written");
+        }
     }
 
     private static void CheckCluster(int? gpus, int? nodes, double? gpuMemory)
