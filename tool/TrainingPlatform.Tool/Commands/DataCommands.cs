@@ -41,7 +41,8 @@ internal static class DataCommands
         {
             paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var chosen = parse.GetValue(algorithm)!;
             if (!SnapshotAlgorithms.IsSupported(chosen))
             {
@@ -130,7 +131,8 @@ internal static class DataCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("list", "List recorded dataset versions, by name, newest first.") { name, store, format };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var versions = catalog.Catalog.Store.List(parse.GetValue(name));
@@ -146,7 +148,8 @@ internal static class DataCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("show", "Show a recorded dataset version, with its files for a folder.") { reference, store, format };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
@@ -167,7 +170,8 @@ internal static class DataCommands
         {
             left, right, exitCode, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));
@@ -193,7 +197,8 @@ internal static class DataCommands
         {
             names, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(TimeProvider.System, CachePath(project));

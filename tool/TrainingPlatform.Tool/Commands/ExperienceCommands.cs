@@ -52,7 +52,8 @@ internal static class ExperienceCommands
         {
             target, modelSize, model, gpus, sets, metric, maximize, minimize, minEvidence, apply, write, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var objective = Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             if (parse.GetValue(minEvidence) < 1)
             {
@@ -174,7 +175,8 @@ internal static class ExperienceCommands
         {
             task, algorithm, modelSize, model, metric, maximize, minimize, limit, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var objective = Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             var parameters = Parameters(context, parse.GetValue(modelSize), parse.GetValue(model));
             if (parse.GetValue(limit) < 0)

@@ -65,7 +65,8 @@ internal static class JobCommands
         {
             recipe, modelSize, model, gpus, nodes, gpuMemory, sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             CheckCluster(parse.GetValue(gpus), parse.GetValue(nodes), parse.GetValue(gpuMemory));
             var request = new JobCreateRequest(parse.GetValue(recipe)!, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus),
                 parse.GetValue(nodes), parse.GetValue(gpuMemory), parse.GetValue(sets) ?? [], parse.GetValue(datasets) ?? [], parse.GetValue(name),
@@ -96,7 +97,8 @@ internal static class JobCommands
         {
             id, modelSize, model, gpus, nodes, gpuMemory, sets, datasets, name, tags, force, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             CheckCluster(parse.GetValue(gpus), parse.GetValue(nodes), parse.GetValue(gpuMemory));
             var request = new JobCreateRequest(null, parse.GetValue(modelSize), parse.GetValue(model), parse.GetValue(gpus), parse.GetValue(nodes),
                 parse.GetValue(gpuMemory), parse.GetValue(sets) ?? [], parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [],
@@ -168,7 +170,8 @@ internal static class JobCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("table", "table", "json");
         var command = new Command("list", "List jobs, newest first, with filters.") { status, recipe, task, algorithm, modelSize, since, tag, limit, store, format };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var query = Query(parse.GetValue(status), parse.GetValue(recipe), parse.GetValue(task), parse.GetValue(algorithm), parse.GetValue(modelSize), parse.GetValue(since), parse.GetValue(tag));
             if (parse.GetValue(limit) < 0)
             {
@@ -230,7 +233,8 @@ internal static class JobCommands
         var store = StoreAccess.Option();
         var format = CommonOptions.Format("text", "text", "json");
         var command = new Command("show", "Everything recorded about a job: recipe version, config, datasets, git, parent and children, history, metrics.") { id, config, store, format };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
@@ -268,7 +272,8 @@ internal static class JobCommands
         {
             id, status, note, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             JobStatus? to = null;
             if (parse.GetValue(status) is { } text)
             {
@@ -302,7 +307,8 @@ internal static class JobCommands
         var yes = new Option<bool>("--yes", "-y") { Description = "Really delete the job and its metrics." };
         var store = StoreAccess.Option();
         var command = new Command("delete", "Delete a job and its metrics (needs --yes). Recipe versions, configs and dataset versions stay.") { id, yes, store };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
             var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
@@ -330,7 +336,8 @@ internal static class JobCommands
         var output = new Option<string?>("--output", "-o") { Description = "Write to FILE instead of standard output.", HelpName = "file" };
         var store = StoreAccess.Option();
         var command = new Command("export", "Write jobs with their lineage and metrics as JSON Lines, to move them to another machine (`job import` keeps the ids).") { ids, all, output, store };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var given = parse.GetValue(ids) ?? [];
             if (given.Length == 0 == !parse.GetValue(all))
             {
@@ -378,7 +385,8 @@ internal static class JobCommands
         {
             file, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, parse.GetValue(file)!));
             if (!File.Exists(path))
             {

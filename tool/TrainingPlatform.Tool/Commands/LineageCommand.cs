@@ -20,7 +20,8 @@ internal static class LineageCommand
         {
             job, dataset, recipe, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var given = new[] { parse.GetValue(job), parse.GetValue(dataset), parse.GetValue(recipe) }.Count(x => x is not null);
             if (given != 1)
             {

@@ -26,7 +26,8 @@ internal static class MetricsCommands
         var step = new Option<long>("--step") { Description = "The training step the values belong to.", Required = true, HelpName = "N" };
         var store = StoreAccess.Option();
         var command = new Command("log", "Record metric values of a job at one step (safe from several processes at once).") { job, values, step, store };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             if (!MetricsFile.IsStep(parse.GetValue(step)))
             {
                 throw new UserErrorException($"--step must be 0 or more, not {parse.GetValue(step)}");
@@ -88,7 +89,8 @@ internal static class MetricsCommands
         {
             job, file, skipBad, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
             if (!File.Exists(path))
@@ -156,7 +158,8 @@ internal static class MetricsCommands
         {
             job, name, width, store, format,
         };
-        command.SetAction(parse => {
+        command.SetAction(parse =>
+        {
             if (parse.GetValue(width) is < 1 or > 400)
             {
                 throw new UserErrorException("--width must be between 1 and 400");

@@ -125,7 +125,7 @@ internal static class RecipeCommands
         }
 
         return RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
-    
+
     }
 
     private static Command New(CliContext context)
