@@ -35,6 +35,7 @@ internal static class ListCommand
                 CheckChoice(parse.GetValue(algorithm), "algorithm", Enum("algorithm")),
                 parse.GetValue(tags) ?? []);
             var entries = query.Apply(registry).ToArray();
+            RecipeLookup.WarnMissingRecipeFolders(context, project);
             RecipeLookup.WarnUnreadable(context, registry);
             RecipeFormatter.WriteList(context.Out, entries, parse.GetValue(format), new Style(context.Color));
             return ExitCodes.Ok;

@@ -23,6 +23,7 @@ internal static class ValidateCommand
         {
             var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
             var report = RecipeValidator.Run(request);
+            Recipe.RecipeLookup.WarnMissingRecipeFolders(context);
             foreach (var missing in report.MissingPaths)
             {
                 context.Error.WriteLine($"trainplat: error: '{missing}' does not exist");
