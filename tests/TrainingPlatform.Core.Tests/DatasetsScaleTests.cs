@@ -35,4 +35,25 @@ public sealed class DatasetsScaleTests
         Assert.Equal(recorded.Files.Select(f => (f.Path, f.Hash)), again.Files.Select(f => (f.Path, f.Hash)));
         Assert.Equal(7, again.FileCount);
     }
+
+    [Fact]
+    public void A_stat_cache_larger_than_its_read_buffer_is_read_whole_across_many_folders()
+    {
+        using var dir = new DatasetsTempDir();
+        for (var i = 0; i < 800; i++)
+        {
+            dir.Write($"data/d{i % 7}/f{i}.jsonl", $"{{\"i\":{i},\"name\":\"{new string('x', i % 50)}\"}}\n");
+        }
+
+        var cache = dir.File(".trainplat/stat-cache.json");
+        var clock = DatasetsClock.HourAhead();
+        var first = DatasetsTools.Snapshot(dir.File("data"), cache: cache, clock: clock);
+        Assert.True(new FileInfo(cache).Length > 3 * (1 << 16)); // several buffers of the streaming reader
+        var again = DatasetsTools.Snapshot(dir.File("data"), cache: cache, clock: clock);
+        Assert.Equal(0, again.BytesRead);
+        Assert.Equal(800, again.FilesFromCache);
+        Assert.Equal(first.Hash, again.Hash);
+        Assert.Equal(first.Files.Select(f => (f.Entry.Path, f.Entry.Hash, f.Entry.Samples, string.Join(",", f.Entry.Fields))),
+            again.Files.Select(f => (f.Entry.Path, f.Entry.Hash, f.Entry.Samples, string.Join(",", f.Entry.Fields))));
+    }
 }

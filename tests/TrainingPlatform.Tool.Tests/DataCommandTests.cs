@@ -48,6 +48,31 @@ public sealed partial class DataCommandTests
     }
 
     [Fact]
+    public void A_folder_of_more_than_100_files_lists_the_first_100_in_text_and_every_file_in_json()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var folder = Path.Combine(temp.Path, "many");
+        Directory.CreateDirectory(folder);
+        for (var i = 0; i < 103; i++)
+        {
+            File.WriteAllText(Path.Combine(folder, $"f{i:000}.jsonl"), $"{{\"i\":{i}}}\n");
+        }
+
+        var text = CliRun.InProcess(temp.Path, "data", "snapshot", "many", "--no-record");
+        Assert.Equal(ExitCodes.Ok, text.ExitCode);
+        Assert.Contains("format:   folder, 103 files", text.Out, StringComparison.Ordinal);
+        Assert.Contains("    f099.jsonl", text.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("f100.jsonl", text.Out, StringComparison.Ordinal);
+        Assert.Contains("    … and 3 more files (--format json lists every file)\n", text.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        var json = CliRun.InProcess(temp.Path, "data", "snapshot", "many", "--format", "json");
+        Assert.Equal(103, JsonNode.Parse(json.Out)!["datasets"]![0]!["files"]!.AsArray().Count);
+        var show = CliRun.InProcess(temp.Path, "data", "show", "many");
+        Assert.Contains("    … and 3 more files (--format json lists every file)", show.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("f100.jsonl", show.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Json_output_is_parseable_and_stderr_stays_empty()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

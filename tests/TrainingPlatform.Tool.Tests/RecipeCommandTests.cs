@@ -16,6 +16,34 @@ public sealed class RecipeCommandTests
     }
 
     [Fact]
+    public void A_recipes_entry_whose_folder_is_missing_is_one_warning_for_list_validate_and_render_and_changes_no_exit_code()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        const string Warning = "trainplat: warning: trainplat.yaml: recipes entry 'team-recipes' does not exist; nothing is read from it";
+        string[][] commands = [["recipe", "list"], ["validate"], ["render", "grpo_basic", "--model-size", "7B"]];
+        var before = commands.Select(c => CliRun.InProcess(temp.Path, c)).ToArray();
+        foreach (var r in before)
+        {
+            Assert.DoesNotContain("warning: trainplat.yaml", r.Error, StringComparison.Ordinal);
+        }
+
+        var yaml = Path.Combine(temp.Path, "trainplat.yaml");
+        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("recipes: [recipes]", "recipes: [recipes, team-recipes]", StringComparison.Ordinal));
+        for (var i = 0; i < commands.Length; i++)
+        {
+            var r = CliRun.InProcess(temp.Path, commands[i]);
+            Assert.Equal(before[i].ExitCode, r.ExitCode);
+            Assert.Equal(before[i].Out, r.Out);
+            Assert.Equal(Warning + "\n" + before[i].Error, r.Error.ReplaceLineEndings("\n"));
+        }
+
+        // The default folder (no recipes: key) need not exist: no warning.
+        using var empty = new TempDir();
+        File.WriteAllText(Path.Combine(empty.Path, "trainplat.yaml"), "apiVersion: trainplat/v1\nname: bare\n");
+        Assert.Equal("", CliRun.InProcess(empty.Path, "recipe", "list").Error);
+    }
+
+    [Fact]
     public void List_in_the_example_project_marks_project_recipes()
     {
         var r = CliRun.InProcess(Repo.Examples, "recipe", "list");

@@ -39,14 +39,23 @@ public readonly record struct FileKind(DatasetFormat Format, bool Gzip)
     /// <summary>From the file name: <c>.jsonl</c>/<c>.ndjson</c>, <c>.json</c>, <c>.csv</c>, <c>.tsv</c> (each also with <c>.gz</c>), <c>.parquet</c>; anything else is Other.</summary>
     public static FileKind FromFileName(string fileName)
     {
-        var name = fileName.ToLowerInvariant();
-        var gzip = name.EndsWith(".gz", StringComparison.Ordinal);
+        // Only the extension matters: lower-cased on the stack, no string per file (a walk of 100,000 files asks for each).
+        var extension = Path.GetExtension(fileName.AsSpan());
+        var gzip = extension.Equals(".gz", StringComparison.OrdinalIgnoreCase);
         if (gzip)
         {
-            name = name[..^3];
+            extension = Path.GetExtension(fileName.AsSpan(0, fileName.Length - 3));
         }
 
-        var format = Path.GetExtension(name) switch
+        Span<char> buffer = stackalloc char[16];
+        if (extension.Length > buffer.Length)
+        {
+            return new FileKind(DatasetFormat.Other, false);
+        }
+
+        var lower = buffer[..extension.Length];
+        extension.ToLowerInvariant(lower);
+        DatasetFormat format = lower switch
         {
             ".jsonl" or ".ndjson" => DatasetFormat.JsonLines,
             ".json" => DatasetFormat.Json,

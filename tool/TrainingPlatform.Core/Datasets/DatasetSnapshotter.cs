@@ -100,8 +100,34 @@ public sealed class DatasetSnapshotter
 
         Progress.AddPlanned(planned.Count, plannedBytes);
         var results = new FileSnapshot[planned.Count + walk.Links.Count];
-        var order = Enumerable.Range(0, planned.Count).OrderByDescending(i => planned[i].Stamp.Size).ToArray();
-        var overlap = planned.Count == 1 && _parallelism > 1;
+
+        // Files the stat cache knows first, in walk order (one cache lookup per folder, then one per name); only
+        // the rest are read, in parallel, largest first.
+        var misses = new List<int>();
+        var useCache = algorithm.Length > 0;
+        StatCache.Folder? cached = null;
+        string? cachedFolder = null;
+        for (var i = 0; i < planned.Count; i++)
+        {
+            var p = planned[i];
+            if (useCache && !ReferenceEquals(p.Folder, cachedFolder))
+            {
+                cached = _cache.Value.FolderOf(p.Folder, algorithm);
+                cachedFolder = p.Folder;
+            }
+
+            if ((useCache ? FromCache(cached, p.Name, p.Relative, p.Stamp, algorithm, check) : null) is { } hit)
+            {
+                results[i] = hit;
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        var order = misses.OrderByDescending(i => planned[i].Stamp.Size).ToArray();
+        var overlap = misses.Count == 1 && _parallelism > 1;
         try
         {
             Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, i =>
@@ -143,6 +169,20 @@ public sealed class DatasetSnapshotter
         long? samples = results.Length == 0 ? 0 : anyCounted ? counted : null;
         return new DatasetSnapshot(folder, true, algorithm, algorithm.Length == 0 ? "" : TreeManifest.HashSorted(algorithm, entries), size,
             "folder", samples, fields.Names, results);
+    }
+
+    /// <summary>The file as the stat cache has it, or null when it has no entry for this stamp (the file must be read).</summary>
+    private FileSnapshot? FromCache(StatCache.Folder? folder, ReadOnlySpan<char> name, string relative, FileStamp stamp, string algorithm, bool check)
+    {
+        if (algorithm.Length == 0 || !_cache.Value.TryGet(folder, name, stamp, check, out var cached) || cached.Format != FileKind.FromFileName(relative).Name)
+        {
+            return null;
+        }
+
+        Progress.AddBytes(stamp.Size);
+        Progress.FileDone();
+        return new FileSnapshot(new FileEntry(relative, stamp.Size, cached.Hash, cached.Format, cached.Samples, cached.Fields),
+            check ? cached.Problems : [], check ? cached.ProblemCount : 0, FromCache: true, BytesRead: 0);
     }
 
     private FileSnapshot SnapshotFile(string fullPath, string relative, FileStamp stamp, string algorithm, bool check, bool overlap)

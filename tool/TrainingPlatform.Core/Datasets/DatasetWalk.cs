@@ -7,8 +7,17 @@ namespace TrainingPlatform.Core.Datasets;
 /// <summary>An entry of a dataset folder that cannot be versioned: a FIFO, a device, a socket, a link loop, a dangling or external link.</summary>
 public sealed record WalkProblem(string FullPath, string Message, string Hint);
 
-/// <summary>A regular file of a dataset folder (a file link inside the folder is read through its name).</summary>
-internal sealed record WalkedFile(string FullPath, string Relative, FileStamp Stamp);
+/// <summary>
+/// A regular file of a dataset folder (a file link inside the folder is read through its name): the full path of
+/// its folder (one string per folder) and its path relative to the dataset folder; the full path is built only
+/// when the file is read.
+/// </summary>
+internal readonly record struct WalkedFile(string Folder, string Relative, FileStamp Stamp)
+{
+    public ReadOnlySpan<char> Name => Relative.AsSpan(Relative.LastIndexOf('/') + 1);
+
+    public string FullPath => Path.Join(Folder, Name);
+}
 
 /// <summary>A link to a folder: recorded with its target text, never followed.</summary>
 internal sealed record WalkedLink(string Relative, string Target);
@@ -88,29 +97,40 @@ internal sealed class DatasetWalk
 
     private void Walk(string folder, string prefix)
     {
-        var entries = new FileSystemEnumerable<(string Name, bool IsLink, bool IsDirectory)>(folder,
-            (ref FileSystemEntry e) => (e.FileName.ToString(), (e.Attributes & FileAttributes.ReparsePoint) != 0, e.IsDirectory), Options);
-        var subfolders = new List<(string Full, string Relative)>();
-        foreach (var (name, isLink, isDirectory) in entries)
+        // One pass per folder: the relative path is the one string made per entry, and a regular file's stamp
+        // is read here, from the folder and name as they are (no full path string).
+        var entries = new FileSystemEnumerable<Entry>(folder, (ref FileSystemEntry e) =>
         {
-            if (name.StartsWith('.'))
+            var isLink = (e.Attributes & FileAttributes.ReparsePoint) != 0;
+            var isDirectory = e.IsDirectory;
+            FileStamp? stamp = !isLink && !isDirectory && FileStamp.TryOfRegular(e.Directory, e.FileName, out var s) ? s : null;
+            return new Entry(string.Concat(prefix, e.FileName), isLink, isDirectory, stamp);
+        }, Options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.FileName.StartsWith('.'),
+        };
+        var subfolders = new List<(string Full, string Relative)>();
+        foreach (var entry in entries)
+        {
+            var relative = entry.Relative;
+            if (entry.Stamp is { } stamp)
             {
+                Files.Add(new WalkedFile(folder, relative, stamp));
                 continue;
             }
 
-            var full = Path.Join(folder, name);
-            var relative = prefix + name;
-            if (isLink)
+            var full = Path.Join(folder, relative.AsSpan(prefix.Length));
+            if (entry.IsLink)
             {
                 Link(full, relative);
             }
-            else if (isDirectory)
+            else if (entry.IsDirectory)
             {
                 subfolders.Add((full, relative + "/"));
             }
-            else if (FileStamp.TryOfRegular(full, out var stamp))
+            else if (FileStamp.TryOfRegular(full, out var fileStamp))
             {
-                Files.Add(new WalkedFile(full, relative, stamp));
+                Files.Add(new WalkedFile(folder, relative, fileStamp));
             }
             else
             {
@@ -136,6 +156,8 @@ internal sealed class DatasetWalk
             Walk(full, relative);
         }
     }
+
+    private readonly record struct Entry(string Relative, bool IsLink, bool IsDirectory, FileStamp? Stamp);
 
     private void Link(string full, string relative)
     {
@@ -170,7 +192,7 @@ internal sealed class DatasetWalk
 
         if (FileStamp.TryOfRegular(full, out var stamp))
         {
-            Files.Add(new WalkedFile(full, relative, stamp));
+            Files.Add(new WalkedFile(Path.GetDirectoryName(full)!, relative, stamp));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -36,6 +37,17 @@ public readonly record struct FileStamp(long Size, long ModifiedNs, long? Change
 
         stamp = new FileStamp(info.Length, (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100, null, null, null);
         return true;
+    }
+
+    /// <summary>As <see cref="TryOfRegular(string, out FileStamp)"/> for the entry <paramref name="name"/> of <paramref name="folder"/>, without building the path as a string on Linux.</summary>
+    public static bool TryOfRegular(ReadOnlySpan<char> folder, ReadOnlySpan<char> name, out FileStamp stamp)
+    {
+        if (OperatingSystem.IsLinux() && !LinuxStat.Unavailable)
+        {
+            return LinuxStat.TryStat(folder, name, out stamp);
+        }
+
+        return TryOfRegular(Path.Join(folder, name), out stamp);
     }
 
     public static FileStamp Of(string path)
@@ -84,11 +96,45 @@ internal static partial class LinuxStat
             return false;
         }
 
-        if (result != 0)
+        return result == 0 && Read(buffer, out stamp);
+    }
+
+    /// <summary>The stamp of <c>FOLDER/NAME</c>, the path encoded as UTF-8 on the stack (a walk stats every file of a folder this way).</summary>
+    public static unsafe bool TryStat(ReadOnlySpan<char> folder, ReadOnlySpan<char> name, out FileStamp stamp)
+    {
+        stamp = default;
+        var length = Encoding.UTF8.GetMaxByteCount(folder.Length + name.Length + 1) + 1;
+        if (_unavailable || length > 16384)
         {
-            return false; // let the portable path raise the right exception
+            return !_unavailable && TryStat(Path.Join(folder, name), out stamp);
         }
 
+        Span<byte> path = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        var n = Encoding.UTF8.GetBytes(folder, path);
+        path[n++] = (byte)'/';
+        n += Encoding.UTF8.GetBytes(name, path[n..]);
+        path[n] = 0;
+        var buffer = stackalloc byte[256];
+        int result;
+        try
+        {
+            fixed (byte* p = path)
+            {
+                result = Statx(AtFdCwd, p, 0, StatxBasicStats, buffer);
+            }
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _unavailable = true;
+            return false;
+        }
+
+        return result == 0 && Read(buffer, out stamp);
+    }
+
+    private static unsafe bool Read(byte* buffer, out FileStamp stamp)
+    {
+        stamp = default;
         var span = new ReadOnlySpan<byte>(buffer, 256);
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(span[28..]);
         if ((mode & 0xF000) != 0x8000)
@@ -110,4 +156,7 @@ internal static partial class LinuxStat
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "statx")]
+    private static unsafe partial int Statx(int dirfd, byte* path, int flags, uint mask, byte* buffer);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using TrainingPlatform.Core.Diagnostics;
 
@@ -21,12 +20,28 @@ internal sealed class StatCache
     private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
     private readonly string? _path;
-    private readonly ConcurrentDictionary<string, (FileStamp Stamp, CachedFile File)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Entries by folder (<c>ALGORITHM:/full/folder</c>), then by file name: a file's key is never built as one
+    /// string, and 100,000 entries keep one folder string per folder instead of one full path each.
+    /// </summary>
+    private readonly Dictionary<string, Folder> _folders = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
     private bool _dirty;
 
     private StatCache(string? path) => _path = path;
 
     public static StatCache Disabled { get; } = new(null);
+
+    /// <summary>The entries of one folder and algorithm, by file name.</summary>
+    internal sealed class Folder
+    {
+        public Folder() => ByName = Entries.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public Dictionary<string, (FileStamp Stamp, CachedFile File)> Entries { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, (FileStamp Stamp, CachedFile File)>.AlternateLookup<ReadOnlySpan<char>> ByName { get; }
+    }
 
     public static StatCache Load(string path)
     {
@@ -44,13 +59,18 @@ internal sealed class StatCache
                 return cache;
             }
 
-            Read(File.ReadAllBytes(path), cache._entries);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+            var reader = new ChunkedJsonReader(stream);
+            if (!Read(reader, cache))
+            {
+                cache._folders.Clear();
+            }
         }
 #pragma warning disable CA1031 // A broken cache is never an error: it is rebuilt.
         catch (Exception)
 #pragma warning restore CA1031
         {
-            cache._entries.Clear();
+            cache._folders.Clear();
             cache._dirty = true;
         }
 
@@ -58,55 +78,106 @@ internal sealed class StatCache
     }
 
     /// <summary>
-    /// Streams the cache file with <see cref="Utf8JsonReader"/>: 100,000 entries in a fraction of the time and
-    /// memory a DOM takes. A file of another version (or not an object) gives no entries; a malformed one throws.
+    /// Streams the cache file with <see cref="Utf8JsonReader"/> through a small buffer (<see cref="ChunkedJsonReader"/>):
+    /// 100,000 entries without holding the file's tens of megabytes, and no string for a property name. A file of another
+    /// version (or not an object) gives no entries (false); a malformed one throws.
     /// </summary>
-    private static void Read(ReadOnlySpan<byte> json, ConcurrentDictionary<string, (FileStamp Stamp, CachedFile File)> entries)
+    private static bool Read(ChunkedJsonReader chunks, StatCache cache)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
-        Expect(ref reader, JsonTokenType.StartObject);
+        var reader = chunks.Start();
+        chunks.Expect(ref reader, JsonTokenType.StartObject);
         int? version = null;
-        var parsed = new List<(string Key, (FileStamp, CachedFile) Entry)>();
-        while (Next(ref reader) == JsonTokenType.PropertyName)
+        while (chunks.Next(ref reader) == JsonTokenType.PropertyName)
         {
-            var property = reader.GetString();
-            reader.Read();
-            if (property == "version" && reader.TokenType == JsonTokenType.Number)
+            var isVersion = reader.ValueTextEquals("version"u8);
+            var isEntries = reader.ValueTextEquals("entries"u8);
+            chunks.Next(ref reader);
+            if (isVersion && reader.TokenType == JsonTokenType.Number)
             {
                 version = reader.GetInt32();
             }
-            else if (property == "entries" && reader.TokenType == JsonTokenType.StartObject)
+            else if (isEntries && reader.TokenType == JsonTokenType.StartObject && version is null or Version)
             {
-                while (Next(ref reader) == JsonTokenType.PropertyName)
-                {
-                    var key = reader.GetString()!;
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject && ReadEntry(ref reader) is { } entry)
-                    {
-                        parsed.Add((key, entry));
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
-                }
+                ReadEntries(chunks, ref reader, cache);
             }
             else
             {
-                reader.Skip();
+                chunks.Skip(ref reader);
             }
         }
 
-        if (version == Version)
-        {
-            foreach (var (key, entry) in parsed)
-            {
-                entries[key] = entry;
-            }
-        }
+        return version == Version;
     }
 
-    private static (FileStamp, CachedFile)? ReadEntry(ref Utf8JsonReader reader)
+    private static void ReadEntries(ChunkedJsonReader chunks, ref Utf8JsonReader reader, StatCache cache)
+    {
+        var key = new char[256];
+        var folderKey = "";
+        var pending = new List<KeyValuePair<string, (FileStamp, CachedFile)>>();
+        while (chunks.Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var length = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+            if (key.Length < length)
+            {
+                key = new char[length * 2];
+            }
+
+            var written = reader.CopyString(key);
+            chunks.Next(ref reader);
+            var slash = key.AsSpan(0, written).LastIndexOf(Path.DirectorySeparatorChar);
+            if (reader.TokenType != JsonTokenType.StartObject || slash < 0)
+            {
+                chunks.Skip(ref reader);
+                continue;
+            }
+
+            if (ReadEntry(chunks, ref reader) is not { } entry)
+            {
+                continue;
+            }
+
+            var folderSpan = key.AsSpan(0, slash);
+            if (!folderSpan.SequenceEqual(folderKey))
+            {
+                cache.Add(folderKey, pending);
+                folderKey = folderSpan.ToString();
+            }
+
+            pending.Add(new(key.AsSpan(slash + 1, written - slash - 1).ToString(), entry));
+        }
+
+        cache.Add(folderKey, pending);
+    }
+
+    /// <summary>A folder's entries, collected first so that its dictionary is sized once (no garbage from growing it).</summary>
+    private void Add(string folderKey, List<KeyValuePair<string, (FileStamp, CachedFile)>> pending)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var entries = FolderFor(folderKey).Entries;
+        entries.EnsureCapacity(entries.Count + pending.Count);
+        foreach (var (name, entry) in pending)
+        {
+            entries[name] = entry;
+        }
+
+        pending.Clear();
+    }
+
+    private Folder FolderFor(string folderKey)
+    {
+        if (!_folders.TryGetValue(folderKey, out var folder))
+        {
+            _folders[folderKey] = folder = new Folder();
+        }
+
+        return folder;
+    }
+
+    private static (FileStamp, CachedFile)? ReadEntry(ChunkedJsonReader chunks, ref Utf8JsonReader reader)
     {
         long? size = null, mtime = null, ctime = null, samples = null, problemCount = null;
         ulong? inode = null, device = null;
@@ -114,10 +185,10 @@ internal sealed class StatCache
         var isChecked = false;
         IReadOnlyList<string> fields = [];
         IReadOnlyList<LineProblem> problems = [];
-        while (Next(ref reader) == JsonTokenType.PropertyName)
+        while (chunks.Next(ref reader) == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
-            reader.Read();
+            var name = PropertyOf(ref reader);
+            chunks.Next(ref reader);
             if (reader.TokenType == JsonTokenType.Null)
             {
                 continue;
@@ -125,19 +196,19 @@ internal sealed class StatCache
 
             switch (name)
             {
-                case "size": size = reader.GetInt64(); break;
-                case "mtime_ns": mtime = reader.GetInt64(); break;
-                case "ctime_ns": ctime = reader.GetInt64(); break;
-                case "inode": inode = reader.GetUInt64(); break;
-                case "device": device = reader.GetUInt64(); break;
-                case "format": format = Shared(reader.GetString()!); break;
-                case "hash": hash = reader.GetString(); break;
-                case "samples": samples = reader.GetInt64(); break;
-                case "checked": isChecked = reader.GetBoolean(); break;
-                case "problem_count": problemCount = reader.GetInt64(); break;
-                case "fields": fields = SharedFields(ReadStrings(ref reader)); break;
-                case "problems": problems = ReadProblems(ref reader); break;
-                default: reader.Skip(); break;
+                case Property.Size: size = reader.GetInt64(); break;
+                case Property.MtimeNs: mtime = reader.GetInt64(); break;
+                case Property.CtimeNs: ctime = reader.GetInt64(); break;
+                case Property.Inode: inode = reader.GetUInt64(); break;
+                case Property.Device: device = reader.GetUInt64(); break;
+                case Property.Format: format = chunks.Shared(ref reader); break;
+                case Property.Hash: hash = reader.GetString(); break;
+                case Property.Samples: samples = reader.GetInt64(); break;
+                case Property.Checked: isChecked = reader.GetBoolean(); break;
+                case Property.ProblemCount: problemCount = reader.GetInt64(); break;
+                case Property.Fields: fields = chunks.ReadFields(ref reader); break;
+                case Property.Problems: problems = ReadProblems(chunks, ref reader); break;
+                default: chunks.Skip(ref reader); break;
             }
         }
 
@@ -150,63 +221,63 @@ internal sealed class StatCache
             new CachedFile(format, hash, samples, fields, isChecked, problems, problemCount ?? 0));
     }
 
-    /// <summary>Formats are a handful of names: one string each, not one per entry.</summary>
-    private static string Shared(string format) => string.Intern(format);
-
-    /// <summary>The files of a dataset mostly share their fields: consecutive equal lists share one array.</summary>
-    [ThreadStatic]
-    private static string[]? _lastFields;
-
-    private static string[] SharedFields(string[] fields)
+    private enum Property
     {
-        if (_lastFields is { } last && last.AsSpan().SequenceEqual(fields))
-        {
-            return last;
-        }
-
-        for (var i = 0; i < fields.Length; i++)
-        {
-            fields[i] = string.Intern(fields[i]);
-        }
-
-        return _lastFields = fields;
+        Other,
+        Size,
+        MtimeNs,
+        CtimeNs,
+        Inode,
+        Device,
+        Format,
+        Hash,
+        Samples,
+        Checked,
+        ProblemCount,
+        Fields,
+        Problems,
     }
 
-    private static string[] ReadStrings(ref Utf8JsonReader reader)
-    {
-        var list = new List<string>();
-        Expect(ref reader, JsonTokenType.StartArray, alreadyRead: true);
-        while (Next(ref reader) != JsonTokenType.EndArray)
-        {
-            list.Add(reader.GetString()!);
-        }
+    /// <summary>The property the reader is on, compared as UTF-8 (no string per property name).</summary>
+    private static Property PropertyOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("size"u8) ? Property.Size
+        : reader.ValueTextEquals("mtime_ns"u8) ? Property.MtimeNs
+        : reader.ValueTextEquals("ctime_ns"u8) ? Property.CtimeNs
+        : reader.ValueTextEquals("inode"u8) ? Property.Inode
+        : reader.ValueTextEquals("device"u8) ? Property.Device
+        : reader.ValueTextEquals("format"u8) ? Property.Format
+        : reader.ValueTextEquals("hash"u8) ? Property.Hash
+        : reader.ValueTextEquals("samples"u8) ? Property.Samples
+        : reader.ValueTextEquals("checked"u8) ? Property.Checked
+        : reader.ValueTextEquals("problem_count"u8) ? Property.ProblemCount
+        : reader.ValueTextEquals("fields"u8) ? Property.Fields
+        : reader.ValueTextEquals("problems"u8) ? Property.Problems
+        : Property.Other;
 
-        return [.. list];
-    }
-
-    private static LineProblem[] ReadProblems(ref Utf8JsonReader reader)
+    private static LineProblem[] ReadProblems(ChunkedJsonReader chunks, ref Utf8JsonReader reader)
     {
         var list = new List<LineProblem>();
-        Expect(ref reader, JsonTokenType.StartArray, alreadyRead: true);
-        while (Next(ref reader) == JsonTokenType.StartObject)
+        chunks.Expect(ref reader, JsonTokenType.StartArray, alreadyRead: true);
+        while (chunks.Next(ref reader) == JsonTokenType.StartObject)
         {
             long line = 0;
             var message = "";
-            while (Next(ref reader) == JsonTokenType.PropertyName)
+            while (chunks.Next(ref reader) == JsonTokenType.PropertyName)
             {
-                var name = reader.GetString();
-                reader.Read();
-                if (name == "line")
+                var isLine = reader.ValueTextEquals("line"u8);
+                var isMessage = reader.ValueTextEquals("message"u8);
+                chunks.Next(ref reader);
+                if (isLine)
                 {
                     line = reader.GetInt64();
                 }
-                else if (name == "message")
+                else if (isMessage)
                 {
                     message = reader.GetString()!;
                 }
                 else
                 {
-                    reader.Skip();
+                    chunks.Skip(ref reader);
                 }
             }
 
@@ -216,26 +287,40 @@ internal sealed class StatCache
         return [.. list];
     }
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
-        reader.Read() ? reader.TokenType : throw new JsonException("unexpected end of the stat cache");
-
-    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, bool alreadyRead = false)
+    /// <summary>The entry of a file, when the cache has one for its folder, name and stamp (and a checked one when <paramref name="needChecked"/>).</summary>
+    public bool TryGet(string fullPath, string algorithm, FileStamp stamp, bool needChecked, out CachedFile file)
     {
-        if ((!alreadyRead && !reader.Read()) || reader.TokenType != type)
+        var slash = fullPath.LastIndexOf(Path.DirectorySeparatorChar);
+        return TryGet(FolderOf(fullPath[..Math.Max(0, slash)], algorithm), fullPath.AsSpan(slash + 1), stamp, needChecked, out file);
+    }
+
+    /// <summary>The entries of one folder (null when there are none): look it up once, then its files by name.</summary>
+    public Folder? FolderOf(string folderFullPath, string algorithm)
+    {
+        if (_path is null)
         {
-            throw new JsonException($"expected {type} in the stat cache");
+            return null;
+        }
+
+        lock (_lock)
+        {
+            return _folders.GetValueOrDefault(algorithm + ":" + folderFullPath);
         }
     }
 
-    public bool TryGet(string fullPath, string algorithm, FileStamp stamp, bool needChecked, out CachedFile file)
+    public bool TryGet(Folder? folder, ReadOnlySpan<char> name, FileStamp stamp, bool needChecked, out CachedFile file)
     {
         file = null!;
-        if (_path is null || !_entries.TryGetValue(Key(fullPath, algorithm), out var entry) || entry.Stamp != stamp)
+        (FileStamp Stamp, CachedFile File) entry;
+        lock (_lock)
         {
-            return false;
+            if (folder is null || !folder.ByName.TryGetValue(name, out entry))
+            {
+                return false;
+            }
         }
 
-        if (needChecked && !entry.File.Checked)
+        if (entry.Stamp != stamp || (needChecked && !entry.File.Checked))
         {
             return false;
         }
@@ -258,8 +343,12 @@ internal sealed class StatCache
             return;
         }
 
-        _entries[Key(fullPath, algorithm)] = (stamp, file);
-        _dirty = true;
+        var slash = fullPath.LastIndexOf(Path.DirectorySeparatorChar);
+        lock (_lock)
+        {
+            FolderFor(algorithm + ":" + fullPath[..Math.Max(0, slash)]).Entries[fullPath[(slash + 1)..]] = (stamp, file);
+            _dirty = true;
+        }
     }
 
     public void Save()
@@ -279,7 +368,8 @@ internal sealed class StatCache
                 writer.WriteStartObject();
                 writer.WriteNumber("version", Version);
                 writer.WriteStartObject("entries");
-                foreach (var (key, (stamp, file)) in _entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+                foreach (var (key, (stamp, file)) in _folders.OrderBy(f => f.Key, StringComparer.Ordinal)
+                    .SelectMany(f => f.Value.Entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (f.Key + Path.DirectorySeparatorChar + e.Key, e.Value))))
                 {
                     writer.WriteStartObject(key);
                     writer.WriteNumber("size", stamp.Size);
@@ -336,8 +426,6 @@ internal sealed class StatCache
             }
         }
     }
-
-    private static string Key(string fullPath, string algorithm) => algorithm + ":" + fullPath;
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, long? value)
     {

@@ -40,26 +40,27 @@ public static class TreeManifest
     /// <summary>UTF-8 byte order of two strings (ordinal UTF-16 order differs only where surrogates meet U+E000–U+FFFF).</summary>
     internal static int Compare(string x, string y)
     {
-        var length = Math.Min(x.Length, y.Length);
-        for (var i = 0; i < length; i++)
+        // The first difference, found with vectorised compares: paths of one folder share long prefixes.
+        var i = x.AsSpan().CommonPrefixLength(y);
+        if (i == x.Length || i == y.Length)
         {
-            var (a, b) = (x[i], y[i]);
-            if (a != b)
-            {
-                // A surrogate is part of a code point above U+FFFF, so it follows every other UTF-16 unit.
-                return char.IsSurrogate(a) == char.IsSurrogate(b) ? a.CompareTo(b) : char.IsSurrogate(a) ? 1 : -1;
-            }
+            return x.Length.CompareTo(y.Length);
         }
 
-        return x.Length.CompareTo(y.Length);
+        var (a, b) = (x[i], y[i]);
+        // A surrogate is part of a code point above U+FFFF, so it follows every other UTF-16 unit.
+        return char.IsSurrogate(a) == char.IsSurrogate(b) ? a.CompareTo(b) : char.IsSurrogate(a) ? 1 : -1;
     }
 
     /// <summary>The tree hash of entries already in manifest order, hashed in pieces (no manifest-sized string).</summary>
     internal static string HashSorted(string algorithm, IReadOnlyList<FileEntry> sorted)
     {
+        const int Flush = 1 << 15;
         using var hash = SnapshotAlgorithms.Create(algorithm);
-        var text = new StringBuilder().Append(Header).Append(' ').Append(algorithm).Append('\n');
-        var bytes = Array.Empty<byte>();
+        // One buffer of characters and one of bytes, reused: lines are encoded and hashed every 32 Ki characters.
+        var text = new StringBuilder(2 * Flush).Append(Header).Append(' ').Append(algorithm).Append('\n');
+        var bytes = new byte[Encoding.UTF8.GetMaxByteCount(2 * Flush)];
+        var encoder = Encoding.UTF8.GetEncoder(); // keeps a surrogate pair whole should it span two chunks
         for (var i = 0; i <= sorted.Count; i++)
         {
             if (i < sorted.Count)
@@ -67,16 +68,19 @@ public static class TreeManifest
                 AppendLine(text, sorted[i]);
             }
 
-            if (text.Length >= 1 << 16 || (i == sorted.Count && text.Length > 0))
+            if (text.Length >= Flush || (i == sorted.Count && text.Length > 0))
             {
-                var count = Encoding.UTF8.GetMaxByteCount(text.Length);
-                if (bytes.Length < count)
+                foreach (var chunk in text.GetChunks())
                 {
-                    bytes = new byte[count];
+                    var count = Encoding.UTF8.GetMaxByteCount(chunk.Length);
+                    if (bytes.Length < count)
+                    {
+                        bytes = new byte[count];
+                    }
+
+                    hash.AppendData(bytes, 0, encoder.GetBytes(chunk.Span, bytes, flush: false));
                 }
 
-                var n = Encoding.UTF8.GetBytes(text.ToString(), bytes);
-                hash.AppendData(bytes, 0, n);
                 text.Clear();
             }
         }
@@ -92,7 +96,7 @@ public static class TreeManifest
         }
         else
         {
-            text.Append(f.Hash).Append(' ').Append(f.Size.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            text.Append(f.Hash).Append(' ').Append(CultureInfo.InvariantCulture, $"{f.Size}").Append(' ');
         }
 
         text.Append(Escape(f.Path)).Append('\n');

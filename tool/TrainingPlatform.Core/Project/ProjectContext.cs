@@ -60,9 +60,14 @@ public sealed class ProjectContext
         }
     }
 
-    /// <summary>The <c>recipes:</c> entries whose folder does not exist (a warning: nothing is read from them).</summary>
+    /// <summary>
+    /// The <c>recipes:</c> entries whose folder does not exist (a warning: nothing is read from them). Only entries
+    /// trainplat.yaml lists: the default <c>recipes</c> folder need not exist.
+    /// </summary>
     public IReadOnlyList<string> MissingRecipeFolders =>
-        [.. Config.RecipeFolders.Where(f => !Directory.Exists(Path.GetFullPath(Path.Combine(Root, f))))];
+        ReferenceEquals(Config.RecipeFolders, ProjectConfig.Default.RecipeFolders)
+            ? []
+            : [.. Config.RecipeFolders.Where(f => !Directory.Exists(Path.GetFullPath(Path.Combine(Root, f))))];
 
     /// <summary>The stat cache of dataset snapshots: <c>.trainplat/stat-cache.json</c> under the root.</summary>
     public string StatCachePath => Path.Combine(Root, ".trainplat", "stat-cache.json");

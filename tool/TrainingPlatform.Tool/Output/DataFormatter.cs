@@ -7,6 +7,18 @@ namespace TrainingPlatform.Tool.Output;
 /// <summary>One snapshot as the command reports it: what was read, and what was recorded (or why not).</summary>
 internal sealed record SnapshotReport(string Label, string? Name, DatasetSnapshot Snapshot, DatasetVersion? Version, bool Added, string? NotRecordedBecause);
 
+/// <summary>The entries of snapshotted files, without copying them into a list of their own.</summary>
+internal sealed class EntryList(IReadOnlyList<FileSnapshot> files) : IReadOnlyList<FileEntry>
+{
+    public int Count => files.Count;
+
+    public FileEntry this[int index] => files[index].Entry;
+
+    public IEnumerator<FileEntry> GetEnumerator() => files.Select(f => f.Entry).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>Text and JSON for the <c>data</c> commands. Deterministic: sorted, invariant numbers, UTC times.</summary>
 internal static class DataFormatter
 {
@@ -188,7 +200,7 @@ internal static class DataFormatter
             : $"not recorded ({r.NotRecordedBecause})");
         if (s.IsFolder)
         {
-            WriteFileTable(output, [.. s.Files.Select(f => f.Entry)]);
+            WriteFileTable(output, new EntryList(s.Files));
         }
 
         if (s.ProblemCount > 0)
@@ -208,6 +220,13 @@ internal static class DataFormatter
         Field(output, "read", Invariant($"{s.BytesRead:N0} bytes; {s.FilesFromCache} of {s.Files.Count} file{Plural(s.Files.Count)} unchanged since the last snapshot (stat cache)"));
     }
 
+    /// <summary>
+    /// The files a folder's text output lists: a folder of up to this many files is listed whole; a bigger one
+    /// lists its first files (in manifest order) and says how many more there are: 100,000 lines on a terminal
+    /// help nobody, and <c>--format json</c> lists every file.
+    /// </summary>
+    internal const int ListedFiles = 100;
+
     private static void WriteFileTable(TextWriter output, IReadOnlyList<FileEntry> files)
     {
         if (files.Count == 0)
@@ -217,12 +236,19 @@ internal static class DataFormatter
 
         output.WriteLine("  files:");
         var table = new TextTable { Indent = "    " };
-        foreach (var f in files)
+        var listed = Math.Min(files.Count, ListedFiles);
+        for (var i = 0; i < listed; i++)
         {
+            var f = files[i];
             table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), f.LinkTarget is { } t ? "-> " + t : Short(f.Hash));
         }
 
         table.Write(output);
+        if (files.Count > listed)
+        {
+            var more = files.Count - listed;
+            output.WriteLine(Invariant($"    … and {more:N0} more file{Plural(more)} (--format json lists every file)"));
+        }
     }
 
     private static JsonObject SnapshotJson(SnapshotReport r)

@@ -35,6 +35,7 @@ internal static class ListCommand
                 CheckChoice(parse.GetValue(algorithm), "algorithm", Enum("algorithm")),
                 parse.GetValue(tags) ?? []);
             var entries = query.Apply(registry).ToArray();
+            RecipeLookup.WarnMissingRecipeFolders(context, project);
             RecipeLookup.WarnUnreadable(context, registry);
             var filtered = query.Task is not null || query.Algorithm is not null || query.Tags.Count > 0;
             var unusable = filtered ? [] : registry.UnusableIds.Where(u => u.ShadowsBuiltIn).Select(u => (u.Id, u.Document)).ToArray();

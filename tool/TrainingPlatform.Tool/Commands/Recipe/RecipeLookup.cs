@@ -1,4 +1,5 @@
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Tool.Commands.Recipe;
@@ -29,5 +30,34 @@ internal static class RecipeLookup
         {
             context.Error.WriteLine(Output.TerminalText.Escape($"trainplat: warning: skipped {doc.DisplayPath}: not a readable recipe (run `trainplat validate {doc.DisplayPath}`)"));
         }
+    }
+
+    /// <summary>
+    /// One warning line per <c>recipes:</c> entry of trainplat.yaml whose folder does not exist (nothing is read
+    /// from it; the exit code is unchanged), for the commands that walk the recipe folders.
+    /// </summary>
+    public static void WarnMissingRecipeFolders(CliContext context, ProjectContext project)
+    {
+        var file = project.Display(project.ProjectFile ?? Path.Combine(project.Root, ProjectContext.ProjectFileName));
+        foreach (var entry in project.MissingRecipeFolders)
+        {
+            context.Error.WriteLine($"trainplat: warning: {file}: recipes entry '{entry}' does not exist; nothing is read from it");
+        }
+    }
+
+    /// <summary>As <see cref="WarnMissingRecipeFolders(CliContext, ProjectContext)"/> for a command that leaves finding the project to Core: a trainplat.yaml that cannot be read is that command's to report.</summary>
+    public static void WarnMissingRecipeFolders(CliContext context)
+    {
+        ProjectContext project;
+        try
+        {
+            project = ProjectContext.Discover(context.WorkingDirectory);
+        }
+        catch (Exception ex) when (ex is UserErrorException or IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        WarnMissingRecipeFolders(context, project);
     }
 }

@@ -23,6 +23,7 @@ internal static class ValidateCommand
         {
             var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
             var report = RecipeValidator.Run(request);
+            Recipe.RecipeLookup.WarnMissingRecipeFolders(context);
             foreach (var missing in report.MissingPaths)
             {
                 if (Core.Text.FileNames.NotUtf8(missing) is { } why)
