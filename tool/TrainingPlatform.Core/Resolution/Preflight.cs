@@ -13,8 +13,6 @@ public static class Preflight
 {
     private static readonly string[] GroupAlgorithms = ["grpo", "dapo", "rloo"];
 
-    public static bool IsOnlineRl(Recipe recipe) => recipe.Task == "rlhf";
-
     public static MemoryEstimate? Check(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<PreflightFinding> findings)
     {
         var total = v.Int("trainer.total_gpus") ?? 8;
@@ -55,7 +53,7 @@ public static class Preflight
                     $"tensor_parallel_size {Inv(tp)} does not divide the {Inv(model.Heads)} attention heads of {model.Name}", "use a divisor of the head count");
             }
 
-            if (IsOnlineRl(recipe) && rolloutTp is > 1 && model.Heads % rolloutTp.Value != 0)
+            if (OnlineRl.Is(recipe) && rolloutTp is > 1 && model.Heads % rolloutTp.Value != 0)
             {
                 Error(DiagnosticCodes.HeadsNotDivisible, "parallelism.rollout_tensor_parallel_size",
                     $"rollout_tensor_parallel_size {Inv(rolloutTp.Value)} does not divide the {Inv(model.Heads)} attention heads of {model.Name}",
@@ -69,9 +67,9 @@ public static class Preflight
                 "both micro_batch_size and micro_batch_size_per_gpu are set", "keep only micro_batch_size_per_gpu (verl accepts exactly one)");
         }
 
-        if (IsOnlineRl(recipe))
+        if (OnlineRl.Is(recipe))
         {
-            OnlineRl(v, recipe, total, tp, pp, cp, sp, rolloutTp, Error);
+            OnlineRlChecks(v, recipe, total, tp, pp, cp, sp, rolloutTp, Error);
         }
         else
         {
@@ -81,7 +79,7 @@ public static class Preflight
         return Memory(v, recipe, model, parameters, gpuMemoryGb, findings);
     }
 
-    private static void OnlineRl(ConfigValues v, Recipe recipe, long total, long tp, long pp, long cp, long sp, long? rolloutTp,
+    private static void OnlineRlChecks(ConfigValues v, Recipe recipe, long total, long tp, long pp, long cp, long sp, long? rolloutTp,
         Action<string, string, string, string?> error)
     {
         var n = v.Int("rl.rollout_n") ?? 1;
@@ -206,7 +204,7 @@ public static class Preflight
                 "turn on parallelism.param_offload / optimizer_offload, use more GPUs, a smaller micro batch, or gradient checkpointing (`render --explain` shows the formulas)"));
         }
 
-        if (IsOnlineRl(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
+        if (OnlineRl.Is(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
         {
             findings.Add(new PreflightFinding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
                 $"rollout weights need {Gb(estimate.RolloutNeedGb)} GB (2 bytes × parameters) but {Gb(gpuMemoryGb)} GB × gpu_memory_utilization {(inputs.RolloutGpuMemoryUtilization ?? 0).ToString("0.##", CultureInfo.InvariantCulture)} × rollout TP {Inv(inputs.RolloutTensorParallel)} gives {Gb(estimate.RolloutHaveGb)} GB",
@@ -218,7 +216,7 @@ public static class Preflight
 
     internal static MemoryInputs MemoryInputsFor(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb)
     {
-        var online = IsOnlineRl(recipe);
+        var online = OnlineRl.Is(recipe);
         var dynamic = v.Bool("batch.dynamic_batch_size");
         var sequence = dynamic && v.Int("batch.max_tokens_per_gpu") is { } tokens
             ? tokens

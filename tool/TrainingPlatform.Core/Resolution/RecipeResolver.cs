@@ -360,7 +360,7 @@ public static class RecipeResolver
         var dp = total / model;
         values.Set("parallelism.data_parallel_size", dp, new ValueOrigin(OriginKind.Derived, "derived: total_gpus / (tp × pp × cp)"));
 
-        if (Preflight.IsOnlineRl(recipe) || values.Bool("batch.dynamic_batch_size"))
+        if (OnlineRl.Is(recipe) || values.Bool("batch.dynamic_batch_size"))
         {
             return;
         }
