@@ -42,6 +42,11 @@ public sealed class PreflightTests : IDisposable
         Assert.True(errors.Length > 0 && errors.All(f => f.Code == code),
             $"expected only {code}; got: " + string.Join("; ", errors.Select(f => $"{f.Code} {f.Message}")));
         Assert.All(errors, f => Assert.False(string.IsNullOrWhiteSpace(f.Hint)));
+
+        // Each finding points at the value it is about in the rendered config.
+        Assert.All(errors, f => Assert.True(
+            f.Pointer.Split('/', StringSplitOptions.RemoveEmptyEntries).Aggregate((System.Text.Json.Nodes.JsonNode?)result.Config.Config, (node, key) => node?[key]) is not null,
+            $"{f.Code}: {f.Pointer} is not in the rendered config"));
     }
 
     [Fact]

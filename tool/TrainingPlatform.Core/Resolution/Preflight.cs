@@ -13,7 +13,14 @@ public static class Preflight
 {
     private static readonly string[] GroupAlgorithms = ["grpo", "dapo", "rloo"];
 
-    public static MemoryEstimate? Check(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<PreflightFinding> findings)
+    /// <summary>
+    /// A finding on the rendered config: a <see cref="Diagnostic"/> with no file or position, whose pointer names the
+    /// config value (<c>batch.global_batch_size</c> is <c>/batch/global_batch_size</c>).
+    /// </summary>
+    internal static Diagnostic Finding(string code, Severity severity, string key, string message, string? hint) =>
+        new(code, severity, "", 0, 0, "/" + key.Replace('.', '/'), message, hint);
+
+    public static MemoryEstimate? Check(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<Diagnostic> findings)
     {
         var total = v.Int("trainer.total_gpus") ?? 8;
         var tp = v.Int("parallelism.tensor_parallel_size") ?? 1;
@@ -23,7 +30,7 @@ public static class Preflight
         var rolloutTp = v.Int("parallelism.rollout_tensor_parallel_size");
 
         void Error(string code, string path, string message, string? hint) =>
-            findings.Add(new PreflightFinding(code, Severity.Error, path, message, hint));
+            findings.Add(Finding(code, Severity.Error, path, message, hint));
 
         if (total % (tp * pp * cp) != 0)
         {
@@ -192,13 +199,13 @@ public static class Preflight
         }
     }
 
-    private static MemoryEstimate Memory(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<PreflightFinding> findings)
+    private static MemoryEstimate Memory(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<Diagnostic> findings)
     {
         var inputs = MemoryInputsFor(v, recipe, model, parameters, gpuMemoryGb);
         var estimate = MemoryEstimator.Estimate(inputs);
         if (!estimate.Fits)
         {
-            findings.Add(new PreflightFinding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
+            findings.Add(Finding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
                 $"estimated {Gb(estimate.TotalGb)} GB per GPU exceeds the {Gb(gpuMemoryGb)} GB of GPU memory (" +
                 string.Join(", ", estimate.Terms.Where(t => t.Gb >= 0.05).Select(t => $"{t.Name} {Gb(t.Gb)}")) + ")",
                 "turn on parallelism.param_offload / optimizer_offload, use more GPUs, a smaller micro batch, or gradient checkpointing (`render --explain` shows the formulas)"));
@@ -206,7 +213,7 @@ public static class Preflight
 
         if (OnlineRl.Is(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
         {
-            findings.Add(new PreflightFinding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
+            findings.Add(Finding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
                 $"rollout weights need {Gb(estimate.RolloutNeedGb)} GB (2 bytes × parameters) but {Gb(gpuMemoryGb)} GB × gpu_memory_utilization {(inputs.RolloutGpuMemoryUtilization ?? 0).ToString("0.##", CultureInfo.InvariantCulture)} × rollout TP {Inv(inputs.RolloutTensorParallel)} gives {Gb(estimate.RolloutHaveGb)} GB",
                 "raise rollout_tensor_parallel_size or rl.gpu_memory_utilization (verl docs/perf/best_practices.rst)"));
         }
