@@ -36,6 +36,7 @@ public sealed class LineageStore : ILineageStore
     private readonly LiteDatabase _db;
     private readonly StoreLock? _lock;
     private readonly MemoryStream? _memory;
+    private readonly TimeProvider _clock;
     private readonly ILiteCollection<BsonDocument> _versions;
     private readonly ILiteCollection<BsonDocument> _manifests;
     private readonly ILiteCollection<BsonDocument> _recipes;
@@ -44,8 +45,9 @@ public sealed class LineageStore : ILineageStore
     private readonly ILiteCollection<BsonDocument> _facts;
     private readonly ILiteCollection<BsonDocument> _metrics;
 
-    private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, MemoryStream? memory = null)
+    private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, TimeProvider clock, MemoryStream? memory = null)
     {
+        _clock = clock;
         _db = db;
         _lock = storeLock;
         _memory = memory;
@@ -61,37 +63,34 @@ public sealed class LineageStore : ILineageStore
 
     public StoreInfo Info { get; }
 
-    /// <summary>How long <see cref="Open(string, string, TimeSpan?)"/> waits for another process: TRAINPLAT_STORE_TIMEOUT seconds, default 60.</summary>
-    public static TimeSpan DefaultTimeout =>
-        double.TryParse(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0
-            ? TimeSpan.FromSeconds(s)
-            : TimeSpan.FromSeconds(60);
-
     /// <summary>Opens (creating when needed) the store at <paramref name="path"/>; migrates an older schema after a backup copy.</summary>
     /// <summary>
     /// For commands that only read: the store when its file exists, else an empty store in memory, so that a
     /// listing on a project that has recorded nothing creates no file, folder or lock (<see cref="StoreInfo.Exists"/> is false).
     /// </summary>
-    public static LineageStore OpenForReading(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
+    public static LineageStore OpenForReading(string path, StoreOpenOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         path = System.IO.Path.GetFullPath(path);
         if (File.Exists(path))
         {
-            return Open(path, toolVersion, timeout);
+            return Open(path, options);
         }
 
         var memory = new MemoryStream();
         var db = new LiteDatabase(memory) { UtcDate = true };
-        var store = new LineageStore(db, null, new StoreInfo(path, SchemaVersion, toolVersion, null, null) { Exists = false }, memory);
+        var store = new LineageStore(db, null, new StoreInfo(path, SchemaVersion, options.ToolVersion, null, null) { Exists = false }, options.Clock, memory);
         store.EnsureIndexes();
         return store;
     }
 
-    public static LineageStore Open(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
+    public static LineageStore Open(string path, StoreOpenOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var (toolVersion, clock) = (options.ToolVersion, options.Clock);
         path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        var storeLock = StoreLock.Acquire(path, timeout ?? DefaultTimeout);
+        var storeLock = StoreLock.Acquire(path, options.Timeout);
         LiteDatabase? db = null;
         try
         {
@@ -103,7 +102,7 @@ public sealed class LineageStore : ILineageStore
             var fresh = schema is null;
             if (schema is null)
             {
-                schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = DateTime.UtcNow };
+                schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = clock.GetUtcNow().UtcDateTime };
                 meta.Upsert(schema);
             }
             else if (schema["version"].AsInt32 > SchemaVersion)
@@ -116,11 +115,11 @@ public sealed class LineageStore : ILineageStore
             else if (schema["version"].AsInt32 < SchemaVersion)
             {
                 migratedFrom = schema["version"].AsInt32.ToString(CultureInfo.InvariantCulture);
-                (db, backup) = StoreMigrations.Migrate(db, path, schema["version"].AsInt32, SchemaVersion, toolVersion);
+                (db, backup) = StoreMigrations.Migrate(db, path, schema["version"].AsInt32, SchemaVersion, toolVersion, clock.GetUtcNow().UtcDateTime);
                 schema = ReadMeta(db)!;
             }
 
-            var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup));
+            var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup), clock);
             if (fresh || migratedFrom is not null)
             {
                 // Each EnsureIndex is a write transaction even when the index exists: only on creation and upgrade.
@@ -445,7 +444,7 @@ public sealed class LineageStore : ILineageStore
             return new MetricWriteResult(0, names, AlreadyImported: true);
         }
 
-        var ticks = DateTime.UtcNow.Ticks;
+        var ticks = _clock.GetUtcNow().UtcTicks;
         var sequence = 0;
         foreach (var group in points.GroupBy(p => p.Name, StringComparer.Ordinal))
         {

@@ -35,7 +35,7 @@ internal static class StoreAccess
             throw new UserErrorException($"{project.Display(path)}: is a folder, not a lineage store file", "give the store file with --store PATH");
         }
 
-        var store = readOnly ? LineageStore.OpenForReading(path, ToolVersion.Current) : LineageStore.Open(path, ToolVersion.Current);
+        var store = readOnly ? LineageStore.OpenForReading(path, context.StoreOptions) : LineageStore.Open(path, context.StoreOptions);
         if (!store.Info.Exists && option is not null)
         {
             context.Error.WriteLine($"trainplat: note: there is no lineage store at {project.Display(path)} yet; nothing has been recorded there");
