@@ -46,7 +46,8 @@ public sealed class DatasetsHashTests
 
         for (var n = 0; n < 10; n++)
         {
-            var raw = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, n * 997).Select(l => $"{{\"n\":{l}}}\n")));
+            // At least one line: .NET writes nothing at all for empty input, and an empty .gz is not gzip (issue 13).
+            var raw = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, (n * 997) + 1).Select(l => $"{{\"n\":{l}}}\n")));
             using var gz = new MemoryStream();
             using (var z = new System.IO.Compression.GZipStream(gz, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
             {

@@ -52,7 +52,7 @@ public sealed class DatasetsRobustnessTests
             ("empty.csv", [], 0, null),
             ("empty.tsv", [], 0, null),
             ("empty.json", [], 0, null),
-            ("empty.jsonl.gz", [], 0, null),
+            ("empty.jsonl.gz", [], null, "not gzip-compressed"),
             ("empty.parquet", [], null, "not a valid Parquet file"),
             ("empty.bin", [], null, null),
             ("truncated.jsonl", Encoding.UTF8.GetBytes(lines[..^30]), 5000, null), // the cut last line still counts

@@ -53,25 +53,38 @@ public static class Cli
         }
         catch (UserErrorException ex)
         {
-            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2.
+            // The one place a user mistake becomes output: its findings, one error line, a hint, exit 2 (1 for a finding).
             DiagnosticFormatter.WriteLines(context.Error, ex.Diagnostics, new Style(false), hints: false);
+            foreach (var (path, message) in ex.PathErrors)
+            {
+                context.Error.WriteLine($"trainplat: error: {TerminalText.Escape(Shown(context, path))}: {TerminalText.Escape(message)}");
+            }
 
-            context.Error.WriteLine($"trainplat: error: {(ex.FilePath is null ? "" : Shown(context, ex.FilePath) + ": ")}{ex.Message}");
+            context.Error.WriteLine($"trainplat: error: {TerminalText.Escape((ex.FilePath is null ? "" : Shown(context, ex.FilePath) + ": ") + ex.Message)}");
             if (ex.Hint is not null)
             {
-                context.Error.WriteLine($"  hint: {ex.Hint}");
+                context.Error.WriteLine($"  hint: {TerminalText.Escape(ex.Hint)}");
+            }
+
+            return ex.IsFinding ? ExitCodes.Findings : ExitCodes.UsageError;
+        }
+        catch (FileNotFoundException ex) when (ex.FileName is not null)
+        {
+            if (Core.Text.FileNames.NotUtf8(ex.FileName) is { } why)
+            {
+                context.Error.WriteLine($"trainplat: error: {TerminalText.Escape(Shown(context, ex.FileName))} {why}");
+                context.Error.WriteLine($"  hint: {Core.Text.FileNames.RenameHint}");
+            }
+            else
+            {
+                context.Error.WriteLine($"trainplat: error: {TerminalText.Escape(Shown(context, ex.FileName))}: no such file or folder");
             }
 
             return ExitCodes.UsageError;
         }
-        catch (FileNotFoundException ex) when (ex.FileName is not null)
-        {
-            context.Error.WriteLine($"trainplat: error: {Shown(context, ex.FileName)}: no such file or folder");
-            return ExitCodes.UsageError;
-        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Error.WriteLine($"trainplat: error: {ex.Message}");
+            context.Error.WriteLine($"trainplat: error: {TerminalText.Escape(ex.Message)}");
             return ExitCodes.UsageError;
         }
 #pragma warning disable CA1031 // The last line of defence: never a stack trace.

@@ -32,7 +32,8 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     {
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ||
                       Environment.GetEnvironmentVariable("TERM") == "dumb";
-        return new CliContext(Console.Out, Console.Error, Environment.CurrentDirectory,
+        var output = Output.Posix.IsWritable(1) ? Console.Out : new Output.ClosedOutput();
+        return new CliContext(output, Console.Error, Environment.CurrentDirectory,
             Color: !noColor && !Console.IsOutputRedirected, ErrorIsTerminal: !Console.IsErrorRedirected);
     }
 }

@@ -150,7 +150,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         foreach (var version in versions)
         {
             var full = FullPath(version);
-            if (!(version.IsFolder ? Directory.Exists(full) : File.Exists(full)))
+            if (Text.FileSystemEntry.Of(full) == Text.EntryKind.Missing)
             {
                 statuses.Add(new DatasetStatus(version, DatasetState.Missing, null));
                 continue;
@@ -185,7 +185,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
                 {
                     files.Add(new FileChange(path, "removed", o, null));
                 }
-                else if (o.Hash != n.Hash)
+                else if (o.Hash != n.Hash || o.LinkTarget != n.LinkTarget)
                 {
                     files.Add(new FileChange(path, "modified", o, n));
                 }
@@ -200,9 +200,9 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         if (!operand.Contains('@', StringComparison.Ordinal))
         {
             var full = Path.GetFullPath(Path.Combine(workingDirectory, operand));
-            if (File.Exists(full) || Directory.Exists(full))
+            if (Text.FileSystemEntry.Of(full) != Text.EntryKind.Missing)
             {
-                return (null, full);
+                return (null, full); // anything on disk, a FIFO or a dangling link too: the snapshot says what is wrong with it
             }
         }
 

@@ -1,7 +1,18 @@
 namespace TrainingPlatform.Core.Datasets;
 
-/// <summary>One file of a dataset: path relative to the dataset's folder (with <c>/</c>), size, hash, format, samples (null: "n/a"), fields.</summary>
-public sealed record FileEntry(string Path, long Size, string Hash, string Format, long? Samples, IReadOnlyList<string> Fields);
+/// <summary>
+/// One file of a dataset: path relative to the dataset's folder (with <c>/</c>), size, hash, format, samples (null: "n/a"), fields.
+/// A link to a folder (recorded, not followed) has format <c>link</c>, no hash, and its target text in <see cref="LinkTarget"/>.
+/// </summary>
+public sealed record FileEntry(string Path, long Size, string Hash, string Format, long? Samples, IReadOnlyList<string> Fields)
+{
+    public const string LinkFormat = "link";
+
+    /// <summary>The target text of a link to a folder; null for a file.</summary>
+    public string? LinkTarget { get; init; }
+
+    public static FileEntry Link(string path, string target) => new(path, 0, "", LinkFormat, null, []) { LinkTarget = target };
+}
 
 /// <summary>One file as snapshotted now: its entry, what <c>--check</c> found, and whether it was read or came from the stat cache.</summary>
 public sealed record FileSnapshot(FileEntry Entry, IReadOnlyList<LineProblem> Problems, long ProblemCount, bool FromCache, long BytesRead);

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -10,7 +11,7 @@ namespace TrainingPlatform.Core.Datasets;
 public sealed class DatasetSnapshotter
 {
     private readonly TimeProvider _clock;
-    private readonly StatCache _cache;
+    private readonly Lazy<StatCache> _cache;
     private readonly int _parallelism;
 
     /// <param name="clock">The clock for the stat cache's racy-write window.</param>
@@ -19,24 +20,37 @@ public sealed class DatasetSnapshotter
     public DatasetSnapshotter(TimeProvider clock, string? cacheFile, int? parallelism = null)
     {
         _clock = clock;
-        _cache = cacheFile is null ? StatCache.Disabled : StatCache.Load(cacheFile);
+        _cache = new(() => cacheFile is null ? StatCache.Disabled : StatCache.Load(cacheFile)); // read when a file is first hashed
         _parallelism = Math.Max(1, parallelism ?? Environment.ProcessorCount);
     }
 
     public SnapshotProgress Progress { get; } = new();
 
-    /// <summary>Folders skip entries whose name starts with '.' (hidden files, <c>.git</c>, <c>.trainplat</c>).</summary>
-    public static IReadOnlyList<string> FilesUnder(string folder)
+    /// <summary>Read files that links inside a folder lead to outside it (<c>--follow-external</c>); by default such a link is an error.</summary>
+    public bool FollowExternal { get; init; }
+
+    /// <summary>The regular files of a folder (see <see cref="DatasetWalk"/>: hidden entries skipped, folder links not followed).</summary>
+    public static IReadOnlyList<string> FilesUnder(string folder) => [.. DatasetWalk.Of(folder, followExternal: true).Files.Select(f => f.FullPath)];
+
+    /// <summary>
+    /// Checks a path given to a command before anything is read: a missing path, a link loop, or anything but a
+    /// regular file or a folder (a FIFO, a device, a socket: opening one could block forever) is refused.
+    /// </summary>
+    public static void CheckInput(string fullPath)
     {
-        var options = new EnumerationOptions
+        var kind = Text.FileSystemEntry.TargetOf(fullPath);
+        switch (kind)
         {
-            RecurseSubdirectories = true,
-            AttributesToSkip = 0,
-            IgnoreInaccessible = false,
-            MatchType = MatchType.Simple,
-        };
-        return [.. Directory.EnumerateFiles(folder, "*", options)
-            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))];
+            case EntryKind.Regular or EntryKind.Directory:
+                return;
+            case EntryKind.Missing:
+                throw new FileNotFoundException($"{fullPath}: no such file or folder", fullPath);
+            case EntryKind.SymlinkLoop:
+                throw new UserErrorException("a symbolic link loop (too many levels of symbolic links); nothing was read") { FilePath = fullPath };
+            default:
+                var via = Text.FileSystemEntry.Of(fullPath) == EntryKind.Symlink ? "a symbolic link to " : "";
+                throw new UserErrorException($"{via}{Text.FileSystemEntry.Describe(kind)}, not a regular file or folder; only regular files are read") { FilePath = fullPath };
+        }
     }
 
     /// <param name="algorithm">sha256 or sha512; empty to count samples only (no hash: the stat cache is not used).</param>
@@ -47,14 +61,10 @@ public sealed class DatasetSnapshotter
             throw new ArgumentException($"unsupported algorithm '{algorithm}'", nameof(algorithm));
         }
 
+        CheckInput(fullPath);
         if (Directory.Exists(fullPath))
         {
             return SnapshotFolder(fullPath, algorithm, check);
-        }
-
-        if (!File.Exists(fullPath))
-        {
-            throw new FileNotFoundException($"{fullPath}: no such file or folder", fullPath);
         }
 
         var stamp = FileStamp.Of(fullPath);
@@ -65,47 +75,81 @@ public sealed class DatasetSnapshotter
     }
 
     /// <summary>Writes the stat cache (when one is used and something changed).</summary>
-    public void SaveCache() => _cache.Save();
+    public void SaveCache()
+    {
+        if (_cache.IsValueCreated)
+        {
+            _cache.Value.Save();
+        }
+    }
 
     private DatasetSnapshot SnapshotFolder(string folder, string algorithm, bool check)
     {
-        var planned = FilesUnder(folder)
-            .Select(f => (Full: f, Relative: Path.GetRelativePath(folder, f).Replace('\\', '/'), Stamp: FileStamp.Of(f)))
-            .ToArray();
-        Progress.AddPlanned(planned.Length, planned.Sum(p => p.Stamp.Size));
-        var results = new FileSnapshot[planned.Length];
-        var order = Enumerable.Range(0, planned.Length).OrderByDescending(i => planned[i].Stamp.Size).ToArray();
-        var overlap = planned.Length == 1 && _parallelism > 1;
+        var walk = DatasetWalk.Of(folder, FollowExternal);
+        if (walk.Problems.Count > 0)
+        {
+            throw DatasetWalk.ContentError(walk.Problems);
+        }
+
+        var planned = walk.Files;
+        long plannedBytes = 0;
+        foreach (var p in planned)
+        {
+            plannedBytes += p.Stamp.Size;
+        }
+
+        Progress.AddPlanned(planned.Count, plannedBytes);
+        var results = new FileSnapshot[planned.Count + walk.Links.Count];
+        var order = Enumerable.Range(0, planned.Count).OrderByDescending(i => planned[i].Stamp.Size).ToArray();
+        var overlap = planned.Count == 1 && _parallelism > 1;
         try
         {
             Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = _parallelism }, i =>
-                results[i] = SnapshotFile(planned[i].Full, planned[i].Relative, planned[i].Stamp, algorithm, check, overlap));
+                results[i] = SnapshotFile(planned[i].FullPath, planned[i].Relative, planned[i].Stamp, algorithm, check, overlap));
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
         {
             ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
         }
 
-        var sorted = TreeManifest.Sort(results.Select(r => r.Entry));
-        var byPath = results.ToDictionary(r => r.Entry.Path, StringComparer.Ordinal);
-        var files = sorted.Select(e => byPath[e.Path]).ToArray();
-        var fields = new FieldUnion();
-        foreach (var f in files.SelectMany(f => f.Entry.Fields))
+        for (var i = 0; i < walk.Links.Count; i++)
         {
-            fields.Add(f);
+            var link = walk.Links[i];
+            results[planned.Count + i] = new FileSnapshot(FileEntry.Link(link.Relative, link.Target), [], 0, FromCache: true, BytesRead: 0);
         }
 
-        var counted = files.Where(f => f.Entry.Samples is not null).ToArray();
-        long? samples = files.Length == 0 ? 0 : counted.Length == 0 ? null : counted.Sum(f => f.Entry.Samples!.Value);
-        return new DatasetSnapshot(folder, true, algorithm, algorithm.Length == 0 ? "" : TreeManifest.Hash(algorithm, sorted), files.Sum(f => f.Entry.Size),
-            "folder", samples, fields.Names, files);
+        Array.Sort(results, (a, b) => TreeManifest.Compare(a.Entry.Path, b.Entry.Path));
+        var fields = new FieldUnion();
+        long size = 0;
+        long counted = 0;
+        var anyCounted = false;
+        var entries = new FileEntry[results.Length];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var e = entries[i] = results[i].Entry;
+            size += e.Size;
+            if (e.Samples is { } n)
+            {
+                counted += n;
+                anyCounted = true;
+            }
+
+            foreach (var f in e.Fields)
+            {
+                fields.Add(f);
+            }
+        }
+
+        long? samples = results.Length == 0 ? 0 : anyCounted ? counted : null;
+        return new DatasetSnapshot(folder, true, algorithm, algorithm.Length == 0 ? "" : TreeManifest.HashSorted(algorithm, entries), size,
+            "folder", samples, fields.Names, results);
     }
 
     private FileSnapshot SnapshotFile(string fullPath, string relative, FileStamp stamp, string algorithm, bool check, bool overlap)
     {
         var kind = FileKind.FromFileName(fullPath);
         var useCache = algorithm.Length > 0;
-        if (useCache && _cache.TryGet(fullPath, algorithm, stamp, check, out var cached) && cached.Format == kind.Name)
+        if (useCache && _cache.Value.TryGet(fullPath, algorithm, stamp, check, out var cached) && cached.Format == kind.Name)
         {
             Progress.AddBytes(stamp.Size);
             Progress.FileDone();
@@ -132,7 +176,7 @@ public sealed class DatasetSnapshotter
         var count = content.Count;
         if (useCache)
         {
-            _cache.Put(fullPath, algorithm, stamp,
+            _cache.Value.Put(fullPath, algorithm, stamp,
             new CachedFile(kind.Name, content.Hash, count.Samples, count.Fields, check, count.Problems, count.ProblemCount), readStart);
         }
 

@@ -19,6 +19,9 @@ public sealed record DatasetVersion(
 {
     public const int ShortHashLength = 12;
 
+    /// <summary>Files in a folder's manifest; kept by the store, so a listing knows it without loading the manifest (which <see cref="IDatasetVersionStore.Summaries"/> leaves empty).</summary>
+    public int FileCount { get; init; } = Files.Count;
+
     public string ShortHash => Hash.Length > ShortHashLength ? Hash[..ShortHashLength] : Hash;
 
     /// <summary><c>NAME@HASHPREFIX</c>, how commands name this version.</summary>
@@ -36,6 +39,9 @@ public interface IDatasetVersionStore : IDisposable
 
     /// <summary>Every version (of one name, when given), sorted by name, then newest first.</summary>
     IReadOnlyList<DatasetVersion> List(string? name);
+
+    /// <summary>As <see cref="List"/>, but a folder's <see cref="DatasetVersion.Files"/> may be left empty (<see cref="DatasetVersion.FileCount"/> is kept): for listings, whose time must not grow with manifest sizes.</summary>
+    IReadOnlyList<DatasetVersion> Summaries(string? name) => List(name);
 }
 
 /// <summary>

@@ -219,11 +219,6 @@ internal static class FileReader
     /// </summary>
     private static void CheckGzipTrailer(ObservedStream stored, long decompressed)
     {
-        if (stored.BytesRead == 0)
-        {
-            return; // an empty file: zero samples
-        }
-
         if (stored.BytesRead < 18)
         {
             throw new UserErrorException($"truncated gzip file ({stored.BytesRead} bytes; a gzip member takes at least 18)");
@@ -250,9 +245,10 @@ internal static class FileReader
         var n = RandomAccess.Read(handle, head, 0);
         head = head[..n];
         var gzip = head.StartsWith(Signatures.GzipMagic);
-        if (kind.Gzip && n > 0 && !gzip)
+        if (kind.Gzip && !gzip)
         {
-            throw new UserErrorException("not gzip-compressed although its name ends in .gz");
+            // An empty file is not gzip either (a gzip member takes at least 18 bytes): the same error as any other.
+            throw new UserErrorException(n == 0 ? "not gzip-compressed although its name ends in .gz (the file is empty)" : "not gzip-compressed although its name ends in .gz");
         }
 
         if (!kind.Gzip && gzip)

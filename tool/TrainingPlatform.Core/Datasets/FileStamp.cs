@@ -14,6 +14,30 @@ public readonly record struct FileStamp(long Size, long ModifiedNs, long? Change
     /// <summary>The newest of mtime and ctime, in Unix nanoseconds.</summary>
     public long NewestNs => Math.Max(ModifiedNs, ChangedNs ?? long.MinValue);
 
+    /// <summary>The stamp of a regular file (links followed); false for anything else (a folder, a FIFO, a device, nothing).</summary>
+    public static bool TryOfRegular(string path, out FileStamp stamp)
+    {
+        if (OperatingSystem.IsLinux() && LinuxStat.TryStat(path, out stamp))
+        {
+            return true;
+        }
+
+        stamp = default;
+        if (OperatingSystem.IsLinux() && !LinuxStat.Unavailable)
+        {
+            return false;
+        }
+
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return false;
+        }
+
+        stamp = new FileStamp(info.Length, (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100, null, null, null);
+        return true;
+    }
+
     public static FileStamp Of(string path)
     {
         if (OperatingSystem.IsLinux() && LinuxStat.TryStat(path, out var stamp))
@@ -37,6 +61,8 @@ internal static partial class LinuxStat
     private const int AtFdCwd = -100;
     private const uint StatxBasicStats = 0x7ff;
     private static bool _unavailable;
+
+    public static bool Unavailable => _unavailable;
 
     public static unsafe bool TryStat(string path, out FileStamp stamp)
     {

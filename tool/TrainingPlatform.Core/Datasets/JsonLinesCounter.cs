@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
@@ -111,6 +113,13 @@ internal sealed class JsonLinesCounter
         }
 
         _fieldSamples++;
+        if (_check && !Utf8.IsValid(line))
+        {
+            // Utf8JsonReader does not validate the bytes inside strings it is not asked to decode.
+            _problems.Add(_lineNumber, $"invalid UTF-8 (byte 0x{line[FirstInvalidUtf8(line)]:X2} at column {FirstInvalidUtf8(line) + start + 1})");
+            return;
+        }
+
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
         try
         {
@@ -134,6 +143,22 @@ internal sealed class JsonLinesCounter
         {
             // Without --check a bad line still counts; fields come from the lines that parse.
         }
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            if (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) != OperationStatus.Done)
+            {
+                return offset;
+            }
+
+            offset += consumed;
+        }
+
+        return 0;
     }
 
     /// <summary>"'x' is an invalid start of a value (column 3)" from System.Text.Json's message.</summary>

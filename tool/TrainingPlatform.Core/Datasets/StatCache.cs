@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
@@ -30,6 +30,12 @@ internal sealed class StatCache
 
     public static StatCache Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new UserErrorException($"the stat cache {path} is a folder, not a file",
+                "remove that folder: trainplat keeps only its cache file there (`data snapshot --no-cache` does without the cache)");
+        }
+
         var cache = new StatCache(path);
         try
         {
@@ -38,18 +44,7 @@ internal sealed class StatCache
                 return cache;
             }
 
-            if (JsonNode.Parse(File.ReadAllBytes(path)) is not JsonObject root || (int?)root["version"] != Version || root["entries"] is not JsonObject entries)
-            {
-                return cache;
-            }
-
-            foreach (var (key, value) in entries)
-            {
-                if (value is JsonObject e && Parse(e) is { } entry)
-                {
-                    cache._entries[key] = entry;
-                }
-            }
+            Read(File.ReadAllBytes(path), cache._entries);
         }
 #pragma warning disable CA1031 // A broken cache is never an error: it is rebuilt.
         catch (Exception)
@@ -60,6 +55,176 @@ internal sealed class StatCache
         }
 
         return cache;
+    }
+
+    /// <summary>
+    /// Streams the cache file with <see cref="Utf8JsonReader"/>: 100,000 entries in a fraction of the time and
+    /// memory a DOM takes. A file of another version (or not an object) gives no entries; a malformed one throws.
+    /// </summary>
+    private static void Read(ReadOnlySpan<byte> json, ConcurrentDictionary<string, (FileStamp Stamp, CachedFile File)> entries)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+        Expect(ref reader, JsonTokenType.StartObject);
+        int? version = null;
+        var parsed = new List<(string Key, (FileStamp, CachedFile) Entry)>();
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var property = reader.GetString();
+            reader.Read();
+            if (property == "version" && reader.TokenType == JsonTokenType.Number)
+            {
+                version = reader.GetInt32();
+            }
+            else if (property == "entries" && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (Next(ref reader) == JsonTokenType.PropertyName)
+                {
+                    var key = reader.GetString()!;
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject && ReadEntry(ref reader) is { } entry)
+                    {
+                        parsed.Add((key, entry));
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        if (version == Version)
+        {
+            foreach (var (key, entry) in parsed)
+            {
+                entries[key] = entry;
+            }
+        }
+    }
+
+    private static (FileStamp, CachedFile)? ReadEntry(ref Utf8JsonReader reader)
+    {
+        long? size = null, mtime = null, ctime = null, samples = null, problemCount = null;
+        ulong? inode = null, device = null;
+        string? format = null, hash = null;
+        var isChecked = false;
+        IReadOnlyList<string> fields = [];
+        IReadOnlyList<LineProblem> problems = [];
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            switch (name)
+            {
+                case "size": size = reader.GetInt64(); break;
+                case "mtime_ns": mtime = reader.GetInt64(); break;
+                case "ctime_ns": ctime = reader.GetInt64(); break;
+                case "inode": inode = reader.GetUInt64(); break;
+                case "device": device = reader.GetUInt64(); break;
+                case "format": format = Shared(reader.GetString()!); break;
+                case "hash": hash = reader.GetString(); break;
+                case "samples": samples = reader.GetInt64(); break;
+                case "checked": isChecked = reader.GetBoolean(); break;
+                case "problem_count": problemCount = reader.GetInt64(); break;
+                case "fields": fields = SharedFields(ReadStrings(ref reader)); break;
+                case "problems": problems = ReadProblems(ref reader); break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        if (hash is null || format is null || size is null || mtime is null)
+        {
+            return null;
+        }
+
+        return (new FileStamp(size.Value, mtime.Value, ctime, inode, device),
+            new CachedFile(format, hash, samples, fields, isChecked, problems, problemCount ?? 0));
+    }
+
+    /// <summary>Formats are a handful of names: one string each, not one per entry.</summary>
+    private static string Shared(string format) => string.Intern(format);
+
+    /// <summary>The files of a dataset mostly share their fields: consecutive equal lists share one array.</summary>
+    [ThreadStatic]
+    private static string[]? _lastFields;
+
+    private static string[] SharedFields(string[] fields)
+    {
+        if (_lastFields is { } last && last.AsSpan().SequenceEqual(fields))
+        {
+            return last;
+        }
+
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = string.Intern(fields[i]);
+        }
+
+        return _lastFields = fields;
+    }
+
+    private static string[] ReadStrings(ref Utf8JsonReader reader)
+    {
+        var list = new List<string>();
+        Expect(ref reader, JsonTokenType.StartArray, alreadyRead: true);
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            list.Add(reader.GetString()!);
+        }
+
+        return [.. list];
+    }
+
+    private static LineProblem[] ReadProblems(ref Utf8JsonReader reader)
+    {
+        var list = new List<LineProblem>();
+        Expect(ref reader, JsonTokenType.StartArray, alreadyRead: true);
+        while (Next(ref reader) == JsonTokenType.StartObject)
+        {
+            long line = 0;
+            var message = "";
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (name == "line")
+                {
+                    line = reader.GetInt64();
+                }
+                else if (name == "message")
+                {
+                    message = reader.GetString()!;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            list.Add(new LineProblem(line, message));
+        }
+
+        return [.. list];
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new JsonException("unexpected end of the stat cache");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, bool alreadyRead = false)
+    {
+        if ((!alreadyRead && !reader.Read()) || reader.TokenType != type)
+        {
+            throw new JsonException($"expected {type} in the stat cache");
+        }
     }
 
     public bool TryGet(string fullPath, string algorithm, FileStamp stamp, bool needChecked, out CachedFile file)
@@ -104,10 +269,10 @@ internal sealed class StatCache
             return;
         }
 
+        var temp = _path + "." + Environment.ProcessId + ".tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            var temp = _path + "." + Environment.ProcessId + ".tmp";
             using (var stream = File.Create(temp))
             using (var writer = new Utf8JsonWriter(stream))
             {
@@ -158,31 +323,21 @@ internal sealed class StatCache
         {
             // A cache that cannot be written only costs time on the next run.
         }
+        finally
+        {
+            // A failed replace must not leave the temporary file behind, run after run.
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Nothing more can be done; the next successful save replaces the cache anyway.
+            }
+        }
     }
 
     private static string Key(string fullPath, string algorithm) => algorithm + ":" + fullPath;
-
-    private static (FileStamp, CachedFile)? Parse(JsonObject e)
-    {
-        if (e["hash"]?.GetValue<string>() is not { } hash || e["format"]?.GetValue<string>() is not { } format)
-        {
-            return null;
-        }
-
-        var stamp = new FileStamp(
-            e["size"]!.GetValue<long>(),
-            e["mtime_ns"]!.GetValue<long>(),
-            e["ctime_ns"]?.GetValue<long>(),
-            e["inode"]?.GetValue<ulong>(),
-            e["device"]?.GetValue<ulong>());
-        var fields = e["fields"] is JsonArray fa ? fa.Select(f => f!.GetValue<string>()).ToArray() : [];
-        var problems = e["problems"] is JsonArray pa
-            ? pa.OfType<JsonObject>().Select(p => new LineProblem(p["line"]!.GetValue<long>(), p["message"]!.GetValue<string>())).ToArray()
-            : [];
-        var file = new CachedFile(format, hash, e["samples"]?.GetValue<long>(), fields, e["checked"]?.GetValue<bool>() ?? false,
-            problems, e["problem_count"]?.GetValue<long>() ?? 0);
-        return (stamp, file);
-    }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, long? value)
     {

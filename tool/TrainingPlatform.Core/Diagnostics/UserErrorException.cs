@@ -42,4 +42,13 @@ public sealed class UserErrorException : Exception
 
     /// <summary>The file the message is about, shown before it relative to the working directory (a dataset file).</summary>
     public string? FilePath { get; init; }
+
+    /// <summary>Further files with a problem each (every bad entry of a dataset folder), printed one line each before the message.</summary>
+    public IReadOnlyList<(string Path, string Message)> PathErrors { get; init; } = [];
+
+    /// <summary>
+    /// True when the input was read and found wanting (a check's finding: exit 1), false for a usage or input
+    /// error (exit 2).
+    /// </summary>
+    public bool IsFinding { get; init; }
 }

@@ -133,6 +133,13 @@ internal static class DiffRun
         {
             failure = null;
             _registry ??= RecipeRegistry.Load(project);
+            if (_registry.Find(id) is null && _registry.Unusable(id) is not null)
+            {
+                var (message, hint) = _registry.NotFound(id);
+                failure = new DiffFailure(message, hint);
+                return null;
+            }
+
             if (_registry.Find(id) is null)
             {
                 var near = _registry.Nearest(id);

@@ -40,21 +40,33 @@ internal static class LineageDocuments
     {
         ["_id"] = id,
         ["chunks"] = chunks,
-        ["files"] = new BsonArray(files.Select(f => (BsonValue)new BsonDocument
+        ["files"] = new BsonArray(files.Select(f =>
         {
-            ["path"] = f.Path,
-            ["size"] = f.Size,
-            ["hash"] = f.Hash,
-            ["format"] = f.Format,
-            ["samples"] = f.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
-            ["fields"] = new BsonArray(f.Fields.Select(x => new BsonValue(x))),
+            var d = new BsonDocument
+            {
+                ["path"] = f.Path,
+                ["size"] = f.Size,
+                ["hash"] = f.Hash,
+                ["format"] = f.Format,
+                ["samples"] = f.Samples is { } s ? new BsonValue(s) : BsonValue.Null,
+                ["fields"] = new BsonArray(f.Fields.Select(x => new BsonValue(x))),
+            };
+            if (f.LinkTarget is { } target)
+            {
+                d["link"] = target; // a folder link, recorded and not followed (absent for files, as before)
+            }
+
+            return (BsonValue)d;
         })),
     };
 
     public static IEnumerable<FileEntry> ReadManifestChunk(BsonDocument chunk) =>
         chunk["files"].AsArray.Select(b => b.AsDocument).Select(f => new FileEntry(
             f["path"].AsString, f["size"].AsInt64, f["hash"].AsString, f["format"].AsString,
-            f["samples"].IsNull ? null : f["samples"].AsInt64, [.. f["fields"].AsArray.Select(x => x.AsString)]));
+            f["samples"].IsNull ? null : f["samples"].AsInt64, [.. f["fields"].AsArray.Select(x => x.AsString)])
+        {
+            LinkTarget = f.TryGetValue("link", out var link) && link.IsString ? link.AsString : null,
+        });
 
     public static BsonDocument Write(RecipeVersionRecord r) => new()
     {

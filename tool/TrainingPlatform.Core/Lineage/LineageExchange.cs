@@ -92,6 +92,11 @@ public static class LineageExchange
                     writer.WriteString("format", f.Format);
                     Number("samples", f.Samples);
                     Strings("fields", f.Fields);
+                    if (f.LinkTarget is { } link)
+                    {
+                        writer.WriteString("link", link);
+                    }
+
                     writer.WriteEndObject();
                 }
 
@@ -219,7 +224,10 @@ public static class LineageExchange
                         datasets.Add(new DatasetVersion(S(e, "name"), S(e, "path"), S(e, "kind") == "folder", S(e, "format"), e.GetProperty("size").GetInt64(),
                             S(e, "algorithm"), S(e, "hash"), L(e, "samples"), Strings(e, "fields"), T(e, "created"),
                             [.. e.GetProperty("files").EnumerateArray().Select(f => new FileEntry(S(f, "path"), f.GetProperty("size").GetInt64(), S(f, "hash"),
-                                S(f, "format"), L(f, "samples"), Strings(f, "fields")))]));
+                                S(f, "format"), L(f, "samples"), Strings(f, "fields"))
+                            {
+                                LinkTarget = f.TryGetProperty("link", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null,
+                            })]));
                         break;
                     case "job":
                         jobs.Add(ReadJob(e));

@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Project;
@@ -35,9 +36,33 @@ public sealed class ProjectContext
 
     public ProjectConfig Config { get; }
 
-    /// <summary>Full paths of the project's recipe folders (they need not exist).</summary>
-    public IReadOnlyList<string> RecipeFolders =>
-        Config.RecipeFolders.Select(f => Path.GetFullPath(Path.Combine(Root, f))).ToArray();
+    /// <summary>
+    /// Full paths of the project's recipe folders (they need not exist: <see cref="MissingRecipeFolders"/>). An
+    /// entry of <c>recipes:</c> outside the project root is refused (<c>recipes: [/]</c> would walk /proc).
+    /// </summary>
+    public IReadOnlyList<string> RecipeFolders
+    {
+        get
+        {
+            var folders = Config.RecipeFolders.Select(f => (Entry: f, Full: Path.GetFullPath(Path.Combine(Root, f)))).ToArray();
+            foreach (var (entry, full) in folders)
+            {
+                var relative = Path.GetRelativePath(Root, full);
+                if (relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative))
+                {
+                    throw new UserErrorException(
+                        $"{Display(ProjectFile ?? Path.Combine(Root, ProjectFileName))}: recipes entry '{entry}' is outside the project ({Root}); "
+                        + "list recipe folders inside the project, relative to trainplat.yaml (such as 'recipes')");
+                }
+            }
+
+            return [.. folders.Select(f => f.Full)];
+        }
+    }
+
+    /// <summary>The <c>recipes:</c> entries whose folder does not exist (a warning: nothing is read from them).</summary>
+    public IReadOnlyList<string> MissingRecipeFolders =>
+        [.. Config.RecipeFolders.Where(f => !Directory.Exists(Path.GetFullPath(Path.Combine(Root, f))))];
 
     /// <summary>The stat cache of dataset snapshots: <c>.trainplat/stat-cache.json</c> under the root.</summary>
     public string StatCachePath => Path.Combine(Root, ".trainplat", "stat-cache.json");
@@ -82,7 +107,11 @@ public sealed class ProjectContext
             : relative.Replace('\\', '/');
     }
 
-    /// <summary>Every <c>*.yaml</c>/<c>*.yml</c> under a folder, sorted, skipping hidden entries.</summary>
+    /// <summary>
+    /// Every <c>*.yaml</c>/<c>*.yml</c> under a folder, sorted, skipping hidden entries. Links to folders are not
+    /// followed (so <c>ln -s . loop</c> cannot make the walk loop or grow exponentially); any other entry with a
+    /// recipe's name is returned, so that reading it reports a FIFO, a device or a link loop instead of opening it.
+    /// </summary>
     public static IEnumerable<string> YamlFilesUnder(string folder)
     {
         if (!Directory.Exists(folder))
@@ -92,15 +121,41 @@ public sealed class ProjectContext
 
         var options = new EnumerationOptions
         {
-            RecurseSubdirectories = true,
+            RecurseSubdirectories = false,
             AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
             IgnoreInaccessible = true,
             MatchType = MatchType.Simple,
         };
-        return Directory.EnumerateFiles(folder, "*", options)
-            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
-            .Order(StringComparer.Ordinal);
+        var found = new List<string>();
+        var pending = new Stack<string>();
+        pending.Push(folder);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Path, bool IsLink, bool IsDirectory)>(dir,
+                (ref System.IO.Enumeration.FileSystemEntry e) => (e.ToFullPath(), (e.Attributes & FileAttributes.ReparsePoint) != 0, e.IsDirectory), options);
+            foreach (var (path, isLink, isDirectory) in entries)
+            {
+                var name = Path.GetFileName(path);
+                if (name.StartsWith('.'))
+                {
+                    continue;
+                }
+
+                if (isDirectory && !isLink)
+                {
+                    pending.Push(path);
+                }
+                else if ((name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    && !(isLink && Text.FileSystemEntry.TargetOf(path) == Text.EntryKind.Directory))
+                {
+                    found.Add(path);
+                }
+            }
+        }
+
+        found.Sort(StringComparer.Ordinal);
+        return found;
     }
 
     /// <summary>True when the tree came from a project file rather than a recipe.</summary>

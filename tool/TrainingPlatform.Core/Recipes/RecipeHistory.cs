@@ -211,11 +211,7 @@ public static class RecipeHistory
         var entry = registry.Find(reference);
         if (entry is null)
         {
-            var near = registry.Nearest(reference);
-            error = $"unknown recipe '{reference}'";
-            hint = near.Count > 0
-                ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)"
-                : "`trainplat recipe list` shows the recipes there are";
+            (error, hint) = registry.NotFound(reference);
             return null;
         }
 

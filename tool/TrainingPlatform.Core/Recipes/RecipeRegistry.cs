@@ -22,12 +22,15 @@ public sealed class RecipeRegistry : IRecipeLookup
     private static readonly Lazy<IReadOnlyList<RecipeDocument>> BuiltInDocuments = new(LoadBuiltIns);
 
     private readonly Dictionary<string, RecipeEntry> _byId;
+    private readonly Dictionary<string, RecipeDocument> _unusable;
 
-    private RecipeRegistry(IReadOnlyList<RecipeEntry> entries, IReadOnlyList<RecipeDocument> unreadable, IReadOnlyList<RecipeDocument> projectDocuments)
+    private RecipeRegistry(IReadOnlyList<RecipeEntry> entries, IReadOnlyList<RecipeDocument> unreadable, IReadOnlyList<RecipeDocument> projectDocuments,
+        Dictionary<string, RecipeDocument> unusable)
     {
         Entries = entries;
         Unreadable = unreadable;
         ProjectDocuments = projectDocuments;
+        _unusable = unusable;
         _byId = entries.ToDictionary(e => e.Id, StringComparer.Ordinal);
     }
 
@@ -64,6 +67,35 @@ public sealed class RecipeRegistry : IRecipeLookup
     public static RecipeRegistry FromDocuments(IReadOnlyList<RecipeDocument> projectDocuments) => Create(BuiltIns, projectDocuments);
 
     public RecipeEntry? Find(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The unreadable project file that claims <paramref name="id"/> by its file name (recipes/ID.yaml), when no
+    /// readable project file has that id. Such an id is not found, even when a built-in has it: the team meant
+    /// its own version, so using the built-in in its place would be a silent wrong answer.
+    /// </summary>
+    public RecipeDocument? Unusable(string id) => _unusable.GetValueOrDefault(id);
+
+    /// <summary>Unreadable project files by the id their file name claims (see <see cref="Unusable"/>), sorted by id.</summary>
+    public IReadOnlyList<(string Id, RecipeDocument Document, bool ShadowsBuiltIn)> UnusableIds =>
+        [.. _unusable.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => (u.Key, u.Value, BuiltIns.Any(b => b.Recipe?.Id == u.Key)))];
+
+    /// <summary>Why <paramref name="id"/> names no recipe, and what to do: its unreadable file with the first problem's place, or the nearest ids.</summary>
+    public (string Message, string Hint) NotFound(string id)
+    {
+        if (Unusable(id) is { } doc)
+        {
+            var problem = doc.Tree.Diagnostics.FirstOrDefault(d => d.IsError);
+            var shadows = BuiltIns.Any(b => b.Recipe?.Id == id);
+            var where = problem is null ? doc.DisplayPath
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{problem.File}:{problem.Line}:{problem.Column}: {problem.Message}");
+            return ($"recipe '{id}' is {doc.DisplayPath}, which cannot be read ({where})" + (shadows ? $"; it shadows the built-in {id}, which is not used in its place" : ""),
+                $"fix the file (`trainplat validate {doc.DisplayPath}` lists its errors)" + (shadows ? $", or remove it to use the built-in {id}" : ""));
+        }
+
+        var near = Nearest(id);
+        return ($"unknown recipe '{id}'",
+            near.Count > 0 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)" : "`trainplat recipe list` shows the recipes there are");
+    }
 
     /// <summary>The ids closest to a mistyped one, best first.</summary>
     public IReadOnlyList<string> Nearest(string id) => Suggestions.Closest(id, Ids);
@@ -103,7 +135,18 @@ public sealed class RecipeRegistry : IRecipeLookup
             byId[doc.Recipe.Id] = new RecipeEntry(doc, doc.Recipe, shadows);
         }
 
-        return new RecipeRegistry(byId.Values.ToArray(), unreadable, projectDocs);
+        // An unreadable file named after an id hides that id (a built-in too) instead of letting it fall through.
+        var unusable = new Dictionary<string, RecipeDocument>(StringComparer.Ordinal);
+        foreach (var doc in unreadable)
+        {
+            var id = doc.FullPath is null ? null : Path.GetFileNameWithoutExtension(doc.FullPath);
+            if (id is { Length: > 0 } && !seenProject.Contains(id) && unusable.TryAdd(id, doc))
+            {
+                byId.Remove(id);
+            }
+        }
+
+        return new RecipeRegistry(byId.Values.ToArray(), unreadable, projectDocs, unusable);
     }
 
     private static RecipeDocument[] LoadBuiltIns() =>

@@ -39,6 +39,12 @@ public static class RecipeResolver
         for (var current = doc.Recipe?.Extends; current is not null;)
         {
             var found = pinned.TryGetValue(current, out var pinnedBase) ? pinnedBase : registry.Find(current)?.Document;
+            if (found is null && registry.Unusable(current) is not null)
+            {
+                var (message, hint) = registry.NotFound(current);
+                return RenderResult.Fail($"{chain[0].Recipe?.Id} extends {message}", hint);
+            }
+
             if (found?.Recipe is null || !seen.Add(current))
             {
                 break; // validation below reports the unknown base or the cycle
@@ -421,9 +427,8 @@ public static class RecipeResolver
             return new Found(entry.Document, null, null);
         }
 
-        var near = registry.Nearest(reference);
-        return new Found(null, $"unknown recipe '{reference}'",
-            near.Count > 0 ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)" : "`trainplat recipe list` shows the recipes there are");
+        var (message, hint) = registry.NotFound(reference);
+        return new Found(null, message, hint);
     }
 
 }

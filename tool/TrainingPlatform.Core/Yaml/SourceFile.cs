@@ -24,10 +24,26 @@ public static class SourceFile
                 return null;
             }
 
+            var kind = Text.FileSystemEntry.TargetOf(path);
+            if (kind == Text.EntryKind.SymlinkLoop)
+            {
+                error = Unreadable(displayName, "cannot be read: it is a symbolic link loop", "fix or remove the link");
+                return null;
+            }
+
+            if (Text.FileSystemEntry.IsSpecial(kind))
+            {
+                // Never opened: reading a FIFO blocks, reading /dev/zero never ends.
+                error = Unreadable(displayName, $"is {Text.FileSystemEntry.Describe(kind)}, not a regular file", "recipes are regular .yaml files");
+                return null;
+            }
+
             var info = new FileInfo(path);
             if (!info.Exists)
             {
-                error = Unreadable(displayName, "does not exist", "check the path");
+                error = Text.FileNames.NotUtf8(path) is { } why
+                    ? Unreadable(displayName, why, Text.FileNames.RenameHint)
+                    : Unreadable(displayName, "does not exist", "check the path");
                 return null;
             }
 

@@ -63,7 +63,7 @@ internal static class DataFormatter
             return;
         }
 
-        output.WriteLine(v.Id);
+        output.WriteLine(TerminalText.Escape(v.Id));
         Field(output, "path", v.Path + (v.IsFolder ? "/" : ""));
         Field(output, "format", v.IsFolder ? Invariant($"folder, {v.Files.Count} file{Plural(v.Files.Count)}") : v.Format);
         Field(output, "size", Bytes(v.Size));
@@ -89,7 +89,7 @@ internal static class DataFormatter
             return;
         }
 
-        output.WriteLine($"{d.Left.Label} → {d.Right.Label}");
+        output.WriteLine(TerminalText.Escape($"{d.Left.Label} → {d.Right.Label}"));
         Field(output, "content", d.Same ? $"same ({d.Left.Algorithm}:{Short(d.Left.Hash)})" : $"different ({Short(d.Left.Hash)} → {Short(d.Right.Hash)})");
         Field(output, "size", $"{Bytes(d.Left.Size)} → {Bytes(d.Right.Size)} ({Signed(d.SizeDelta)})");
         Field(output, "samples", $"{Samples(d.Left.Samples)} → {Samples(d.Right.Samples)}" + (d.SamplesDelta is { } s ? $" ({Signed(s)})" : ""));
@@ -166,7 +166,7 @@ internal static class DataFormatter
     private static void WriteSnapshotText(TextWriter output, SnapshotReport r)
     {
         var s = r.Snapshot;
-        output.WriteLine(r.Label + (s.IsFolder ? "/" : ""));
+        output.WriteLine(TerminalText.Escape(r.Label + (s.IsFolder ? "/" : "")));
         Field(output, "format", s.IsFolder ? Invariant($"folder, {s.Files.Count} file{Plural(s.Files.Count)}") : s.Format);
         Field(output, "size", Bytes(s.Size));
         var uncounted = s.Files.Count(f => f.Entry.Samples is null);
@@ -200,7 +200,7 @@ internal static class DataFormatter
                 foreach (var p in f.Problems)
                 {
                     var where = p.Line > 0 ? Invariant($"line {p.Line}") : "file";
-                    output.WriteLine($"    {(s.IsFolder ? f.Entry.Path + ":" : "")}{where}: {p.Message}");
+                    output.WriteLine("    " + TerminalText.Escape($"{(s.IsFolder ? f.Entry.Path + ":" : "")}{where}: {p.Message}"));
                 }
             }
         }
@@ -219,7 +219,7 @@ internal static class DataFormatter
         var table = new TextTable { Indent = "    " };
         foreach (var f in files)
         {
-            table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), Short(f.Hash));
+            table.Add(f.Path, f.Format, Bytes(f.Size), Samples(f.Samples), f.LinkTarget is { } t ? "-> " + t : Short(f.Hash));
         }
 
         table.Write(output);
@@ -280,7 +280,7 @@ internal static class DataFormatter
             ["samples"] = v.Samples,
             ["fields"] = JsonText.Array(v.Fields),
             ["created"] = Iso(v.Created),
-            ["file_count"] = v.IsFolder ? v.Files.Count : 1,
+            ["file_count"] = v.IsFolder ? v.FileCount : 1,
         };
         if (withFiles && v.IsFolder)
         {
@@ -290,15 +290,24 @@ internal static class DataFormatter
         return o;
     }
 
-    private static JsonObject FileJson(FileEntry f) => new()
+    private static JsonObject FileJson(FileEntry f)
     {
-        ["path"] = f.Path,
-        ["format"] = f.Format,
-        ["size"] = f.Size,
-        ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
-        ["samples"] = f.Samples,
-        ["fields"] = JsonText.Array(f.Fields),
-    };
+        var o = new JsonObject
+        {
+            ["path"] = f.Path,
+            ["format"] = f.Format,
+            ["size"] = f.Size,
+            ["hash"] = f.Hash.Length == 0 ? null : f.Hash,
+            ["samples"] = f.Samples,
+            ["fields"] = JsonText.Array(f.Fields),
+        };
+        if (f.LinkTarget is { } target)
+        {
+            o["link_target"] = target;
+        }
+
+        return o;
+    }
 
     private static JsonObject DiffJson(DatasetComparison d) => new()
     {
@@ -344,7 +353,7 @@ internal static class DataFormatter
         _ => "missing",
     };
 
-    internal static void Field(TextWriter output, string name, string value) => output.WriteLine($"  {(name + ":").PadRight(10)}{value}");
+    internal static void Field(TextWriter output, string name, string value) => output.WriteLine($"  {(name + ":").PadRight(10)}{TerminalText.Escape(value)}");
 
     private static string Short(string hash) => hash.Length > DatasetVersion.ShortHashLength ? hash[..DatasetVersion.ShortHashLength] : hash;
 

@@ -47,10 +47,10 @@ internal static class DiagnosticFormatter
         foreach (var d in diagnostics)
         {
             var level = d.IsError ? style.Red("error") : style.Yellow("warning");
-            output.WriteLine($"{Location(d)}: {level} {d.Code}: {d.Message}");
+            output.WriteLine($"{TerminalText.Escape(Location(d))}: {level} {d.Code}: {TerminalText.Escape(d.Message)}");
             if (hints && d.Hint is not null)
             {
-                output.WriteLine($"  {style.Dim("hint:")} {d.Hint}");
+                output.WriteLine($"  {style.Dim("hint:")} {TerminalText.Escape(d.Hint)}");
             }
         }
     }

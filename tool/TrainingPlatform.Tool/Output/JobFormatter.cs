@@ -160,7 +160,7 @@ internal static class JobFormatter
         else
         {
             output.WriteLine(job.Id);
-            error.WriteLine(Created(job));
+            error.WriteLine(TerminalText.Escape(Created(job)));
         }
     }
 
@@ -202,7 +202,7 @@ internal static class JobFormatter
 
     private static void WriteShowText(TextWriter output, JobRecord j, IReadOnlyList<RecipeVersionRecord> recipes, IReadOnlyList<JobRecord> children)
     {
-        output.WriteLine("job " + j.Id + (j.Name is null ? "" : $"  \"{j.Name}\""));
+        output.WriteLine("job " + j.Id + (j.Name is null ? "" : $"  \"{TerminalText.Escape(j.Name)}\""));
         Field(output, "status", JobStatuses.Name(j.Status) + Timing(j));
         Field(output, "recipe", $"{j.RecipeId}@{j.RecipeVersion}  sha256 {Short(j.RecipeHash)}");
         foreach (var r in recipes.Where(r => r.Hash != j.RecipeHash))

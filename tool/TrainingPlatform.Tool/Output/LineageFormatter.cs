@@ -16,7 +16,7 @@ internal static class LineageFormatter
         }
 
         var j = trace.Job;
-        output.WriteLine($"job {j.Id}{(j.Name is null ? "" : $" \"{j.Name}\"")}  {JobStatuses.Name(j.Status)}  {Time(j.Created)}");
+        output.WriteLine(TerminalText.Escape($"job {j.Id}{(j.Name is null ? "" : $" \"{j.Name}\"")}  {JobStatuses.Name(j.Status)}  {Time(j.Created)}"));
         WriteBranches(output, trace, "");
     }
 
@@ -77,7 +77,7 @@ internal static class LineageFormatter
         for (var i = 0; i < items.Count; i++)
         {
             var last = i == items.Count - 1;
-            output.WriteLine(indent + (last ? "└── " : "├── ") + items[i].Line);
+            output.WriteLine(indent + (last ? "└── " : "├── ") + TerminalText.Escape(items[i].Line));
             items[i].Children?.Invoke(indent + (last ? "    " : "│   "));
         }
     }
@@ -126,7 +126,7 @@ internal static class LineageFormatter
 
         if (uses.Count == 0)
         {
-            output.WriteLine($"No job used {reference}.");
+            output.WriteLine(TerminalText.Escape($"No job used {reference}."));
             return;
         }
 

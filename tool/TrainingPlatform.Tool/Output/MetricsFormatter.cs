@@ -20,7 +20,7 @@ internal static class MetricsFormatter
     {
         foreach (var p in read.Problems)
         {
-            error.WriteLine(Invariant($"{file}:{p.Line}: {p.Message}"));
+            error.WriteLine(TerminalText.Escape(Invariant($"{file}:{p.Line}: {p.Message}")));
         }
 
         if (read.MoreProblems > 0)
@@ -49,12 +49,12 @@ internal static class MetricsFormatter
 
         if (written.AlreadyImported)
         {
-            output.WriteLine($"{file} was imported into job {job} before (same content, sha256 {JobFormatter.Short(read.Sha256)}); nothing added");
+            output.WriteLine(TerminalText.Escape($"{file} was imported into job {job} before (same content, sha256 {JobFormatter.Short(read.Sha256)}); nothing added"));
             return;
         }
 
-        output.WriteLine(Invariant($"imported {written.Points:N0} point{Plural(written.Points)} of {written.Names.Count} metric{Plural(written.Names.Count)} ({string.Join(", ", written.Names)}) from {file} into job {job}") +
-            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : ""));
+        output.WriteLine(TerminalText.Escape(Invariant($"imported {written.Points:N0} point{Plural(written.Points)} of {written.Names.Count} metric{Plural(written.Names.Count)} ({string.Join(", ", written.Names)}) from {file} into job {job}") +
+            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : "")));
     }
 
     public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableFormat format)

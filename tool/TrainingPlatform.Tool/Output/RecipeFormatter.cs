@@ -7,15 +7,16 @@ namespace TrainingPlatform.Tool.Output;
 /// <summary>Text, tables and JSON for the <c>recipe</c> commands.</summary>
 internal static class RecipeFormatter
 {
-    public static void WriteList(TextWriter output, IReadOnlyList<RecipeEntry> entries, TableFormat format, Style style)
+    /// <param name="unusable">Built-in ids hidden by an unreadable project file of that name, listed so that the id does not just vanish.</param>
+    public static void WriteList(TextWriter output, IReadOnlyList<RecipeEntry> entries, IReadOnlyList<(string Id, RecipeDocument Document)> unusable, TableFormat format, Style style)
     {
         if (format == TableFormat.Json)
         {
-            output.WriteLine(JsonText.Write(new JsonArray([.. entries.Select(e => (JsonNode)EntryJson(e))])));
+            output.WriteLine(JsonText.Write(new JsonArray([.. entries.Select(e => (JsonNode)EntryJson(e)).Concat(unusable.Select(u => (JsonNode)UnusableJson(u.Id, u.Document)))])));
             return;
         }
 
-        if (entries.Count == 0)
+        if (entries.Count == 0 && unusable.Count == 0)
         {
             output.WriteLine("No recipes match.");
             return;
@@ -33,8 +34,14 @@ internal static class RecipeFormatter
                 string.Join(",", e.Recipe.Tags));
         }
 
+        foreach (var (id, _) in unusable)
+        {
+            table.Add(id, "-", "-", "-", "project (unreadable; shadows built-in)", "");
+        }
+
         table.Write(output, style.Bold);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} recipe{(entries.Count == 1 ? "" : "s")}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} recipe{(entries.Count == 1 ? "" : "s")}") +
+            (unusable.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $", {unusable.Count} unreadable (see the warning)") : ""));
     }
 
     /// <summary>A recipe as written (YAML), or its content as JSON.</summary>
@@ -56,6 +63,22 @@ internal static class RecipeFormatter
         output.WriteLine($"Created {createdPath} from {source.Id}@{source.Recipe.Version} (version {RecipeCopier.InitialVersion}).");
         output.WriteLine($"Next: edit it, then run `trainplat validate {createdPath}`.");
     }
+
+    private static JsonObject UnusableJson(string id, RecipeDocument doc) => new()
+    {
+        ["id"] = id,
+        ["version"] = null,
+        ["task"] = null,
+        ["algorithm"] = null,
+        ["tags"] = new JsonArray(),
+        ["description"] = null,
+        ["source"] = null,
+        ["extends"] = null,
+        ["origin"] = "project",
+        ["path"] = doc.DisplayPath,
+        ["shadows_builtin"] = true,
+        ["unreadable"] = true,
+    };
 
     internal static JsonObject EntryJson(RecipeEntry e) => new()
     {

@@ -26,9 +26,10 @@ internal sealed class TextTable
 
     public int Count => _rows.Count;
 
+    /// <summary>Adds a row; control characters in a cell are shown escaped (<see cref="TerminalText"/>).</summary>
     public TextTable Add(params string[] cells)
     {
-        _rows.Add(cells);
+        _rows.Add([.. cells.Select(TerminalText.Escape)]);
         return this;
     }
 

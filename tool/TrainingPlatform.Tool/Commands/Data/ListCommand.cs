@@ -18,7 +18,7 @@ internal static class ListCommand
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
-            var versions = catalog.Catalog.Store.List(parse.GetValue(name));
+            var versions = catalog.Catalog.Store.Summaries(parse.GetValue(name));
             DataFormatter.WriteList(context.Out, versions, parse.GetValue(format));
             return ExitCodes.Ok;
         });

@@ -23,12 +23,16 @@ internal static class SnapshotCommand
         var noCache = new Option<bool>("--no-cache") { Description = "Read every byte even when the stat cache says a file is unchanged." };
         var noRecord = new Option<bool>("--no-record") { Description = "Print the snapshot without recording it in the lineage store." };
         var countOnly = new Option<bool>("--count-only") { Description = "Count samples and read fields only: no hash, nothing recorded (a Parquet file's footer is all that is read)." };
+        var followExternal = new Option<bool>("--follow-external") { Description = "Read the files that links inside a folder lead to outside it (by default such a link is an error)." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("snapshot", "Hash and count a dataset's files in one read and record the result as a version.")
         {
-            paths, name, algorithm, check, noCache, noRecord, countOnly, store, format,
+            paths, name, algorithm, check, noCache, noRecord, countOnly, followExternal, store, format,
         };
+        command.Description += " Only regular files are read: a FIFO, device or socket is an error (exit 2 given as PATH, exit 1 inside a folder)."
+            + " In a folder, entries starting with '.' are skipped, links to folders are recorded as links and not followed, links to files"
+            + " inside the folder are read, and a link leading outside the folder is an error unless --follow-external.";
         command.SetAction(parse =>
         {
             var chosen = parse.GetValue(algorithm)!;
@@ -51,12 +55,9 @@ internal static class SnapshotCommand
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var fullPaths = targets.Select(p => Path.GetFullPath(Path.Combine(context.WorkingDirectory, p))).ToArray();
-            foreach (var (path, full) in targets.Zip(fullPaths))
+            foreach (var full in fullPaths)
             {
-                if (!File.Exists(full) && !Directory.Exists(full))
-                {
-                    throw new UserErrorException($"{path}: no such file or folder");
-                }
+                DatasetSnapshotter.CheckInput(full);
             }
 
             var counting = parse.GetValue(countOnly);
@@ -76,7 +77,10 @@ internal static class SnapshotCommand
 
             int SnapshotAndRecord()
             {
-                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : DatasetStoreAccess.CachePath(project));
+                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : DatasetStoreAccess.CachePath(project))
+                {
+                    FollowExternal = parse.GetValue(followExternal),
+                };
                 var snapshots = new List<DatasetSnapshot>();
                 using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && outputFormat != TextFormat.Json))
                 {

@@ -27,23 +27,21 @@ internal static class ExportCommand
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
+            var storePath = StoreAccess.Path(project, parse.GetValue(store));
+            var target = parse.GetValue(output) is { } file
+                ? OutputFile.Target(context, file, "job export", [new(storePath, "the lineage store"), new(storePath + ".lock", "the lock file of the lineage store"),
+                    new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store")])
+                : null;
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
             {
                 bundle = lineage.Export(given.Length == 0 ? null : [.. given.Select(g => JobRules.Resolve(lineage, g).Id).Distinct()]);
             }
 
-            if (parse.GetValue(output) is { } file)
+            if (target is not null)
             {
-                var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, file));
-                var temp = Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
-                using (var stream = File.Create(temp))
-                {
-                    LineageExchange.Write(stream, bundle, ToolVersion.Current);
-                }
-
-                File.Move(temp, path, overwrite: true);
-                context.Error.WriteLine(JobFormatter.Exported(bundle, file));
+                OutputFile.Write(target, stream => LineageExchange.Write(stream, bundle, ToolVersion.Current));
+                context.Error.WriteLine(JobFormatter.Exported(bundle, parse.GetValue(output)!));
             }
             else
             {

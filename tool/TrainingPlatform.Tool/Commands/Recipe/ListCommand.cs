@@ -36,7 +36,9 @@ internal static class ListCommand
                 parse.GetValue(tags) ?? []);
             var entries = query.Apply(registry).ToArray();
             RecipeLookup.WarnUnreadable(context, registry);
-            RecipeFormatter.WriteList(context.Out, entries, parse.GetValue(format), new Style(context.Color));
+            var filtered = query.Task is not null || query.Algorithm is not null || query.Tags.Count > 0;
+            var unusable = filtered ? [] : registry.UnusableIds.Where(u => u.ShadowsBuiltIn).Select(u => (u.Id, u.Document)).ToArray();
+            RecipeFormatter.WriteList(context.Out, entries, unusable, parse.GetValue(format), new Style(context.Color));
             return ExitCodes.Ok;
         });
         return command;

@@ -14,18 +14,20 @@ internal static class RecipeLookup
             return entry;
         }
 
-        var near = registry.Nearest(id);
-        throw new UserErrorException($"unknown recipe '{id}'",
-            near.Count > 0
-                ? "nearest: " + string.Join(", ", near) + " (`trainplat recipe list` shows them all)"
-                : "`trainplat recipe list` shows the recipes there are");
+        var (message, hint) = registry.NotFound(id);
+        throw new UserErrorException(message, hint);
     }
 
     public static void WarnUnreadable(CliContext context, RecipeRegistry registry)
     {
-        foreach (var doc in registry.Unreadable)
+        foreach (var (id, doc, shadows) in registry.UnusableIds.Where(u => u.ShadowsBuiltIn))
         {
-            context.Error.WriteLine($"trainplat: warning: skipped {doc.DisplayPath}: not a readable recipe (run `trainplat validate {doc.DisplayPath}`)");
+            context.Error.WriteLine(Output.TerminalText.Escape($"trainplat: warning: {doc.DisplayPath} cannot be read, so recipe '{id}' cannot be used; it shadows the built-in {id}, which is not used in its place (run `trainplat validate {doc.DisplayPath}`)"));
+        }
+
+        foreach (var doc in registry.Unreadable.Where(d => !registry.UnusableIds.Any(u => u.ShadowsBuiltIn && u.Document == d)))
+        {
+            context.Error.WriteLine(Output.TerminalText.Escape($"trainplat: warning: skipped {doc.DisplayPath}: not a readable recipe (run `trainplat validate {doc.DisplayPath}`)"));
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
@@ -39,7 +40,10 @@ internal static class RenderCommand
                 : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain));
             if (parse.GetValue(output) is { } file)
             {
-                OutputFile.Write(Path.Combine(context.WorkingDirectory, file), text);
+                var project = ProjectContext.Discover(context.WorkingDirectory);
+                var inputs = resolved.ChainDocuments.Where(d => d.FullPath is not null).Select(d => new CommandInput(d.FullPath!, "the recipe file"))
+                    .Concat(project.ProjectFile is { } config ? [new CommandInput(config, "the project file")] : []);
+                OutputFile.Write(OutputFile.Target(context, file, "render", inputs), text);
             }
             else
             {

@@ -25,7 +25,15 @@ internal static class ValidateCommand
             var report = RecipeValidator.Run(request);
             foreach (var missing in report.MissingPaths)
             {
-                context.Error.WriteLine($"trainplat: error: '{missing}' does not exist");
+                if (Core.Text.FileNames.NotUtf8(missing) is { } why)
+                {
+                    context.Error.WriteLine(TerminalText.Escape($"trainplat: error: '{missing}' {why}"));
+                    context.Error.WriteLine("  hint: " + Core.Text.FileNames.RenameHint);
+                }
+                else
+                {
+                    context.Error.WriteLine(TerminalText.Escape($"trainplat: error: '{missing}' does not exist"));
+                }
             }
 
             if (report.MissingPaths.Count > 0)
