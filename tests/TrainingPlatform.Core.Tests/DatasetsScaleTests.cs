@@ -1,5 +1,6 @@
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 
 namespace TrainingPlatform.Core.Tests;
 
@@ -17,7 +18,7 @@ public sealed class DatasetsScaleTests
 
         dir.Write("one.jsonl", "{\"a\":1}\n");
         var db = dir.File(".trainplat/lineage.db");
-        using var store = LineageStore.Open(db);
+        using var store = TestStores.Open(db);
         var catalog = new DatasetCatalog(store, dir.Path, DatasetsClock.HourAhead());
         var (recorded, _) = catalog.Record(DatasetsTools.Snapshot(dir.File("data")), "data");
         catalog.Record(DatasetsTools.Snapshot(dir.File("one.jsonl")), "one");
