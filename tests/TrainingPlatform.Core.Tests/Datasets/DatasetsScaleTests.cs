@@ -2,7 +2,7 @@ using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>Issue 13, item 11: listings never load manifests, and re-recording an unchanged folder does not read its manifest back.</summary>
 public sealed class DatasetsScaleTests

@@ -1,8 +1,9 @@
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Resolution;
 
 /// <summary>Resolved configs that each break one verl or TRL constraint get that constraint's code, and only it.</summary>
 public sealed class PreflightTests : IDisposable

@@ -3,7 +3,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>The stat cache (proved by bytes read, not by timing) and the minimal lineage store.</summary>
 public sealed class DatasetsCacheAndStoreTests
