@@ -336,16 +336,25 @@ public sealed class JobCommandTests
     }
 
     [Fact]
-    public void A_schema_1_store_is_migrated_on_first_use_with_a_backup_and_keeps_its_dataset_versions()
+    public void A_schema_1_store_is_read_as_it_is_and_migrated_by_the_first_write_with_a_backup_keeping_its_dataset_versions()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
         var fixture = Path.Combine(Repo.Root, "tests", "TrainingPlatform.Core.Tests", "Fixtures", "lineage-schema1.db");
         Directory.CreateDirectory(Path.Combine(temp.Path, ".trainplat"));
         File.Copy(fixture, Path.Combine(temp.Path, ".trainplat", "lineage.db"));
-        var list = CliRun.InProcess(temp.Path, "data", "list");
+        // A reading command reads the old schema as it is: nothing is upgraded, copied or created.
+        var read = CliRun.InProcess(temp.Path, "data", "list");
+        Assert.Equal(ExitCodes.Ok, read.ExitCode);
+        Assert.Equal("", read.Error);
+        Assert.Contains("5 versions of 4 datasets", read.Out, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(fixture), File.ReadAllBytes(Path.Combine(temp.Path, ".trainplat", "lineage.db")));
+        Assert.Equal(["lineage.db"], Directory.EnumerateFiles(Path.Combine(temp.Path, ".trainplat")).Select(Path.GetFileName));
+
+        // The first command that writes upgrades it, after a backup copy.
+        var list = CliRun.InProcess(temp.Path, "job", "create", "-r", "grpo_math_small", "-s", "7B");
         Assert.Equal(ExitCodes.Ok, list.ExitCode);
         Assert.Contains("upgraded the lineage store .trainplat/lineage.db from schema 1 to 2; the old file is kept as .trainplat/lineage.db.schema1.bak", list.Error, StringComparison.Ordinal);
-        Assert.Contains("5 versions of 4 datasets", list.Out, StringComparison.Ordinal);
+        Assert.Contains("5 versions of 4 datasets", CliRun.InProcess(temp.Path, "data", "list").Out, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(fixture), File.ReadAllBytes(Path.Combine(temp.Path, ".trainplat", "lineage.db.schema1.bak")));
         var again = CliRun.InProcess(temp.Path, "data", "list");
         Assert.Equal("", again.Error);

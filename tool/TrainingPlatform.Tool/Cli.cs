@@ -21,6 +21,7 @@ public static class Cli
         root.Subcommands.Add(Commands.Job.JobCommand.Build(context));
         root.Subcommands.Add(Commands.Metrics.MetricsCommand.Build(context));
         root.Subcommands.Add(Commands.Lineage.LineageCommand.Build(context));
+        root.Subcommands.Add(Commands.Store.StoreCommand.Build(context));
         root.Subcommands.Add(Commands.Experience.SuggestCommand.Build(context));
         root.Subcommands.Add(Commands.Experience.RecommendCommand.Build(context));
         return root;

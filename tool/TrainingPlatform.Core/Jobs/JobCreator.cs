@@ -42,6 +42,12 @@ public sealed record JobEnvironment(
     /// <summary>Reads the git facts of the project root (tests give a fixed one).</summary>
     public Func<string, GitState?> ReadGit { get; init; } = JobGit.Read;
 
+    /// <summary>
+    /// Tells the user the new job (its id) inside the store transaction, just before it commits: when that fails (a
+    /// full or closed standard output), the job is not recorded, so no job exists whose id nobody saw.
+    /// </summary>
+    public Action<JobRecord>? Announce { get; init; }
+
     /// <summary>Shows progress while datasets are hashed; null for none.</summary>
     public Func<SnapshotProgress, IDisposable>? Progress { get; init; }
 }
@@ -148,7 +154,7 @@ public static class JobCreator
         // One transaction: the new dataset versions are written with the job, or not at all.
         var job = Build(resolved, render.Sets, new JobRequest(request.Name, request.Tags, versions, parent?.Id, request.Force), git,
             environment.Origin, id, environment.Clock.GetUtcNow());
-        lineage.CreateJob(job);
+        lineage.CreateJob(job, environment.Announce is { } announce ? () => announce(job.Job) : null);
         return new JobCreateResult(job.Job, resolved);
     }
 

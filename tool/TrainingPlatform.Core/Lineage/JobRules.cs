@@ -31,6 +31,23 @@ public static class JobRules
         return Convert.ToHexStringLower(bytes);
     }
 
+    /// <summary>Whether <paramref name="id"/> is a job id as <see cref="NewId"/> makes them: 12 lower-case hex digits.</summary>
+    public static bool IsId(string? id) => id is { Length: IdLength } && id.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>What is wrong with a job's cluster (named as the options are, without <c>--</c>), or null: the one rule for create, clone and import.</summary>
+    public static string? ClusterProblem(int? gpus, int? nodes, double? gpuMemory)
+    {
+        foreach (var (name, value) in new[] { ("gpus", gpus), ("nodes", nodes) })
+        {
+            if (value is <= 0)
+            {
+                return $"{name} must be a positive whole number, not {value}";
+            }
+        }
+
+        return gpuMemory is <= 0 or double.NaN ? "gpu-memory must be a positive number of GB" : null;
+    }
+
     /// <summary>Milliseconds: what the store keeps, so that a record reads back equal.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -167,58 +168,87 @@ public static class LineageExchange
     /// <summary>Reads an export; a malformed line is a <see cref="UserErrorException"/> naming the file and line, and nothing is returned.</summary>
     public static LineageBundle Read(string path)
     {
+        var read = ReadRecords(path);
+        if (read.Problems.Count > 0)
+        {
+            throw new UserErrorException($"{path}:{read.Problems[0].Line}: {read.Problems[0].Message}", NothingImported);
+        }
+
+        return read.Bundle;
+    }
+
+    private const string NothingImported = "the file must be written by `trainplat job export`; nothing was imported";
+
+    /// <summary>
+    /// Reads an export line by line from a stream (so a file of any size reads, not only those under 2 GB), collecting
+    /// a problem for every line that does not read instead of stopping at the first. A file that is no export at all
+    /// (no header first, another format, a newer version) is a <see cref="UserErrorException"/>.
+    /// </summary>
+    public static ExchangeRead ReadRecords(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return ReadRecords(stream, path);
+    }
+
+    public static ExchangeRead ReadRecords(Stream stream, string path)
+    {
         var recipes = new List<RecipeVersionRecord>();
         var configs = new List<(string, string)>();
         var datasets = new List<DatasetVersion>();
         var jobs = new List<JobRecord>();
         var metrics = new List<MetricBatch>();
-        var number = 0;
+        var lines = (Recipes: new List<long>(), Configs: new List<long>(), Datasets: new List<long>(), Jobs: new List<long>(), Metrics: new List<long>());
+        var problems = new List<ExchangeProblem>();
+        long number = 0;
         var sawHeader = false;
         var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
-        var bytes = File.ReadAllBytes(path);
-        ReadOnlyMemory<byte> rest = bytes;
-        while (rest.Length > 0)
+        foreach (var line in Lines(stream))
         {
             // Lines are split as bytes and decoded one by one, so a bad UTF-8 sequence is reported at its own line.
-            var end = rest.Span.IndexOf((byte)'\n');
-            var raw = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? ReadOnlyMemory<byte>.Empty : rest[(end + 1)..];
-            if (raw.Length > 0 && raw.Span[^1] == (byte)'\r')
+            var raw = line.Span;
+            if (raw.Length > 0 && raw[^1] == (byte)'\r')
             {
                 raw = raw[..^1];
             }
 
             number++;
-            if (raw.Span.Trim(" \t"u8).Length == 0)
+            if (raw.Trim(" \t"u8).Length == 0)
             {
                 continue;
             }
 
             try
             {
-                using var doc = JsonDocument.Parse(strict.GetString(raw.Span));
+                using var doc = JsonDocument.Parse(strict.GetString(raw));
                 var e = doc.RootElement;
                 var type = e.GetProperty("type").GetString();
+                if (!sawHeader && type != "header")
+                {
+                    throw new UserErrorException($"{path}:{number}: the first record must be the export header", NothingImported);
+                }
+
                 switch (type)
                 {
                     case "header":
                         if (e.GetProperty("format").GetString() != Format)
                         {
-                            throw new FormatException($"not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')");
+                            throw new UserErrorException($"{path}:{number}: not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')", NothingImported);
                         }
 
                         if (e.GetProperty("version").GetInt32() > FormatVersion)
                         {
-                            throw new FormatException($"written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it");
+                            throw new UserErrorException($"{path}:{number}: written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it", NothingImported);
                         }
 
                         sawHeader = true;
                         break;
                     case "recipe_version":
                         recipes.Add(new RecipeVersionRecord(S(e, "hash"), S(e, "recipe"), S(e, "version"), S(e, "task"), S(e, "algorithm"), S(e, "text"), T(e, "recorded")));
+                        lines.Recipes.Add(number);
                         break;
                     case "config":
                         configs.Add((S(e, "hash"), e.GetProperty("config").GetRawText()));
+                        lines.Configs.Add(number);
                         break;
                     case "dataset_version":
                         datasets.Add(new DatasetVersion(S(e, "name"), S(e, "path"), S(e, "kind") == "folder", S(e, "format"), e.GetProperty("size").GetInt64(),
@@ -228,14 +258,17 @@ public static class LineageExchange
                             {
                                 LinkTarget = f.TryGetProperty("link", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null,
                             })]));
+                        lines.Datasets.Add(number);
                         break;
                     case "job":
                         jobs.Add(ReadJob(e));
+                        lines.Jobs.Add(number);
                         break;
                     case "metrics":
                         metrics.Add(new MetricBatch(S(e, "id"), S(e, "job"), S(e, "name"),
                             [.. e.GetProperty("points").EnumerateArray().Select(p => (p[0].GetInt64(), ReadDouble(p[1]), DateTimeOffset.FromUnixTimeMilliseconds(p[2].GetInt64())))],
                             e.GetProperty("source").ValueKind == JsonValueKind.String ? e.GetProperty("source").GetString() : null));
+                        lines.Metrics.Add(number);
                         break;
                     default:
                         throw new FormatException($"unknown record type '{type}'");
@@ -243,21 +276,53 @@ public static class LineageExchange
             }
             catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
             {
-                throw new UserErrorException($"{path}:{number}: {Message(ex)}", "the file must be written by `trainplat job export`; nothing was imported");
-            }
+                if (!sawHeader)
+                {
+                    throw new UserErrorException($"{path}:{number}: {Message(ex)}", NothingImported);
+                }
 
-            if (!sawHeader)
-            {
-                throw new UserErrorException($"{path}:{number}: the first record must be the export header", "the file must be written by `trainplat job export`; nothing was imported");
+                problems.Add(new ExchangeProblem(number, Message(ex)));
             }
         }
 
         if (!sawHeader)
         {
-            throw new UserErrorException($"{path}: empty file, not a trainplat lineage export", "the file must be written by `trainplat job export`; nothing was imported");
+            throw new UserErrorException($"{path}: empty file, not a trainplat lineage export", NothingImported);
         }
 
-        return new LineageBundle(recipes, configs, datasets, jobs, metrics);
+        return new ExchangeRead(
+            new LineageBundle(recipes, configs, datasets, jobs, metrics)
+            {
+                Lines = new BundleLines(lines.Recipes, lines.Configs, lines.Datasets, lines.Jobs, lines.Metrics),
+            },
+            problems);
+    }
+
+    /// <summary>The stream's lines (without their <c>\n</c>), each in a buffer of its own size: no limit but a line's.</summary>
+    private static IEnumerable<ReadOnlyMemory<byte>> Lines(Stream stream)
+    {
+        var buffer = new byte[1 << 16];
+        var line = new System.Buffers.ArrayBufferWriter<byte>(1 << 12);
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            var chunk = buffer.AsMemory(0, read);
+            int end;
+            while ((end = chunk.Span.IndexOf((byte)'\n')) >= 0)
+            {
+                line.Write(chunk.Span[..end]);
+                yield return line.WrittenMemory;
+                line.ResetWrittenCount();
+                chunk = chunk[(end + 1)..];
+            }
+
+            line.Write(chunk.Span);
+        }
+
+        if (line.WrittenCount > 0)
+        {
+            yield return line.WrittenMemory;
+        }
     }
 
     private static string Message(Exception ex) => ex switch

@@ -197,7 +197,20 @@ public sealed record LineageBundle(
     IReadOnlyList<(string Hash, string Json)> Configs,
     IReadOnlyList<DatasetVersion> Datasets,
     IReadOnlyList<JobRecord> Jobs,
-    IReadOnlyList<MetricBatch> Metrics);
+    IReadOnlyList<MetricBatch> Metrics)
+{
+    /// <summary>Where each record was in the file it was read from (null for a bundle made in memory).</summary>
+    public BundleLines? Lines { get; init; }
+}
+
+/// <summary>The line of each record of a read export, list by list in the order of <see cref="LineageBundle"/>'s lists.</summary>
+public sealed record BundleLines(IReadOnlyList<long> Recipes, IReadOnlyList<long> Configs, IReadOnlyList<long> Datasets, IReadOnlyList<long> Jobs, IReadOnlyList<long> Metrics);
+
+/// <summary>A line of an export that cannot be imported, and why.</summary>
+public sealed record ExchangeProblem(long Line, string Message);
+
+/// <summary>An export as read: its records and the lines that did not read.</summary>
+public sealed record ExchangeRead(LineageBundle Bundle, IReadOnlyList<ExchangeProblem> Problems);
 
 /// <summary>
 /// Where lineage is kept: recipe versions, rendered configs, dataset versions, jobs and metrics.
@@ -208,8 +221,11 @@ public interface ILineageStore : IDatasetVersionStore
 {
     StoreInfo Info { get; }
 
-    /// <summary>Records a new job with its recipe versions, config and dataset versions (existing ones are kept).</summary>
-    void CreateJob(NewJob job);
+    /// <summary>
+    /// Records a new job with its recipe versions, config and dataset versions (existing ones are kept).
+    /// <paramref name="beforeCommit"/> runs inside the transaction, after the writes: when it throws, nothing is recorded.
+    /// </summary>
+    void CreateJob(NewJob job, Action? beforeCommit = null);
 
     JobRecord? GetJob(string id);
 

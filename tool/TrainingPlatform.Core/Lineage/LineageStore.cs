@@ -44,6 +44,8 @@ public sealed class LineageStore : ILineageStore
     private readonly ILiteCollection<BsonDocument> _jobs;
     private readonly ILiteCollection<BsonDocument> _facts;
     private readonly ILiteCollection<BsonDocument> _metrics;
+    private bool _readOnly;
+    private bool _failed;
 
     private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, TimeProvider clock, MemoryStream? memory = null)
     {
@@ -63,37 +65,87 @@ public sealed class LineageStore : ILineageStore
 
     public StoreInfo Info { get; }
 
-    /// <summary>Opens (creating when needed) the store at <paramref name="path"/>; migrates an older schema after a backup copy.</summary>
     /// <summary>
-    /// For commands that only read: the store when its file exists, else an empty store in memory, so that a
-    /// listing on a project that has recorded nothing creates no file, folder or lock (<see cref="StoreInfo.Exists"/> is false).
+    /// For commands that only read: the store when its file exists, opened read-only (nothing is created, extended,
+    /// repaired or upgraded; an older schema is read as it is), under a shared lock when its lock file exists; else an
+    /// empty store in memory, so that a listing on a project that has recorded nothing creates no file, folder or
+    /// lock (<see cref="StoreInfo.Exists"/> is false). A damaged file is refused before anything opens it.
     /// </summary>
     public static LineageStore OpenForReading(string path, StoreOpenOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         path = System.IO.Path.GetFullPath(path);
-        if (File.Exists(path))
+        RefuseFolder(path);
+        if (!File.Exists(path))
         {
-            return Open(path, options);
+            var memory = new MemoryStream();
+            var empty = new LiteDatabase(memory) { UtcDate = true };
+            var store = new LineageStore(empty, null, new StoreInfo(path, SchemaVersion, options.ToolVersion, null, null) { Exists = false }, options.Clock, memory);
+            store.EnsureIndexes();
+            return store;
         }
 
-        var memory = new MemoryStream();
-        var db = new LiteDatabase(memory) { UtcDate = true };
-        var store = new LineageStore(db, null, new StoreInfo(path, SchemaVersion, options.ToolVersion, null, null) { Exists = false }, options.Clock, memory);
-        store.EnsureIndexes();
-        return store;
+        CheckHeader(path);
+        var storeLock = StoreLock.AcquireShared(path, options.Timeout);
+        LiteDatabase? db = null;
+        try
+        {
+            CheckHeader(path);
+            db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, ReadOnly = true }) { UtcDate = true };
+            var schema = ReadMeta(db);
+            if (schema is null && db.GetCollectionNames().Any())
+            {
+                throw StoreFile.Damaged(path, "a LiteDB database without trainplat's meta record: not a lineage store");
+            }
+
+            var version = schema is null ? SchemaVersion : SchemaOf(schema, path);
+            RefuseNewer(schema, version, path, options.ToolVersion);
+            return new LineageStore(db, storeLock, new StoreInfo(path, version, schema?["tool"] is { IsString: true } t ? t.AsString : null, null, null), options.Clock) { _readOnly = true };
+        }
+        catch (Exception ex)
+        {
+            db?.Dispose();
+            storeLock?.Dispose();
+            throw Translate(ex, path);
+        }
     }
 
+    /// <summary>
+    /// Opens the store at <paramref name="path"/> for writing, creating it when missing; migrates an older schema
+    /// after a backup copy. An existing file that is not a sound LiteDB 5 store is refused before anything (a lock
+    /// file, a log) is written; a location that cannot be written is refused at once.
+    /// </summary>
     public static LineageStore Open(string path, StoreOpenOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var (toolVersion, clock) = (options.ToolVersion, options.Clock);
         path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        RefuseFolder(path);
+        if (File.Exists(path))
+        {
+            CheckHeader(path);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        }
+        catch (Exception ex) when (StoreFile.IsReadOnly(ex))
+        {
+            throw StoreFile.ReadOnly(path, ex);
+        }
+
         var storeLock = StoreLock.Acquire(path, options.Timeout);
         LiteDatabase? db = null;
         try
         {
+            if (File.Exists(path))
+            {
+                // Under the lock: another process may have written it since the first look.
+                CheckHeader(path);
+                CheckWritable(path);
+            }
+
             db = OpenDatabase(path);
             var meta = db.GetCollection("meta");
             var schema = meta.FindById("schema");
@@ -102,21 +154,24 @@ public sealed class LineageStore : ILineageStore
             var fresh = schema is null;
             if (schema is null)
             {
+                if (db.GetCollectionNames().Any())
+                {
+                    throw StoreFile.Damaged(path, "a LiteDB database without trainplat's meta record: not a lineage store");
+                }
+
                 schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = clock.GetUtcNow().UtcDateTime };
                 meta.Upsert(schema);
             }
-            else if (schema["version"].AsInt32 > SchemaVersion)
+            else
             {
-                var writer = schema["tool"].IsString ? "trainplat " + schema["tool"].AsString : "a newer trainplat";
-                throw new UserErrorException(
-                    $"{path}: written by {writer} (store schema {schema["version"].AsInt32}; this trainplat {toolVersion} reads up to {SchemaVersion}); upgrade trainplat",
-                    "the file was left untouched: `dotnet tool update -g TrainingPlatform.Tool`");
-            }
-            else if (schema["version"].AsInt32 < SchemaVersion)
-            {
-                migratedFrom = schema["version"].AsInt32.ToString(CultureInfo.InvariantCulture);
-                (db, backup) = StoreMigrations.Migrate(db, path, schema["version"].AsInt32, SchemaVersion, toolVersion, clock.GetUtcNow().UtcDateTime);
-                schema = ReadMeta(db)!;
+                var version = SchemaOf(schema, path);
+                RefuseNewer(schema, version, path, toolVersion);
+                if (version < SchemaVersion)
+                {
+                    migratedFrom = version.ToString(CultureInfo.InvariantCulture);
+                    (db, backup) = StoreMigrations.Migrate(db, path, version, SchemaVersion, toolVersion, clock.GetUtcNow().UtcDateTime);
+                    schema = ReadMeta(db)!;
+                }
             }
 
             var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup), clock);
@@ -130,15 +185,96 @@ public sealed class LineageStore : ILineageStore
         }
         catch (Exception ex)
         {
-            db?.Dispose();
+            DisposeQuietly(db);
             storeLock.Dispose();
-            if (ex is LiteException lite)
-            {
-                throw new UserErrorException($"{path}: cannot open the lineage store ({lite.Message.TrimEnd('.')})",
-                    "if the file is damaged, restore it from a backup or a `trainplat job export`", lite);
-            }
+            throw Translate(ex, path);
+        }
+    }
 
-            throw;
+    private static void RefuseFolder(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw StoreFile.Damaged(path, "it is a folder, not a store file");
+        }
+    }
+
+    private static void CheckHeader(string path)
+    {
+        if (StoreFile.Damage(path) is { } damage)
+        {
+            throw StoreFile.Damaged(path, damage);
+        }
+    }
+
+    /// <summary>A read-only file (or file system) is said at once, before LiteDB tries to write it.</summary>
+    private static void CheckWritable(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.None);
+        }
+        catch (Exception ex) when (StoreFile.IsReadOnly(ex))
+        {
+            throw StoreFile.ReadOnly(path, ex);
+        }
+    }
+
+    private static int SchemaOf(BsonDocument schema, string path) =>
+        schema["version"].IsInt32 ? schema["version"].AsInt32 : throw StoreFile.Damaged(path, "its meta record has no schema version");
+
+    private static void RefuseNewer(BsonDocument? schema, int version, string path, string toolVersion)
+    {
+        if (schema is not null && version > SchemaVersion)
+        {
+            var writer = schema["tool"].IsString ? "trainplat " + schema["tool"].AsString : "a newer trainplat";
+            throw new UserErrorException(
+                $"{path}: written by {writer} (store schema {version}; this trainplat {toolVersion} reads up to {SchemaVersion}); upgrade trainplat",
+                "the file was left untouched: `dotnet tool update -g TrainingPlatform.Tool`");
+        }
+    }
+
+    /// <summary>
+    /// What LiteDB (or a document that does not read as a record) throws when the file is damaged, as the one
+    /// "damaged" message; a failed write (a full disk) as one line that says nothing was recorded.
+    /// </summary>
+    internal static Exception Translate(Exception ex, string path) => ex switch
+    {
+        UserErrorException => ex,
+        _ when StoreFile.IsReadOnly(ex) => StoreFile.ReadOnly(path, ex),
+        IOException => WriteFailed(path, ex),
+        _ when IsFileTooLarge(ex) => WriteFailed(path, ex),
+        _ when IsDamage(ex) => StoreFile.Damaged(path, Describe(ex), ex),
+        _ => ex,
+    };
+
+    private static UserErrorException WriteFailed(string path, Exception ex) => new(
+        $"could not write the lineage store {path} ({ex.Message.TrimEnd('.')}); nothing of this command was recorded",
+        "free some space (or fix the disk) and run the command again; the store is as it was before it", ex);
+
+    /// <summary>
+    /// EFBIG (a file-size limit, or a file system's largest file): .NET reports it from a write or SetLength as an
+    /// argument error on <c>value</c>, thrown in System.IO.
+    /// </summary>
+    private static bool IsFileTooLarge(Exception ex) =>
+        ex is ArgumentOutOfRangeException { ParamName: "value" } && ex.StackTrace?.Contains("at System.IO.", StringComparison.Ordinal) == true;
+
+    private static bool IsDamage(Exception ex) =>
+        ex is LiteException or InvalidCastException or NullReferenceException or ArgumentException or IndexOutOfRangeException
+            or InvalidOperationException or OverflowException or FormatException or EndOfStreamException or KeyNotFoundException;
+
+    private static string Describe(Exception ex) => ex is LiteException ? "LiteDB: " + ex.Message.TrimEnd('.') : "a record does not read: " + ex.GetType().Name + ": " + ex.Message.TrimEnd('.');
+
+    private static void DisposeQuietly(LiteDatabase? db)
+    {
+        try
+        {
+            db?.Dispose();
+        }
+#pragma warning disable CA1031 // The first failure is the one to report; closing a broken database may fail again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -180,7 +316,15 @@ public sealed class LineageStore : ILineageStore
     {
         try
         {
-            _db.Dispose();
+            if (_failed)
+            {
+                // After a failed write LiteDB may fail again while closing; the first failure was reported.
+                DisposeQuietly(_db);
+            }
+            else
+            {
+                _db.Dispose();
+            }
         }
         finally
         {
@@ -191,8 +335,13 @@ public sealed class LineageStore : ILineageStore
 
     // ---- transactions -------------------------------------------------------------------------
 
-    private T InTransaction<T>(Func<T> work)
+    private T InTransaction<T>(Func<T> work) => Guard(() =>
     {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException("a store opened for reading was asked to write");
+        }
+
         _db.BeginTrans();
         try
         {
@@ -200,10 +349,54 @@ public sealed class LineageStore : ILineageStore
             _db.Commit();
             return result;
         }
+        catch (Exception ex) when (ex is not UserErrorException)
+        {
+            _failed = true;
+            try
+            {
+                _db.Rollback();
+            }
+#pragma warning disable CA1031 // The write's own failure is the one to report.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw;
+        }
         catch
         {
             _db.Rollback();
             throw;
+        }
+    });
+
+    /// <summary>Every read and write goes through here: damage in the file becomes the one "damaged" message.</summary>
+    private T Guard<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Exception ex) when (ex is not UserErrorException)
+        {
+            var translated = Translate(ex, Info.Path);
+            if (ReferenceEquals(translated, ex))
+            {
+                throw;
+            }
+
+            throw translated;
+        }
+    }
+
+    /// <summary>A lazy read, guarded item by item.</summary>
+    private IEnumerable<T> Guarded<T>(IEnumerable<T> source)
+    {
+        using var items = Guard(source.GetEnumerator);
+        while (Guard(items.MoveNext))
+        {
+            yield return items.Current;
         }
     }
 
@@ -229,14 +422,14 @@ public sealed class LineageStore : ILineageStore
         return (version, true);
     }
 
-    public IReadOnlyList<DatasetVersion> Find(string name, string hashPrefix) =>
+    public IReadOnlyList<DatasetVersion> Find(string name, string hashPrefix) => Guard<IReadOnlyList<DatasetVersion>>(() =>
         [.. _versions.Find(Query.EQ("name", name)).ToList().Select(ReadDataset)
             .Where(v => v.Hash.StartsWith(hashPrefix, StringComparison.Ordinal))
-            .OrderByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
+            .OrderByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)]);
 
-    public IReadOnlyList<DatasetVersion> List(string? name) =>
+    public IReadOnlyList<DatasetVersion> List(string? name) => Guard<IReadOnlyList<DatasetVersion>>(() =>
         [.. (name is null ? _versions.FindAll() : _versions.Find(Query.EQ("name", name))).ToList().Select(ReadDataset)
-            .OrderBy(v => v.Name, StringComparer.Ordinal).ThenByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)];
+            .OrderBy(v => v.Name, StringComparer.Ordinal).ThenByDescending(v => v.Created).ThenBy(v => v.Hash, StringComparer.Ordinal)]);
 
     public IReadOnlyList<DatasetVersion> Summaries(string? name) =>
         [.. (name is null ? _versions.FindAll() : _versions.Find(Query.EQ("name", name))).ToList().Select(ReadSummary)
@@ -283,15 +476,15 @@ public sealed class LineageStore : ILineageStore
 
     // ---- recipe versions and configs ----------------------------------------------------------
 
-    public RecipeVersionRecord? GetRecipeVersion(string hash) =>
-        _recipes.FindById(hash) is { } d ? LineageDocuments.ReadRecipe(d) : null;
+    public RecipeVersionRecord? GetRecipeVersion(string hash) => Guard(() =>
+        _recipes.FindById(hash) is { } d ? LineageDocuments.ReadRecipe(d) : null);
 
-    public IReadOnlyList<RecipeVersionRecord> FindRecipeVersions(string recipeId, string? version) =>
+    public IReadOnlyList<RecipeVersionRecord> FindRecipeVersions(string recipeId, string? version) => Guard<IReadOnlyList<RecipeVersionRecord>>(() =>
         [.. _recipes.Find(Query.EQ("recipe", recipeId)).ToList().Select(LineageDocuments.ReadRecipe)
             .Where(r => version is null || r.Version == version)
-            .OrderByDescending(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)];
+            .OrderByDescending(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)]);
 
-    public string? GetConfig(string hash) => _configs.FindById(hash) is { } d ? d["json"].AsString : null;
+    public string? GetConfig(string hash) => Guard(() => _configs.FindById(hash) is { } d ? d["json"].AsString : null);
 
     private bool AddRecipe(RecipeVersionRecord r)
     {
@@ -317,7 +510,7 @@ public sealed class LineageStore : ILineageStore
 
     // ---- jobs ---------------------------------------------------------------------------------
 
-    public void CreateJob(NewJob job) => InTransaction(() =>
+    public void CreateJob(NewJob job, Action? beforeCommit = null) => InTransaction(() =>
     {
         if (_jobs.FindById(job.Job.Id) is not null)
         {
@@ -336,13 +529,14 @@ public sealed class LineageStore : ILineageStore
         }
 
         PutJob(job.Job, [], insert: true);
+        beforeCommit?.Invoke();
         return 0;
     });
 
-    public JobRecord? GetJob(string id) => _jobs.FindById(id) is { } d ? LineageDocuments.ReadJob(d) : null;
+    public JobRecord? GetJob(string id) => Guard(() => _jobs.FindById(id) is { } d ? LineageDocuments.ReadJob(d) : null);
 
-    public IReadOnlyList<string> FindJobIds(string prefix, int limit) =>
-        [.. (prefix.Length == 0 ? _jobs.Query() : _jobs.Query().Where(Query.StartsWith("_id", prefix))).Select(BsonExpression.Create("$._id")).Limit(limit).ToList().Select(d => d["_id"].AsString)];
+    public IReadOnlyList<string> FindJobIds(string prefix, int limit) => Guard<IReadOnlyList<string>>(() =>
+        [.. (prefix.Length == 0 ? _jobs.Query() : _jobs.Query().Where(Query.StartsWith("_id", prefix))).Select(BsonExpression.Create("$._id")).Limit(limit).ToList().Select(d => d["_id"].AsString)]);
 
     /// <summary>Writes a job and its row in the job index (<c>job_facts</c>) together.</summary>
     private void PutJob(JobRecord job, IReadOnlyList<string> sources, bool insert)
@@ -359,12 +553,14 @@ public sealed class LineageStore : ILineageStore
         }
     }
 
-    public IEnumerable<JobRecord> ListJobs(JobQuery query)
+    public IEnumerable<JobRecord> ListJobs(JobQuery query) => Guarded(Guard(() => ListJobsUnguarded(query)));
+
+    private IEnumerable<JobRecord> ListJobsUnguarded(JobQuery query)
     {
         var q = query;
         if (q.ParentId is not null || q.UsesRecipeHash is not null || q.DatasetName is not null || q.DatasetHashPrefix is { Length: > 0 })
         {
-            return FindJobs(query);
+            return FindJobsUnguarded(query);
         }
 
         // Each index ends in `ord` (inverted creation ticks, then the id), so an ascending scan is newest first and
@@ -385,7 +581,9 @@ public sealed class LineageStore : ILineageStore
     private const string RecipeOrder = "$.recipe + '|' + $.ord";
     private const string TaskOrder = "$.task + '|' + $.ord";
 
-    public IReadOnlyList<JobRecord> FindJobs(JobQuery query)
+    public IReadOnlyList<JobRecord> FindJobs(JobQuery query) => Guard(() => FindJobsUnguarded(query));
+
+    private IReadOnlyList<JobRecord> FindJobsUnguarded(JobQuery query)
     {
         var q = query;
         IEnumerable<BsonDocument>? docs =
@@ -397,7 +595,7 @@ public sealed class LineageStore : ILineageStore
         if (docs is null)
         {
             // The job index finds the ids; the full records are read one by one.
-            return [.. ListJobs(query).Select(j => LineageDocuments.ReadJob(_jobs.FindById(j.Id)))]; // newest first already
+            return [.. ListJobsUnguarded(query).Select(j => LineageDocuments.ReadJob(_jobs.FindById(j.Id)))]; // newest first already
         }
 
         return Filter(docs.ToList().Select(LineageDocuments.ReadJob), q);
@@ -471,14 +669,14 @@ public sealed class LineageStore : ILineageStore
         return new MetricWriteResult(points.Count, names, AlreadyImported: false);
     });
 
-    public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) =>
+    public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) => Guard<IReadOnlyList<MetricPoint>>(() =>
         [.. Batches(jobId)
             .Where(b => name is null || b.Name == name)
             .SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time)))
-            .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Step)]; // stable: write order within a step
+            .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Step)]); // stable: write order within a step
 
-    public long CountPoints(string? jobId) =>
-        (jobId is null ? _metrics.FindAll() : _metrics.Find(OfJob(jobId))).Sum(b => (long)b["n"].AsInt32);
+    public long CountPoints(string? jobId) => Guard(() =>
+        (jobId is null ? _metrics.FindAll() : _metrics.Find(OfJob(jobId))).Sum(b => (long)b["n"].AsInt32));
 
     /// <summary>
     /// <c>JOB:TICKS-RANDOM</c>: UTC ticks as 16 hex digits, so that ids sort in write order (writers are serialised by
@@ -501,11 +699,13 @@ public sealed class LineageStore : ILineageStore
 
     // ---- export / import ----------------------------------------------------------------------
 
-    public LineageBundle Export(IReadOnlyList<string>? jobIds)
+    public LineageBundle Export(IReadOnlyList<string>? jobIds) => Guard(() => ExportUnguarded(jobIds));
+
+    private LineageBundle ExportUnguarded(IReadOnlyList<string>? jobIds)
     {
         var jobs = jobIds is null
             ? _jobs.FindAll().ToList().Select(LineageDocuments.ReadJob).ToList()
-            : jobIds.Select(id => GetJob(id) ?? throw new UserErrorException($"no job {id} in {Info.Path}")).ToList();
+            : jobIds.Select(id => (_jobs.FindById(id) is { } d ? LineageDocuments.ReadJob(d) : null) ?? throw new UserErrorException($"no job {id} in {Info.Path}")).ToList();
         jobs = [.. jobs.OrderBy(j => j.Created).ThenBy(j => j.Id, StringComparer.Ordinal)];
 
         List<RecipeVersionRecord> recipes;

@@ -98,6 +98,15 @@ public static class MetricsFile
         byte[] content;
         try
         {
+            // The parser reads one buffer (a span cannot pass 2 GB): say so, not .NET's "less than 2 gigabytes".
+            if (new FileInfo(path).Length is var length && length > Array.MaxLength)
+            {
+                throw new UserErrorException(
+                    string.Create(CultureInfo.InvariantCulture, $"the metrics file is {length / (1024.0 * 1024 * 1024):0.0} GiB; metrics import reads files up to 2 GiB"),
+                    "split it into parts (e.g. `split -l 10000000`, repeating a CSV header) and import each; points keep their steps")
+                { FilePath = path };
+            }
+
             content = File.ReadAllBytes(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -224,11 +233,14 @@ public static class MetricsFile
         return null;
     }
 
+    /// <summary>The one step rule (metrics import, metrics log, job import): a whole number ≥ 0.</summary>
+    public static bool IsStep(long step) => step >= 0;
+
     private static bool TryStep(ReadOnlySpan<byte> text, out long step)
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out step))
         {
-            return step >= 0;
+            return IsStep(step);
         }
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Resolution;
 
 namespace TrainingPlatform.Tool.Commands;
@@ -66,9 +67,10 @@ internal sealed class RenderTargetOptions
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is <= 0 and var value)
+            var value = result.GetValueOrDefault<int?>();
+            if (JobRules.ClusterProblem(value, null, null) is not null)
             {
-                result.AddError($"{option.Name} must be a positive whole number, not {value}");
+                result.AddError("--" + JobRules.ClusterProblem(value, null, null)!.Replace("gpus", option.Name.TrimStart('-'), StringComparison.Ordinal));
             }
         });
         return option;
@@ -78,9 +80,9 @@ internal sealed class RenderTargetOptions
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is <= 0)
+            if (JobRules.ClusterProblem(null, null, result.GetValueOrDefault<double?>()) is { } problem)
             {
-                result.AddError($"{option.Name} must be a positive number of GB");
+                result.AddError("--" + problem);
             }
         });
         return option;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
-using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 
@@ -30,11 +29,6 @@ internal static class StoreAccess
     private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {
         var path = Path(project, option);
-        if (Directory.Exists(path))
-        {
-            throw new UserErrorException($"{project.Display(path)}: is a folder, not a lineage store file", "give the store file with --store PATH");
-        }
-
         var store = readOnly ? LineageStore.OpenForReading(path, context.StoreOptions) : LineageStore.Open(path, context.StoreOptions);
         if (!store.Info.Exists && option is not null)
         {

@@ -151,15 +151,23 @@ internal static class JobFormatter
         double.IsNaN(v) ? "NaN" : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 
     /// <summary><c>job create</c> and <c>job clone</c>: the id on stdout (for scripts) and what was recorded on stderr, or the job as JSON.</summary>
-    public static void WriteCreated(TextWriter output, TextWriter error, JobRecord job, TextFormat format)
+    public static void WriteCreatedId(TextWriter output, JobRecord job, TextFormat format) =>
+        output.WriteLine(format == TextFormat.Json ? JsonText.Write(Json(job, children: [])) : job.Id);
+
+    /// <summary><c>job import</c>: every bad line of the export as FILE:LINE: problem, on stderr.</summary>
+    public static void WriteImportProblems(TextWriter error, string file, IEnumerable<ExchangeProblem> problems)
     {
-        if (format == TextFormat.Json)
+        foreach (var p in problems)
         {
-            output.WriteLine(JsonText.Write(Json(job, children: [])));
+            error.WriteLine(TerminalText.Escape(Invariant($"{file}:{p.Line}: {p.Message}")));
         }
-        else
+    }
+
+    /// <summary><c>job create</c>'s summary for people, on stderr (text format only).</summary>
+    public static void WriteCreatedSummary(TextWriter error, JobRecord job, TextFormat format)
+    {
+        if (format != TextFormat.Json)
         {
-            output.WriteLine(job.Id);
             error.WriteLine(TerminalText.Escape(Created(job)));
         }
     }

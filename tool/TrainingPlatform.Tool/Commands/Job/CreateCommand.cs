@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -40,10 +41,26 @@ internal static class CreateCommand
             () => StoreAccess.Open(context, project, storeOption), () => StoreAccess.OpenForReading(context, project, storeOption))
         {
             Progress = progress => new SnapshotProgressWriter(context.Error, progress, enabled: context.ErrorIsTerminal && format != TextFormat.Json),
+            Announce = job => Announce(context, job, format),
         };
         var (job, resolved) = JobCreator.Create(request, environment);
-        JobFormatter.WriteCreated(context.Out, context.Error, job, format);
+        JobFormatter.WriteCreatedSummary(context.Error, job, format);
         PreflightFormatter.WriteLines(context.Error, "job create", resolved.Findings, new Style(context.Color && context.ErrorIsTerminal), forced: true);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The id (or JSON) on stdout before the job commits: a failed write leaves no job nobody saw.</summary>
+    private static void Announce(CliContext context, JobRecord job, TextFormat format)
+    {
+        try
+        {
+            JobFormatter.WriteCreatedId(context.Out, job, format);
+            context.Out.Flush();
+        }
+        catch (IOException ex)
+        {
+            throw new UserErrorException($"could not write the new job's id to standard output ({ex.Message.TrimEnd('.')}); the job was not recorded",
+                "run the command again with standard output going somewhere it can be written");
+        }
     }
 }

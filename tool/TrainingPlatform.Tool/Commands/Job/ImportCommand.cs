@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -28,15 +29,18 @@ internal static class ImportCommand
                 throw new UserErrorException($"{parse.GetValue(file)}: no such file");
             }
 
-            var bundle = LineageExchange.Read(path);
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            ImportCounts counts;
-            using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
+            var shown = parse.GetValue(file)!;
+            var result = JobImporter.Import(path, () => StoreAccess.Open(context, project, parse.GetValue(store)));
+            JobFormatter.WriteImportProblems(context.Error, shown, result.Problems);
+            if (result.Counts is not { } counts)
             {
-                counts = lineage.Import(bundle);
+                throw new UserErrorException(
+                    string.Create(CultureInfo.InvariantCulture, $"{shown}: {result.Problems.Count:N0} bad line{(result.Problems.Count == 1 ? "" : "s")}; nothing was imported"),
+                    "the file must be an unchanged `trainplat job export`; fix or remove the lines above");
             }
 
-            JobFormatter.WriteImport(context.Out, parse.GetValue(file)!, counts, parse.GetValue(format));
+            JobFormatter.WriteImport(context.Out, shown, counts, parse.GetValue(format));
             return ExitCodes.Ok;
         });
         return command;

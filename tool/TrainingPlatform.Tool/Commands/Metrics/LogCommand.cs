@@ -17,7 +17,7 @@ internal static class LogCommand
         var command = new Command("log", "Record metric values of a job at one step (safe from several processes at once).") { job, values, step, store };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(step) < 0)
+            if (!MetricsFile.IsStep(parse.GetValue(step)))
             {
                 throw new UserErrorException($"--step must be 0 or more, not {parse.GetValue(step)}");
             }

@@ -1,0 +1,25 @@
+using System.CommandLine;
+using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
+
+namespace TrainingPlatform.Tool.Commands.Store;
+
+/// <summary><c>trainplat store check</c>: read every record of the lineage store, read-only; exit 1 when any is damaged.</summary>
+internal static class CheckCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var store = StoreAccess.Option();
+        var format = FormatOption.Create<TextFormat>();
+        var command = new Command("check", "Read every record of every collection of the lineage store (read-only) and report damage: exit 0 clean, 1 damaged.") { store, format };
+        command.SetAction(parse =>
+        {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
+            var report = StoreCheck.Run(StoreAccess.Path(project, parse.GetValue(store)), context.StoreOptions.Timeout);
+            StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), parse.GetValue(format));
+            return report.IsClean ? ExitCodes.Ok : ExitCodes.Findings;
+        });
+        return command;
+    }
+}
