@@ -19,7 +19,7 @@ if (args.Length < 4 || !long.TryParse(args[3], NumberStyles.None, CultureInfo.In
 }
 
 var (store, job) = (args[1], args[2]);
-var timeout = TimeSpan.FromSeconds(120);
+var options = new StoreOpenOptions(TimeProvider.System) { ToolVersion = "storewriter", Timeout = TimeSpan.FromSeconds(120) };
 var time = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 try
 {
@@ -36,7 +36,7 @@ try
         case "log" when args.Length == 5 && int.TryParse(args[4], NumberStyles.None, CultureInfo.InvariantCulture, out var writer):
             for (var i = 0L; i < count; i++)
             {
-                using var lineage = LineageStore.Open(store, "storewriter", timeout);
+                using var lineage = LineageStore.Open(store, options);
                 var step = (writer * StoreWriterSteps.PerWriter) + i;
                 lineage.AppendMetrics(job, [new MetricPoint(step, "loss", i, time.AddMilliseconds(step))], null, DateTimeOffset.UtcNow);
             }
@@ -52,7 +52,7 @@ try
             var clock = Stopwatch.StartNew();
             void Say(string what) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what} {clock.Elapsed.TotalMilliseconds:0.0}"));
             Console.WriteLine("ready");
-            using (var lineage = LineageStore.Open(store, "storewriter", timeout))
+            using (var lineage = LineageStore.Open(store, options))
             {
                 Say("opened");
                 lineage.AppendMetrics(job, points, null, DateTimeOffset.UtcNow);

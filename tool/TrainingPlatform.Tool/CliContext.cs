@@ -17,6 +17,17 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
         Environment.MachineName,
         ToolVersion.Current);
 
+    /// <summary>
+    /// How the lineage store is opened: this tool's version, TRAINPLAT_STORE_TIMEOUT (seconds to wait for another
+    /// process, default 60), and the system clock for the store's own bookkeeping (also in tests: metric batches keep
+    /// their write order by it, so it must move even when <see cref="Clock"/> is pinned).
+    /// </summary>
+    public StoreOpenOptions StoreOptions { get; init; } = new(TimeProvider.System)
+    {
+        ToolVersion = ToolVersion.Current,
+        Timeout = StoreOpenOptions.TimeoutFrom(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT")),
+    };
+
     public static CliContext FromConsole()
     {
         var noColor = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")) ||

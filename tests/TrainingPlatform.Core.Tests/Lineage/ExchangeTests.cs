@@ -2,6 +2,7 @@ using System.Text;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
 
 namespace TrainingPlatform.Core.Tests.Lineage;
@@ -60,11 +61,11 @@ public sealed class ExchangeTests
     public void Export_then_import_into_an_empty_store_reproduces_everything_and_exports_the_same_bytes()
     {
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         Fill(source);
         var first = Write(dir, "all.jsonl", source);
 
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         var counts = target.Import(LineageExchange.Read(first));
         Assert.Equal(new ImportCounts(3, 0, 0, 2, 3, 3, 510 + 1 + 20 + 9000), counts);
         Assert.Equal(File.ReadAllBytes(first), ExportBytes(target));
@@ -94,10 +95,10 @@ public sealed class ExchangeTests
     public void Importing_the_same_export_twice_adds_nothing()
     {
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         Fill(source);
         var file = Write(dir, "all.jsonl", source);
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         target.Import(LineageExchange.Read(file));
         var once = ExportBytes(target);
         var contents = Contents(target);
@@ -115,10 +116,10 @@ public sealed class ExchangeTests
     public void A_job_changed_later_on_the_source_wins_and_an_older_copy_does_not()
     {
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         Fill(source);
         var old = Write(dir, "old.jsonl", source);
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         target.Import(LineageExchange.Read(old));
 
         // Later, on the source: the child finishes and logs more points.
@@ -143,7 +144,7 @@ public sealed class ExchangeTests
     public void One_job_exports_with_its_recipe_versions_config_datasets_and_points_only()
     {
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         Fill(source);
         var bundle = source.Export(["bbbb00000002"]);
         Assert.Equal(["bbbb00000002"], bundle.Jobs.Select(j => j.Id));
@@ -153,7 +154,7 @@ public sealed class ExchangeTests
         Assert.Equal(9000, bundle.Metrics.Sum(m => m.Points.Count));
         Assert.Throws<UserErrorException>(() => source.Export(["ffff00000009"]));
 
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         Assert.Equal(new ImportCounts(1, 0, 0, 2, 1, 2, 9000), target.Import(bundle));
         Assert.Equal(Describe(source.GetJob("bbbb00000002")!), Describe(target.GetJob("bbbb00000002")!));
     }
@@ -163,11 +164,11 @@ public sealed class ExchangeTests
     {
         // A live `metrics log` of step 5, then `metrics import` of the trainer's file, which has step 5 too, timed earlier.
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         source.CreateJob(NewJob("aaaa00000001", SftBase, T0));
         source.AppendMetrics("aaaa00000001", [new(5, "loss", 1.0, T0.AddSeconds(10))], null, T0.AddSeconds(10));
         source.AppendMetrics("aaaa00000001", [new(4, "loss", 3.0, T0), new(5, "loss", 2.0, T0.AddSeconds(1))], "sha256:trainer", T0.AddSeconds(20));
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         target.Import(source.Export(null));
 
         Assert.Equal(source.GetJob("aaaa00000001")!.Metrics, target.GetJob("aaaa00000001")!.Metrics);
@@ -177,10 +178,10 @@ public sealed class ExchangeTests
     public void A_malformed_line_is_reported_with_file_and_line_and_nothing_is_imported()
     {
         using var dir = new StoreDir();
-        using var source = LineageStore.Open(dir.File("source.db"));
+        using var source = TestStores.Open(dir.File("source.db"));
         Fill(source);
         var lines = File.ReadAllLines(Write(dir, "all.jsonl", source));
-        using var target = LineageStore.Open(dir.File("target.db"));
+        using var target = TestStores.Open(dir.File("target.db"));
         target.CreateJob(NewJob("dddd00000004", SftBase, T0));
         var before = ExportBytes(target);
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 
 namespace TrainingPlatform.Core.Tests.Lineage;
 

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 
 namespace TrainingPlatform.Core.Tests.Lineage;
 
@@ -162,7 +163,7 @@ public sealed class RecordMappingTests
     public void An_export_is_read_as_a_stream_of_lines_whatever_the_reads_return()
     {
         using var dir = new StoreDir();
-        using var store = LineageStore.Open(dir.Store);
+        using var store = TestStores.Open(dir.Store);
         var recipe = LineageSamples.Recipe("sft-basic", "1.0.0", "sft", T0);
         store.CreateJob(LineageSamples.NewJob("a1b2c3000001", recipe, T0));
         store.AppendMetrics("a1b2c3000001", LineageSamples.Points("loss", 0, 20_000, s => 1.0 / (s + 1), T0), null, T0);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 using Xunit.Abstractions;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
 
@@ -24,7 +25,7 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
         var limit = TimeSpan.FromSeconds(240);
         using var dir = new StoreDir();
         var job = NewJob("c0ffee000001", Sft, T0);
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             store.CreateJob(job);
         }
@@ -49,7 +50,7 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
         var elapsed = clock.Elapsed;
         output.WriteLine($"{Writers} processes x {Each} single-point writes: {elapsed.TotalSeconds:0.0} s ({Writers * Each / elapsed.TotalSeconds:0} commits/s), files: {string.Join(", ", dir.Files())}");
 
-        using (var store = LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero))
+        using (var store = TestStores.Open(dir.Store, "0.2.0", TimeSpan.Zero))
         {
             Assert.Equal(Writers * Each, store.CountPoints(job.Job.Id));
             var summary = Assert.Single(store.GetJob(job.Job.Id)!.Metrics);
@@ -62,7 +63,7 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
             Assert.Equal((0L, 0.0, ((Writers - 1) * StoreWriterRun.PerWriter) + Each - 1, Each - 1.0), (summary.FirstStep, summary.First, summary.LastStep, summary.Last));
         }
 
-        using (var store = LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero))
+        using (var store = TestStores.Open(dir.Store, "0.2.0", TimeSpan.Zero))
         {
             Assert.Equal(Writers * Each, store.CountPoints(null));
         }
@@ -76,7 +77,7 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
         using var dir = new StoreDir();
         var job = NewJob("dead00000001", Sft, T0);
         var template = dir.File("template.db");
-        using (var store = LineageStore.Open(template))
+        using (var store = TestStores.Open(template))
         {
             store.CreateJob(job);
             store.AppendMetrics(job.Job.Id, Points("loss", 0, Earlier, s => s * 0.5, T0), "sha256:earlier", T0);
@@ -150,7 +151,7 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
     private static long Check(string path, long? expected)
     {
         const int Earlier = 1000;
-        using var store = LineageStore.Open(path, "0.2.0", TimeSpan.Zero);
+        using var store = TestStores.Open(path, "0.2.0", TimeSpan.Zero);
         var job = store.FindJobs(new JobQuery()).Single();
         var count = store.CountPoints(job.Id);
         Assert.True(count is Earlier or Earlier + 100_000, $"{count} points: the import is neither all there nor absent");

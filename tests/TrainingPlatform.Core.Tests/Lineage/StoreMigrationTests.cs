@@ -49,7 +49,7 @@ public sealed class StoreMigrationTests
         Assert.Equal(2, manifests.Count);
         File.Delete(scratch);
 
-        using (var store = LineageStore.Open(dir.Store, "0.2.0"))
+        using (var store = TestStores.Open(dir.Store, "0.2.0"))
         {
             Assert.Equal(("1", backup, LineageStore.SchemaVersion, "0.2.0"), (store.Info.MigratedFrom, store.Info.BackupPath, store.Info.SchemaVersion, store.Info.WrittenBy));
             Assert.Equal(original, File.ReadAllBytes(backup));
@@ -92,7 +92,7 @@ public sealed class StoreMigrationTests
         }
 
         // Opening again neither migrates again nor writes a second backup.
-        using (var store = LineageStore.Open(dir.Store, "0.2.1", TimeSpan.Zero))
+        using (var store = TestStores.Open(dir.Store, "0.2.1", TimeSpan.Zero))
         {
             Assert.Equal((null, null), (store.Info.MigratedFrom, store.Info.BackupPath));
             Assert.Equal(5, store.List(null).Count);
@@ -105,6 +105,37 @@ public sealed class StoreMigrationTests
         {
             Assert.Single(raw.GetCollection("meta").FindById("schema")["migrations"].AsArray);
         }
+    }
+
+    [Fact]
+    public void Migration_and_creation_times_come_from_the_injected_clock_and_a_second_backup_is_named_by_it()
+    {
+        using var dir = WithFixture();
+        File.WriteAllText(dir.Store + ".schema1.bak", "an older backup");
+        var at = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        var options = new StoreOpenOptions(new DatasetsClock(at)) { ToolVersion = "0.2.0" };
+        using (var store = LineageStore.Open(dir.Store, options))
+        {
+            Assert.Equal(dir.Store + ".schema1.20260304T050607Z.bak", store.Info.BackupPath);
+        }
+
+        using (var fresh = LineageStore.Open(dir.File("fresh.db"), options))
+        {
+            Assert.True(fresh.Info.Exists);
+        }
+
+        using var raw = ReadOnly(dir.Store);
+        Assert.Equal(at.UtcDateTime, Assert.Single(raw.GetCollection("meta").FindById("schema")["migrations"].AsArray)["at"].AsDateTime);
+        using var created = ReadOnly(dir.File("fresh.db"));
+        Assert.Equal(at.UtcDateTime, created.GetCollection("meta").FindById("schema")["created"].AsDateTime);
+    }
+
+    [Fact]
+    public void TRAINPLAT_STORE_TIMEOUT_is_seconds_and_anything_else_is_the_default_minute()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(2.5), StoreOpenOptions.TimeoutFrom("2.5"));
+        Assert.Equal(TimeSpan.Zero, StoreOpenOptions.TimeoutFrom("0"));
+        Assert.All(new string?[] { null, "", "-1", "soon" }, v => Assert.Equal(TimeSpan.FromSeconds(60), StoreOpenOptions.TimeoutFrom(v)));
     }
 
     [Fact]
@@ -127,7 +158,7 @@ public sealed class StoreMigrationTests
         for (var attempt = 0; attempt < 2; attempt++)
         {
             // No wait: a refused open releases the lock.
-            var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero));
+            var ex = Assert.Throws<UserErrorException>(() => TestStores.Open(dir.Store, "0.2.0", TimeSpan.Zero));
             Assert.Contains("written by trainplat 9.9.0", ex.Message, StringComparison.Ordinal);
             Assert.Contains("upgrade", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("busy", ex.Message, StringComparison.Ordinal);

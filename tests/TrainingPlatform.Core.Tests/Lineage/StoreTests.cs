@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 using static TrainingPlatform.Core.Tests.Lineage.LineageSamples;
 
 namespace TrainingPlatform.Core.Tests.Lineage;
@@ -33,14 +34,14 @@ public sealed class StoreTests
     {
         using var dir = new StoreDir();
         var (sft, dpo, sft2) = ThreeJobs();
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             store.CreateJob(sft);
             store.CreateJob(dpo);
             store.CreateJob(sft2);
         }
 
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             // Everything recorded reads back as it was written (after a reopen).
             foreach (var created in new[] { sft, dpo, sft2 })
@@ -89,7 +90,7 @@ public sealed class StoreTests
             store.AppendMetrics("f00d00000003", Points("loss", 0, 10, s => 1.0, T0), null, T0.AddHours(4));
         }
 
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             var job = store.GetJob("f00d00000003")!;
             Assert.Equal(JobStatus.Running, job.Status);
@@ -113,7 +114,7 @@ public sealed class StoreTests
             Assert.Single(store.List("data/train.jsonl"));
         }
 
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             Assert.Null(store.GetJob("a1b2c3000001"));
             Assert.Equal(10, store.CountPoints(null));
@@ -125,7 +126,7 @@ public sealed class StoreTests
     {
         using var dir = new StoreDir();
         var (sft, _, _) = ThreeJobs();
-        using var store = LineageStore.Open(dir.Store);
+        using var store = TestStores.Open(dir.Store);
         store.CreateJob(sft);
         var newRecipe = Recipe("sft-basic", "2.0.0", "sft", T0.AddDays(1));
         var other = FileDataset("data/other.jsonl", "{}\n", 1, T0.AddDays(1));
@@ -143,7 +144,7 @@ public sealed class StoreTests
     public void Job_ids_are_found_by_prefix()
     {
         using var dir = new StoreDir();
-        using var store = LineageStore.Open(dir.Store);
+        using var store = TestStores.Open(dir.Store);
         foreach (var id in new[] { "abc100000001", "abc100000002", "abc200000003", "bbc100000004" })
         {
             store.CreateJob(NewJob(id, SftV1, T0));
@@ -168,7 +169,7 @@ public sealed class StoreTests
         using var dir = new StoreDir();
         var (sft, dpo, _) = ThreeJobs();
         var logged = new List<MetricPoint>();
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             store.CreateJob(sft);
             store.CreateJob(dpo);
@@ -202,7 +203,7 @@ public sealed class StoreTests
             Assert.Equal(46, store.CountPoints(null));
         }
 
-        using (var store = LineageStore.Open(dir.Store))
+        using (var store = TestStores.Open(dir.Store))
         {
             Assert.True(store.AppendMetrics(sft.Job.Id, [new(99, "loss", 0, T0)], "sha256:feed", T0.AddHours(4)).AlreadyImported);
             var job = store.GetJob(sft.Job.Id)!;
@@ -235,7 +236,7 @@ public sealed class StoreTests
     {
         using var dir = new StoreDir();
         var (sft, _, _) = ThreeJobs();
-        using var store = LineageStore.Open(dir.Store);
+        using var store = TestStores.Open(dir.Store);
         store.CreateJob(sft);
         store.AppendMetrics(sft.Job.Id, [new(5, "loss", 0.5, T0.AddSeconds(5)), new(3, "b", 3, T0), new(1, "loss", 0.9, T0.AddSeconds(1))], null, T0);
         store.AppendMetrics(sft.Job.Id, [new(3, "loss", 0.7, T0.AddSeconds(9)), new(3, "loss", 0.6, T0.AddSeconds(3)), new(1, "b", 1, T0)], "sha256:1", T0);
@@ -252,7 +253,7 @@ public sealed class StoreTests
     {
         using var dir = new StoreDir();
         var (sft, _, _) = ThreeJobs();
-        using var store = LineageStore.Open(dir.Store);
+        using var store = TestStores.Open(dir.Store);
         store.CreateJob(sft);
         var ex = Assert.Throws<UserErrorException>(() => store.AppendMetrics("0123456789ab", Points("loss", 0, 10, s => 1, T0), null, T0));
         Assert.Contains("no job 0123456789ab", ex.Message, StringComparison.Ordinal);
@@ -264,13 +265,13 @@ public sealed class StoreTests
     {
         using var dir = new StoreDir();
         var (sft, _, _) = ThreeJobs();
-        var first = LineageStore.Open(dir.Store);
+        var first = TestStores.Open(dir.Store);
         first.CreateJob(sft);
         first.AppendMetrics(sft.Job.Id, [new(1, "loss", 1, T0)], null, T0);
         var clock = Stopwatch.StartNew();
         var second = Task.Run(() =>
         {
-            using var store = LineageStore.Open(dir.Store, "0.2.0", TimeSpan.FromSeconds(30));
+            using var store = TestStores.Open(dir.Store, "0.2.0", TimeSpan.FromSeconds(30));
             var opened = clock.Elapsed;
             store.AppendMetrics(sft.Job.Id, [new(2, "loss", 2, T0)], null, T0);
             return opened;
@@ -281,7 +282,7 @@ public sealed class StoreTests
         first.Dispose();
         Assert.Same(second, await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(20))));
         Assert.InRange(await second, TimeSpan.FromMilliseconds(800), TimeSpan.FromSeconds(20));
-        using var third = LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero);
+        using var third = TestStores.Open(dir.Store, "0.2.0", TimeSpan.Zero);
         Assert.Equal(2, third.CountPoints(sft.Job.Id));
     }
 
@@ -289,17 +290,17 @@ public sealed class StoreTests
     public void A_store_held_longer_than_the_timeout_is_reported_busy()
     {
         using var dir = new StoreDir();
-        using (LineageStore.Open(dir.Store))
+        using (TestStores.Open(dir.Store))
         {
             var clock = Stopwatch.StartNew();
-            var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(dir.Store, "0.2.0", TimeSpan.FromMilliseconds(300)));
+            var ex = Assert.Throws<UserErrorException>(() => TestStores.Open(dir.Store, "0.2.0", TimeSpan.FromMilliseconds(300)));
             Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
             Assert.Contains("busy", ex.Message, StringComparison.Ordinal);
             Assert.Contains(dir.Store, ex.Message, StringComparison.Ordinal);
             Assert.Contains("TRAINPLAT_STORE_TIMEOUT", ex.Hint, StringComparison.Ordinal);
         }
 
-        using var free = LineageStore.Open(dir.Store, "0.2.0", TimeSpan.Zero);
+        using var free = TestStores.Open(dir.Store, "0.2.0", TimeSpan.Zero);
         Assert.Equal(LineageStore.SchemaVersion, free.Info.SchemaVersion);
     }
 }

@@ -245,10 +245,10 @@ public static class PullRequestCheck
                 return new SizeDiff(size, null, $"cannot render at {label}: {baseResult.Error}");
             }
 
-            var known = baseConfig.Findings.Where(f => f.IsError).Select(f => (f.Code, f.Path)).ToHashSet();
-            foreach (var finding in nowConfig.Findings.Where(f => f.IsError && !known.Contains((f.Code, f.Path))))
+            var known = baseConfig.Findings.Where(f => f.IsError).Select(f => (f.Code, f.Pointer)).ToHashSet();
+            foreach (var finding in nowConfig.Findings.Where(f => f.IsError && !known.Contains((f.Code, f.Pointer))))
             {
-                var pointer = "/config/" + finding.Path.Replace('.', '/');
+                var pointer = "/config" + finding.Pointer;
                 var pos = now.Tree.KeyPositionOf(pointer);
                 _diagnostics.Add(new Diagnostic(CheckCodes.NewPreflightError, Severity.Warning, now.DisplayPath, pos.Line, pos.Column, pointer,
                     $"at {size}: {finding.Code} {finding.Message}", finding.Hint));

@@ -190,7 +190,7 @@ public static class JobCreator
         {
             throw new UserErrorException(
                 $"the config for {resolved.Recipe.Id} at {resolved.SizeText} fails {errors.Length} pre-flight check{(errors.Length == 1 ? "" : "s")}: " +
-                string.Join("; ", errors.Select(e => $"{e.Code} [{e.Path}] {e.Message}")),
+                string.Join("; ", errors.Select(e => $"{e.Code} [{PointerText.Dotted(e.Pointer)}] {e.Message}")),
                 "fix the recipe or the overrides (`trainplat render` shows the checks), or record it anyway with --force");
         }
     }
@@ -241,7 +241,7 @@ public static class JobCreator
                 .Select(d => new JobDataset(d.Role, d.Version.Name, d.Version.Algorithm, d.Version.Hash))],
             Git = git,
             ParentId = request.ParentId,
-            Forced = [.. errors.Select(e => $"{e.Code} [{e.Path}] {e.Message}")],
+            Forced = [.. errors.Select(e => $"{e.Code} [{PointerText.Dotted(e.Pointer)}] {e.Message}")],
             User = origin.User,
             Host = origin.Host,
             ToolVersion = origin.ToolVersion,

@@ -36,6 +36,7 @@ public sealed class LineageStore : ILineageStore
     private readonly LiteDatabase _db;
     private readonly StoreLock? _lock;
     private readonly MemoryStream? _memory;
+    private readonly TimeProvider _clock;
     private readonly ILiteCollection<BsonDocument> _versions;
     private readonly ILiteCollection<BsonDocument> _manifests;
     private readonly ILiteCollection<BsonDocument> _recipes;
@@ -46,8 +47,9 @@ public sealed class LineageStore : ILineageStore
     private bool _readOnly;
     private bool _failed;
 
-    private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, MemoryStream? memory = null)
+    private LineageStore(LiteDatabase db, StoreLock? storeLock, StoreInfo info, TimeProvider clock, MemoryStream? memory = null)
     {
+        _clock = clock;
         _db = db;
         _lock = storeLock;
         _memory = memory;
@@ -63,33 +65,28 @@ public sealed class LineageStore : ILineageStore
 
     public StoreInfo Info { get; }
 
-    /// <summary>How long <see cref="Open(string, string, TimeSpan?)"/> waits for another process: TRAINPLAT_STORE_TIMEOUT seconds, default 60.</summary>
-    public static TimeSpan DefaultTimeout =>
-        double.TryParse(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0
-            ? TimeSpan.FromSeconds(s)
-            : TimeSpan.FromSeconds(60);
-
     /// <summary>
     /// For commands that only read: the store when its file exists, opened read-only (nothing is created, extended,
     /// repaired or upgraded; an older schema is read as it is), under a shared lock when its lock file exists; else an
     /// empty store in memory, so that a listing on a project that has recorded nothing creates no file, folder or
     /// lock (<see cref="StoreInfo.Exists"/> is false). A damaged file is refused before anything opens it.
     /// </summary>
-    public static LineageStore OpenForReading(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
+    public static LineageStore OpenForReading(string path, StoreOpenOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         path = System.IO.Path.GetFullPath(path);
         RefuseFolder(path);
         if (!File.Exists(path))
         {
             var memory = new MemoryStream();
             var empty = new LiteDatabase(memory) { UtcDate = true };
-            var store = new LineageStore(empty, null, new StoreInfo(path, SchemaVersion, toolVersion, null, null) { Exists = false }, memory);
+            var store = new LineageStore(empty, null, new StoreInfo(path, SchemaVersion, options.ToolVersion, null, null) { Exists = false }, options.Clock, memory);
             store.EnsureIndexes();
             return store;
         }
 
         CheckHeader(path);
-        var storeLock = StoreLock.AcquireShared(path, timeout ?? DefaultTimeout);
+        var storeLock = StoreLock.AcquireShared(path, options.Timeout);
         LiteDatabase? db = null;
         try
         {
@@ -102,8 +99,8 @@ public sealed class LineageStore : ILineageStore
             }
 
             var version = schema is null ? SchemaVersion : SchemaOf(schema, path);
-            RefuseNewer(schema, version, path, toolVersion);
-            return new LineageStore(db, storeLock, new StoreInfo(path, version, schema?["tool"] is { IsString: true } t ? t.AsString : null, null, null)) { _readOnly = true };
+            RefuseNewer(schema, version, path, options.ToolVersion);
+            return new LineageStore(db, storeLock, new StoreInfo(path, version, schema?["tool"] is { IsString: true } t ? t.AsString : null, null, null), options.Clock) { _readOnly = true };
         }
         catch (Exception ex)
         {
@@ -118,8 +115,10 @@ public sealed class LineageStore : ILineageStore
     /// after a backup copy. An existing file that is not a sound LiteDB 5 store is refused before anything (a lock
     /// file, a log) is written; a location that cannot be written is refused at once.
     /// </summary>
-    public static LineageStore Open(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null)
+    public static LineageStore Open(string path, StoreOpenOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var (toolVersion, clock) = (options.ToolVersion, options.Clock);
         path = System.IO.Path.GetFullPath(path);
         RefuseFolder(path);
         if (File.Exists(path))
@@ -136,7 +135,7 @@ public sealed class LineageStore : ILineageStore
             throw StoreFile.ReadOnly(path, ex);
         }
 
-        var storeLock = StoreLock.Acquire(path, timeout ?? DefaultTimeout);
+        var storeLock = StoreLock.Acquire(path, options.Timeout);
         LiteDatabase? db = null;
         try
         {
@@ -160,7 +159,7 @@ public sealed class LineageStore : ILineageStore
                     throw StoreFile.Damaged(path, "a LiteDB database without trainplat's meta record: not a lineage store");
                 }
 
-                schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = DateTime.UtcNow };
+                schema = new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion, ["tool"] = toolVersion, ["created"] = clock.GetUtcNow().UtcDateTime };
                 meta.Upsert(schema);
             }
             else
@@ -170,12 +169,12 @@ public sealed class LineageStore : ILineageStore
                 if (version < SchemaVersion)
                 {
                     migratedFrom = version.ToString(CultureInfo.InvariantCulture);
-                    (db, backup) = StoreMigrations.Migrate(db, path, version, SchemaVersion, toolVersion);
+                    (db, backup) = StoreMigrations.Migrate(db, path, version, SchemaVersion, toolVersion, clock.GetUtcNow().UtcDateTime);
                     schema = ReadMeta(db)!;
                 }
             }
 
-            var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup));
+            var store = new LineageStore(db, storeLock, new StoreInfo(path, SchemaVersion, schema["tool"].IsString ? schema["tool"].AsString : null, migratedFrom, backup), clock);
             if (fresh || migratedFrom is not null)
             {
                 // Each EnsureIndex is a write transaction even when the index exists: only on creation and upgrade.
@@ -654,7 +653,7 @@ public sealed class LineageStore : ILineageStore
             return new MetricWriteResult(0, names, AlreadyImported: true);
         }
 
-        var ticks = DateTime.UtcNow.Ticks;
+        var ticks = _clock.GetUtcNow().UtcTicks;
         var sequence = 0;
         foreach (var group in points.GroupBy(p => p.Name, StringComparer.Ordinal))
         {

@@ -255,7 +255,7 @@ public static class MetricsFile
     }
 
     /// <summary>A number as text: invariant decimal or exponent form, or nan/inf/infinity in any case with a sign.</summary>
-    private static bool TryNumber(ReadOnlySpan<byte> text, out double value)
+    internal static bool TryNumber(ReadOnlySpan<byte> text, out double value)
     {
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {

@@ -25,7 +25,7 @@ public static class StoreCheck
 
     private static readonly string[] Collections = ["meta", "dataset_versions", "dataset_manifests", "recipe_versions", "configs", "jobs", "job_facts", "metrics"];
 
-    public static StoreCheckReport Run(string path, TimeSpan? timeout = null)
+    public static StoreCheckReport Run(string path, TimeSpan timeout)
     {
         path = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(path))
@@ -43,7 +43,7 @@ public static class StoreCheck
             return Broken(path, header);
         }
 
-        using var storeLock = StoreLock.AcquireShared(path, timeout ?? LineageStore.DefaultTimeout);
+        using var storeLock = StoreLock.AcquireShared(path, timeout);
         LiteDatabase db;
         try
         {

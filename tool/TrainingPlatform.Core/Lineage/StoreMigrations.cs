@@ -12,12 +12,12 @@ namespace TrainingPlatform.Core.Lineage;
 /// </summary>
 internal static class StoreMigrations
 {
-    public static (LiteDatabase Db, string Backup) Migrate(LiteDatabase db, string path, int from, int to, string toolVersion)
+    public static (LiteDatabase Db, string Backup) Migrate(LiteDatabase db, string path, int from, int to, string toolVersion, DateTime now)
     {
         // Fold LiteDB's log into the data file so that the copy holds everything.
         db.Checkpoint();
         db.Dispose();
-        var backup = BackupPath(path, from);
+        var backup = BackupPath(path, from, now);
         File.Copy(path, backup, overwrite: false);
 
         var upgraded = LineageStore.OpenDatabase(path);
@@ -37,7 +37,7 @@ internal static class StoreMigrations
                 ["from"] = from,
                 ["to"] = to,
                 ["tool"] = toolVersion,
-                ["at"] = DateTime.UtcNow,
+                ["at"] = now,
                 ["backup"] = Path.GetFileName(backup),
             });
             schema["version"] = to;
@@ -67,11 +67,11 @@ internal static class StoreMigrations
         }
     }
 
-    private static string BackupPath(string path, int from)
+    private static string BackupPath(string path, int from, DateTime now)
     {
         var backup = $"{path}.schema{from.ToString(CultureInfo.InvariantCulture)}.bak";
         return File.Exists(backup)
-            ? $"{path}.schema{from.ToString(CultureInfo.InvariantCulture)}.{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.bak"
+            ? $"{path}.schema{from.ToString(CultureInfo.InvariantCulture)}.{now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.bak"
             : backup;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Core.Resolution;
 
@@ -86,11 +87,6 @@ public static class MemoryEstimator
     /// <summary>Depth-to-width ratio used to guess a shape from Ψ: h ≈ 128·L, as in Llama-3.1-8B/405B and Qwen2.5-7B.</summary>
     private const double HiddenPerLayer = 128;
 
-    private static readonly HashSet<string> OnlineRlAlgorithms = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "ppo", "grpo", "dapo", "rloo", "reinforce_plus_plus", "remax", "gspo",
-    };
-
     // Chosen and rejected completions go through the model in the same step.
     private static readonly HashSet<string> PairedAlgorithms = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -127,7 +123,7 @@ public static class MemoryEstimator
         var shape = ModelShape.From(inputs, notes);
         var precisionBytes = PrecisionBytes(inputs.Precision, notes);
         var algorithm = inputs.Algorithm.Trim();
-        var onlineRl = OnlineRlAlgorithms.Contains(algorithm) || inputs.RolloutGpuMemoryUtilization is not null;
+        var onlineRl = OnlineRl.IsAlgorithm(algorithm) || inputs.RolloutGpuMemoryUtilization is not null;
 
         var tp = Math.Max(1, inputs.TensorParallel);
         var pp = Math.Max(1, inputs.PipelineParallel);

@@ -186,6 +186,13 @@ public sealed partial class ModelCatalog
         return BuiltIn.WithProjectModels(project.Models);
     }
 
+    /// <summary>
+    /// The parameter count of <c>--model-size</c> or <c>--model</c> (<see cref="ModelChoice.Parameters"/>); a model is
+    /// looked up in the built-ins plus the project's <c>models:</c>, read only when a model is given.
+    /// </summary>
+    public static double Parameters(string? modelSize, string? model, Func<ProjectConfig> project) =>
+        ModelChoice.Parameters(modelSize, model, name => ForProject(project()).TryResolve(name, out var spec) ? spec.Parameters : null);
+
     /// <summary>This catalog plus the project's <c>models:</c> entries (see <see cref="ReadProjectModels"/>).</summary>
     public ModelCatalog WithProjectModels(JsonArray models) => With(ReadProjectModels(models));
 

@@ -13,9 +13,14 @@ public static class Preflight
 {
     private static readonly string[] GroupAlgorithms = ["grpo", "dapo", "rloo"];
 
-    public static bool IsOnlineRl(Recipe recipe) => recipe.Task == "rlhf";
+    /// <summary>
+    /// A finding on the rendered config: a <see cref="Diagnostic"/> with no file or position, whose pointer names the
+    /// config value (<c>batch.global_batch_size</c> is <c>/batch/global_batch_size</c>).
+    /// </summary>
+    internal static Diagnostic Finding(string code, Severity severity, string key, string message, string? hint) =>
+        new(code, severity, "", 0, 0, "/" + key.Replace('.', '/'), message, hint);
 
-    public static MemoryEstimate? Check(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<PreflightFinding> findings)
+    public static MemoryEstimate? Check(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<Diagnostic> findings)
     {
         var total = v.Int("trainer.total_gpus") ?? 8;
         var tp = v.Int("parallelism.tensor_parallel_size") ?? 1;
@@ -25,7 +30,7 @@ public static class Preflight
         var rolloutTp = v.Int("parallelism.rollout_tensor_parallel_size");
 
         void Error(string code, string path, string message, string? hint) =>
-            findings.Add(new PreflightFinding(code, Severity.Error, path, message, hint));
+            findings.Add(Finding(code, Severity.Error, path, message, hint));
 
         if (total % (tp * pp * cp) != 0)
         {
@@ -55,7 +60,7 @@ public static class Preflight
                     $"tensor_parallel_size {Inv(tp)} does not divide the {Inv(model.Heads)} attention heads of {model.Name}", "use a divisor of the head count");
             }
 
-            if (IsOnlineRl(recipe) && rolloutTp is > 1 && model.Heads % rolloutTp.Value != 0)
+            if (OnlineRl.Is(recipe) && rolloutTp is > 1 && model.Heads % rolloutTp.Value != 0)
             {
                 Error(DiagnosticCodes.HeadsNotDivisible, "parallelism.rollout_tensor_parallel_size",
                     $"rollout_tensor_parallel_size {Inv(rolloutTp.Value)} does not divide the {Inv(model.Heads)} attention heads of {model.Name}",
@@ -69,9 +74,9 @@ public static class Preflight
                 "both micro_batch_size and micro_batch_size_per_gpu are set", "keep only micro_batch_size_per_gpu (verl accepts exactly one)");
         }
 
-        if (IsOnlineRl(recipe))
+        if (OnlineRl.Is(recipe))
         {
-            OnlineRl(v, recipe, total, tp, pp, cp, sp, rolloutTp, Error);
+            OnlineRlChecks(v, recipe, total, tp, pp, cp, sp, rolloutTp, Error);
         }
         else
         {
@@ -81,7 +86,7 @@ public static class Preflight
         return Memory(v, recipe, model, parameters, gpuMemoryGb, findings);
     }
 
-    private static void OnlineRl(ConfigValues v, Recipe recipe, long total, long tp, long pp, long cp, long sp, long? rolloutTp,
+    private static void OnlineRlChecks(ConfigValues v, Recipe recipe, long total, long tp, long pp, long cp, long sp, long? rolloutTp,
         Action<string, string, string, string?> error)
     {
         var n = v.Int("rl.rollout_n") ?? 1;
@@ -194,21 +199,21 @@ public static class Preflight
         }
     }
 
-    private static MemoryEstimate Memory(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<PreflightFinding> findings)
+    private static MemoryEstimate Memory(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb, List<Diagnostic> findings)
     {
         var inputs = MemoryInputsFor(v, recipe, model, parameters, gpuMemoryGb);
         var estimate = MemoryEstimator.Estimate(inputs);
         if (!estimate.Fits)
         {
-            findings.Add(new PreflightFinding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
+            findings.Add(Finding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
                 $"estimated {Gb(estimate.TotalGb)} GB per GPU exceeds the {Gb(gpuMemoryGb)} GB of GPU memory (" +
                 string.Join(", ", estimate.Terms.Where(t => t.Gb >= 0.05).Select(t => $"{t.Name} {Gb(t.Gb)}")) + ")",
                 "turn on parallelism.param_offload / optimizer_offload, use more GPUs, a smaller micro batch, or gradient checkpointing (`render --explain` shows the formulas)"));
         }
 
-        if (IsOnlineRl(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
+        if (OnlineRl.Is(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
         {
-            findings.Add(new PreflightFinding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
+            findings.Add(Finding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
                 $"rollout weights need {Gb(estimate.RolloutNeedGb)} GB (2 bytes × parameters) but {Gb(gpuMemoryGb)} GB × gpu_memory_utilization {(inputs.RolloutGpuMemoryUtilization ?? 0).ToString("0.##", CultureInfo.InvariantCulture)} × rollout TP {Inv(inputs.RolloutTensorParallel)} gives {Gb(estimate.RolloutHaveGb)} GB",
                 "raise rollout_tensor_parallel_size or rl.gpu_memory_utilization (verl docs/perf/best_practices.rst)"));
         }
@@ -218,7 +223,7 @@ public static class Preflight
 
     internal static MemoryInputs MemoryInputsFor(ConfigValues v, Recipe recipe, ModelSpec? model, double parameters, double gpuMemoryGb)
     {
-        var online = IsOnlineRl(recipe);
+        var online = OnlineRl.Is(recipe);
         var dynamic = v.Bool("batch.dynamic_batch_size");
         var sequence = dynamic && v.Int("batch.max_tokens_per_gpu") is { } tokens
             ? tokens

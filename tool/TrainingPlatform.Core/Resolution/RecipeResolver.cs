@@ -214,7 +214,7 @@ public static class RecipeResolver
         values.DropDefaultOnlySections(["lora", "preference", "rl"]);
 
         // 4. Derived values and pre-flight checks.
-        var findings = new List<PreflightFinding>();
+        var findings = new List<Diagnostic>();
         Derive(values, recipe, findings);
         var gpuMemory = request.GpuMemoryGb ?? DefaultGpuMemoryGb;
         var memory = Preflight.Check(values, recipe, model, parameters, gpuMemory, findings);
@@ -236,7 +236,7 @@ public static class RecipeResolver
             Config = values.ToJson(),
             Origins = values.Origins,
             AppliedRules = applied,
-            Findings = findings.OrderBy(f => f.IsError ? 0 : 1).ThenBy(f => f.Code, StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal).ToArray(),
+            Findings = findings.OrderBy(f => f.IsError ? 0 : 1).ThenBy(f => f.Code, StringComparer.Ordinal).ThenBy(f => f.Pointer, StringComparer.Ordinal).ToArray(),
             Memory = memory,
         }, null, null, []);
     }
@@ -349,7 +349,7 @@ public static class RecipeResolver
     }
 
     /// <summary>Values that follow from the others: GPU totals, data-parallel size, gradient accumulation.</summary>
-    private static void Derive(ConfigValues values, Recipe recipe, List<PreflightFinding> findings)
+    private static void Derive(ConfigValues values, Recipe recipe, List<Diagnostic> findings)
     {
         var perNode = values.Int("trainer.gpus_per_node") ?? 8;
         var nodes = values.Int("trainer.nodes") ?? 1;
@@ -366,7 +366,7 @@ public static class RecipeResolver
         var dp = total / model;
         values.Set("parallelism.data_parallel_size", dp, new ValueOrigin(OriginKind.Derived, "derived: total_gpus / (tp × pp × cp)"));
 
-        if (Preflight.IsOnlineRl(recipe) || values.Bool("batch.dynamic_batch_size"))
+        if (OnlineRl.Is(recipe) || values.Bool("batch.dynamic_batch_size"))
         {
             return;
         }
@@ -393,7 +393,7 @@ public static class RecipeResolver
         var derived = global.Value / (micro.Value * dp);
         if (accumulation is not null && accumulation.Value != derived && values.Origin("batch.gradient_accumulation_steps")?.Kind != OriginKind.Set)
         {
-            findings.Add(new PreflightFinding(DiagnosticCodes.AccumulationReplaced, Severity.Warning, "batch.gradient_accumulation_steps",
+            findings.Add(Preflight.Finding(DiagnosticCodes.AccumulationReplaced, Severity.Warning, "batch.gradient_accumulation_steps",
                 $"gradient_accumulation_steps {accumulation} ({values.Origin("batch.gradient_accumulation_steps")!.Text}) is replaced by {derived} = global {global} / (micro {micro} × dp {dp})",
                 "leave gradient_accumulation_steps out of the recipe: render derives it for each GPU count"));
         }

@@ -39,12 +39,6 @@ public enum OriginKind
 /// <summary>Where a resolved value came from, in words for <c>--explain</c>.</summary>
 public sealed record ValueOrigin(OriginKind Kind, string Text);
 
-/// <summary>A pre-flight finding on the resolved config: a framework check that would fail (or warn) at run time.</summary>
-public sealed record PreflightFinding(string Code, Severity Severity, string Path, string Message, string? Hint = null)
-{
-    public bool IsError => Severity == Severity.Error;
-}
-
 /// <summary>A fully resolved config with the provenance of every value.</summary>
 public sealed class ResolvedConfig
 {
@@ -84,7 +78,8 @@ public sealed class ResolvedConfig
 
     public required IReadOnlyList<string> AppliedRules { get; init; }
 
-    public required IReadOnlyList<PreflightFinding> Findings { get; init; }
+    /// <summary>Pre-flight findings: <see cref="Diagnostic"/>s whose pointer is into <see cref="Config"/> (no file, line 0).</summary>
+    public required IReadOnlyList<Diagnostic> Findings { get; init; }
 
     public MemoryEstimate? Memory { get; init; }
 

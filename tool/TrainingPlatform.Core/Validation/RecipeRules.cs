@@ -122,31 +122,33 @@ public static partial class RecipeRules
         var micro = Integer(batch["micro_batch_size"]);
         var batchPointer = configPointer + "/batch";
 
+        // A value's own position, or its key's when the pair of keys is the problem.
+        void Error(string code, string key, bool atKey, string message, string hint)
+        {
+            var p = batchPointer + "/" + key;
+            var pos = atKey ? tree.KeyPositionOf(p) : tree.PositionOf(p);
+            result.Add(new Diagnostic(code, Severity.Error, tree.File, pos.Line, pos.Column, p, message, hint));
+        }
+
         if (global is { } g && microPerGpu is { } m && m > g)
         {
-            var p = batchPointer + "/micro_batch_size_per_gpu";
-            var pos = tree.PositionOf(p);
-            result.Add(new Diagnostic(DiagnosticCodes.MicroBatchTooLarge, Severity.Error, tree.File, pos.Line, pos.Column, p,
+            Error(DiagnosticCodes.MicroBatchTooLarge, "micro_batch_size_per_gpu", atKey: false,
                 $"micro_batch_size_per_gpu {Inv(m)} is larger than global_batch_size {Inv(g)}",
-                "the micro batch is what one GPU holds in one pass; it must not exceed the global batch"));
+                "the micro batch is what one GPU holds in one pass; it must not exceed the global batch");
         }
 
         if (global is { } g2 && mini is { } n && n > g2)
         {
-            var p = batchPointer + "/mini_batch_size";
-            var pos = tree.PositionOf(p);
-            result.Add(new Diagnostic(DiagnosticCodes.MiniBatchTooLarge, Severity.Error, tree.File, pos.Line, pos.Column, p,
+            Error(DiagnosticCodes.MiniBatchTooLarge, "mini_batch_size", atKey: false,
                 $"mini_batch_size {Inv(n)} is larger than global_batch_size {Inv(g2)}",
-                "verl asserts train_batch_size >= ppo_mini_batch_size; lower the mini batch or raise the global batch"));
+                "verl asserts train_batch_size >= ppo_mini_batch_size; lower the mini batch or raise the global batch");
         }
 
         if (micro is not null && microPerGpu is not null)
         {
-            var p = batchPointer + "/micro_batch_size";
-            var pos = tree.KeyPositionOf(p);
-            result.Add(new Diagnostic(DiagnosticCodes.BothMicroBatches, Severity.Error, tree.File, pos.Line, pos.Column, p,
+            Error(DiagnosticCodes.BothMicroBatches, "micro_batch_size", atKey: true,
                 "both micro_batch_size and micro_batch_size_per_gpu are set",
-                "set only micro_batch_size_per_gpu (micro_batch_size is the legacy global form)"));
+                "set only micro_batch_size_per_gpu (micro_batch_size is the legacy global form)");
         }
     }
 

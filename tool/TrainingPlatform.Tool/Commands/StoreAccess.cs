@@ -29,7 +29,7 @@ internal static class StoreAccess
     private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {
         var path = Path(project, option);
-        var store = readOnly ? LineageStore.OpenForReading(path, ToolVersion.Current) : LineageStore.Open(path, ToolVersion.Current);
+        var store = readOnly ? LineageStore.OpenForReading(path, context.StoreOptions) : LineageStore.Open(path, context.StoreOptions);
         if (!store.Info.Exists && option is not null)
         {
             context.Error.WriteLine($"trainplat: note: there is no lineage store at {project.Display(path)} yet; nothing has been recorded there");

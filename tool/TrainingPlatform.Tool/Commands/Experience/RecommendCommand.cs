@@ -3,7 +3,6 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
 
@@ -32,7 +31,7 @@ internal static class RecommendCommand
         {
             var objective = MetricObjectiveOptions.Objective(parse.GetValue(metric), parse.GetValue(maximize), parse.GetValue(minimize));
             var given = target.Bind(parse);
-            var parameters = Parameters(context, given.ModelSize, given.Model);
+            var parameters = ModelCatalog.Parameters(given.ModelSize, given.Model, () => ProjectContext.Discover(context.WorkingDirectory).Config);
             if (parse.GetValue(limit) < 0)
             {
                 throw new UserErrorException("--limit must be 0 (all) or a positive number");
@@ -50,21 +49,5 @@ internal static class RecommendCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static double Parameters(CliContext context, string? size, string? model)
-    {
-        if ((size is null) == (model is null))
-        {
-            throw new UserErrorException(size is null ? "give --model-size S or --model NAME" : "give --model-size or --model, not both");
-        }
-
-        if (size is not null)
-        {
-            return ModelSize.TryParse(size, out var s) ? s.Parameters : throw new UserErrorException($"'{size}' is not a model size", "e.g. 7B, 1.5B, 500M, 8x7B");
-        }
-
-        var catalog = ModelCatalog.ForProject(ProjectContext.Discover(context.WorkingDirectory).Config);
-        return catalog.TryResolve(model!, out var spec) ? spec.Parameters : throw new UserErrorException($"unknown model '{model}'", "models are named as in catalog/models.yaml (e.g. Qwen/Qwen2.5-7B-Instruct), or give --model-size");
     }
 }

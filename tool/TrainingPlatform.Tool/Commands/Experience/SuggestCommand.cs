@@ -3,8 +3,6 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Recipes;
-using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Experience;
@@ -59,8 +57,7 @@ internal static class SuggestCommand
 
             if (parse.GetValue(apply))
             {
-                var flags = Suggester.ToSets(result.Suggestions);
-                ExperienceFormatter.WriteApply(context.Out, Unchanged(goal.Sets, result).Concat(flags));
+                ExperienceFormatter.WriteApply(context.Out, SuggestionWriter.ApplyFlags(goal, result));
                 if (!result.EnoughEvidence)
                 {
                     context.Error.WriteLine("suggest: " + result.NotEnoughEvidence);
@@ -69,69 +66,10 @@ internal static class SuggestCommand
                 return ExitCodes.Ok;
             }
 
-            string? written = null;
-            IReadOnlyList<string> notEffective = [];
-            if (parse.GetValue(write) is { } newId)
-            {
-                (written, notEffective) = Write(context, project, goal, result, newId);
-            }
-
-            ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written), notEffective, parse.GetValue(format));
+            var written = parse.GetValue(write) is { } newId ? SuggestionWriter.Write(project, goal, result, newId) : null;
+            ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written.CreatedPath), written?.NotEffective ?? [], parse.GetValue(format));
             return result.Suggestions.Count > 0 && written is null ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;
     }
-
-    /// <summary><c>--write</c>: a copy of the target's recipe with the suggested values set, then rendered again to check they take effect.</summary>
-    private static (string Path, IReadOnlyList<string> NotEffective) Write(CliContext context, ProjectContext project, SuggestTarget goal, SuggestResult result, string newId)
-    {
-        if (goal.Recipe is not { } source)
-        {
-            throw new UserErrorException("--write needs a recipe the project knows as the target", "give the recipe id (not a rendered config or a file outside the recipe folders)");
-        }
-
-        if (!result.EnoughEvidence || result.Suggestions.Count == 0)
-        {
-            throw new UserErrorException(result.EnoughEvidence ? "nothing to write: the config is within the evidence" : "nothing to write: " + result.NotEnoughEvidence);
-        }
-
-        var registry = RecipeRegistry.Load(project);
-        var changes = result.Suggestions.Select(s => (s.Key, s.Suggested, $"was {Core.Yaml.YamlText.Scalar(s.Current)}; trainplat suggest, {s.Count} jobs")).ToArray();
-        RecipeCopyResult copy;
-        try
-        {
-            copy = RecipeCopier.Copy(source, newId, project, registry, text => RecipeEditor.SetConfigValues(text, newId + ".yaml", changes)
-                .Replace("with `trainplat recipe new`.", $"with `trainplat suggest --write` ({changes.Length} change{(changes.Length == 1 ? "" : "s")} from past jobs).", StringComparison.Ordinal));
-        }
-        catch (UserErrorException ex)
-        {
-            throw new UserErrorException(ex.Message, "adopt the suggestions with --apply instead");
-        }
-
-        if (!copy.Succeeded)
-        {
-            throw new UserErrorException(copy.Error!, copy.Hint);
-        }
-
-        // A scaling rule for this size can override a recipe's config value: say which suggestions did not take.
-        var check = RecipeResolver.Resolve(new RenderRequest(newId, goal.SizeText, null, null, null, null, Unchanged(goal.Sets, result), context.WorkingDirectory));
-        var notEffective = check.Config is not { } rendered ? [.. result.Suggestions.Select(s => s.Key)]
-            : result.Suggestions.Where(s => !JsonNodeEquals(Lookup(rendered.Config, s.Key), s.Suggested)).Select(s => s.Key).ToArray();
-        return (copy.CreatedPath!, notEffective);
-    }
-
-    /// <summary>The target's own <c>--set</c>s on keys the suggestions leave alone.</summary>
-    private static string[] Unchanged(IReadOnlyList<string> sets, SuggestResult result) =>
-        [.. sets.Where(s => !result.Suggestions.Any(x => s.StartsWith(x.Key + "=", StringComparison.Ordinal)))];
-
-    private static System.Text.Json.Nodes.JsonNode? Lookup(System.Text.Json.Nodes.JsonObject config, string key)
-    {
-        var dot = key.IndexOf('.', StringComparison.Ordinal);
-        return config[key[..dot]]?[key[(dot + 1)..]];
-    }
-
-    private static bool JsonNodeEquals(System.Text.Json.Nodes.JsonNode? a, System.Text.Json.Nodes.JsonNode? b) =>
-        a is System.Text.Json.Nodes.JsonValue va && b is System.Text.Json.Nodes.JsonValue vb && va.TryGetValue<double>(out var x) && vb.TryGetValue<double>(out var y)
-            ? Math.Abs(x - y) <= Math.Abs(y) * 1e-12
-            : System.Text.Json.Nodes.JsonNode.DeepEquals(a, b);
 }

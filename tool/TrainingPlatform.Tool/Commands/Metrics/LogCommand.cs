@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -24,12 +23,7 @@ internal static class LogCommand
             }
 
             var now = JobRules.Truncate(context.Clock.GetUtcNow());
-            var points = (parse.GetValue(values) ?? []).Select(v => ParsePoint(v, parse.GetValue(step), now)).ToArray();
-            if (points.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            {
-                throw new UserErrorException($"metric '{twice.Key}' is given twice for step {parse.GetValue(step)}", "give each name once per step");
-            }
-
+            var points = MetricPairs.Parse(parse.GetValue(values) ?? [], parse.GetValue(step), now);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
             var record = JobRules.Resolve(lineage, parse.GetValue(job)!);
@@ -37,34 +31,5 @@ internal static class LogCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static MetricPoint ParsePoint(string text, long step, DateTimeOffset now)
-    {
-        var eq = text.LastIndexOf('=');
-        if (eq <= 0 || eq == text.Length - 1)
-        {
-            throw new UserErrorException($"'{text}' is not name=value", "e.g. trainplat metrics log JOB --step 100 loss=0.42 reward=0.61");
-        }
-
-        var name = text[..eq];
-        var value = text[(eq + 1)..];
-        if (MetricsFile.NameProblem(name) is { } problem)
-        {
-            throw new UserErrorException(problem, $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
-        }
-
-        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
-        {
-            number = value.ToUpperInvariant() switch
-            {
-                "NAN" => double.NaN,
-                "INF" or "+INF" or "INFINITY" => double.PositiveInfinity,
-                "-INF" or "-INFINITY" => double.NegativeInfinity,
-                _ => throw new UserErrorException($"{name}={value}: '{value}' is not a number", "use a plain number such as 0.42 or 1e-5 (NaN and inf are accepted)"),
-            };
-        }
-
-        return new MetricPoint(step, name, number, now);
     }
 }

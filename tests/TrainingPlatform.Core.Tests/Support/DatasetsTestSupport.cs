@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using TrainingPlatform.Core.Datasets;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Support;
 
 /// <summary>A temporary folder for dataset tests, deleted on dispose.</summary>
 internal sealed class DatasetsTempDir : IDisposable

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Diffing;
 using TrainingPlatform.Core.Schema;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Diffing;
 
 public sealed class ConfigDiffTests
 {

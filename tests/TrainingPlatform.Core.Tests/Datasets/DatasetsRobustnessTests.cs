@@ -4,8 +4,9 @@ using Parquet;
 using Parquet.Schema;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>Corrupt, truncated and empty inputs of every format: a clear UserErrorException or a correct zero, nothing else.</summary>
 public sealed class DatasetsRobustnessTests

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Diffing;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Diffing;
 
 public sealed class DiffOperandTests : IDisposable
 {

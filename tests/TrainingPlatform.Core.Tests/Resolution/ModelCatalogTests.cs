@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Resolution;
 
 public sealed class ModelCatalogTests
 {

@@ -1,6 +1,6 @@
 using TrainingPlatform.Core.Resolution;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Resolution;
 
 /// <summary>
 /// The sanity targets come from runs that public configs ship (recipes-survey.md §2) and from configs that

@@ -1,7 +1,8 @@
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>Issue 13, item 11: listings never load manifests, and re-recording an unchanged folder does not read its manifest back.</summary>
 public sealed class DatasetsScaleTests
@@ -17,7 +18,7 @@ public sealed class DatasetsScaleTests
 
         dir.Write("one.jsonl", "{\"a\":1}\n");
         var db = dir.File(".trainplat/lineage.db");
-        using var store = LineageStore.Open(db);
+        using var store = TestStores.Open(db);
         var catalog = new DatasetCatalog(store, dir.Path, DatasetsClock.HourAhead());
         var (recorded, _) = catalog.Record(DatasetsTools.Snapshot(dir.File("data")), "data");
         catalog.Record(DatasetsTools.Snapshot(dir.File("one.jsonl")), "one");

@@ -1,8 +1,9 @@
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Resolution;
 
 /// <summary>Resolved configs that each break one verl or TRL constraint get that constraint's code, and only it.</summary>
 public sealed class PreflightTests : IDisposable
@@ -42,6 +43,11 @@ public sealed class PreflightTests : IDisposable
         Assert.True(errors.Length > 0 && errors.All(f => f.Code == code),
             $"expected only {code}; got: " + string.Join("; ", errors.Select(f => $"{f.Code} {f.Message}")));
         Assert.All(errors, f => Assert.False(string.IsNullOrWhiteSpace(f.Hint)));
+
+        // Each finding points at the value it is about in the rendered config.
+        Assert.All(errors, f => Assert.True(
+            f.Pointer.Split('/', StringSplitOptions.RemoveEmptyEntries).Aggregate((System.Text.Json.Nodes.JsonNode?)result.Config.Config, (node, key) => node?[key]) is not null,
+            $"{f.Code}: {f.Pointer} is not in the rendered config"));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Text;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Text;
 
 public sealed class TextTests
 {

@@ -2,7 +2,7 @@ using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Validation;
 
 /// <summary>Mutated recipes never crash the reader or the validator (fixed seed, so failures reproduce).</summary>
 public sealed class FuzzTests

@@ -2,7 +2,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Validation;
 
 /// <summary>
 /// Every file in Corpus/bad must give its expected code at its expected line (Corpus/bad/expected.tsv).

@@ -8,7 +8,7 @@ using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Text;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Diffing;
 
 /// <summary>Every built-in recipe rendered at 1.5B, 7B and 72B, once for all the property tests.</summary>
 public sealed class RenderedBuiltIns : IDisposable

@@ -1,8 +1,9 @@
 using System.Text;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>
 /// Issue 13, items 5, 6 and 10: special files are never opened, folder links are recorded and not followed,

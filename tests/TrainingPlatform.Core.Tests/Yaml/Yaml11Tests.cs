@@ -1,7 +1,7 @@
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Yaml;
 
 public sealed class Yaml11Tests
 {

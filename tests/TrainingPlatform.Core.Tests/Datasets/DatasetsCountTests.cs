@@ -5,8 +5,9 @@ using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;
 using TrainingPlatform.Core.Datasets;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>Sample counts against independent counts: Python's csv and json modules, and a full Parquet.Net row scan.</summary>
 public sealed class DatasetsCountTests

@@ -1,8 +1,9 @@
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>The stat cache (proved by bytes read, not by timing) and the minimal lineage store.</summary>
 public sealed class DatasetsCacheAndStoreTests
@@ -91,7 +92,7 @@ public sealed class DatasetsCacheAndStoreTests
         var db = dir.File(".trainplat/lineage.db");
         var clock = DatasetsClock.HourAhead();
         DatasetVersion v1;
-        using (var store = LineageStore.Open(db))
+        using (var store = TestStores.Open(db))
         {
             var catalog = new DatasetCatalog(store, dir.Path, clock);
             var snapshot = DatasetsTools.Snapshot(path);
@@ -105,7 +106,7 @@ public sealed class DatasetsCacheAndStoreTests
         }
 
         dir.Write("train.jsonl", Lines(11));
-        using (var store = LineageStore.Open(db))
+        using (var store = TestStores.Open(db))
         {
             var catalog = new DatasetCatalog(store, dir.Path, new DatasetsClock(clock.GetUtcNow().AddMinutes(1)));
             var (v2, added) = catalog.Record(DatasetsTools.Snapshot(path), "train");
@@ -133,7 +134,7 @@ public sealed class DatasetsCacheAndStoreTests
         dir.Write("shards/b.jsonl", Lines(4));
         dir.Write("shards/sub/c.csv", "x\n1\n");
         var clock = DatasetsClock.HourAhead();
-        using var store = LineageStore.Open(dir.File("store.db"));
+        using var store = TestStores.Open(dir.File("store.db"));
         var catalog = new DatasetCatalog(store, dir.Path, clock);
         var (v1, _) = catalog.Record(DatasetsTools.Snapshot(dir.File("shards")), "shards");
         Assert.Equal(["a.jsonl", "b.jsonl", "sub/c.csv"], catalog.Resolve("shards").Files.Select(f => f.Path));
@@ -154,7 +155,7 @@ public sealed class DatasetsCacheAndStoreTests
     {
         using var dir = new DatasetsTempDir();
         var db = dir.File("lineage.db");
-        LineageStore.Open(db).Dispose();
+        TestStores.Open(db).Dispose();
         using (var raw = new LiteDB.LiteDatabase($"Filename={db};Connection=shared"))
         {
             var meta = raw.GetCollection("meta").FindById("schema");
@@ -163,7 +164,7 @@ public sealed class DatasetsCacheAndStoreTests
             raw.GetCollection("meta").Update(meta);
         }
 
-        var ex = Assert.Throws<UserErrorException>(() => LineageStore.Open(db));
+        var ex = Assert.Throws<UserErrorException>(() => TestStores.Open(db));
         Assert.Contains("upgrade", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,6 @@
 using TrainingPlatform.Core.Text;
 
-namespace TrainingPlatform.Core.Tests.Lineage;
+namespace TrainingPlatform.Core.Tests.Text;
 
 public sealed class SparklineTests
 {

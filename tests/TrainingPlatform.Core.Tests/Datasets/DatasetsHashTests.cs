@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Tests.Support;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Datasets;
 
 /// <summary>Hashes against sha256sum/sha512sum: every read path (plain, overlapped, through a parser, gzip), edge sizes, a sparse file over 4 GB.</summary>
 public sealed class DatasetsHashTests

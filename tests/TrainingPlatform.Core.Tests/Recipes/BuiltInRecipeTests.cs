@@ -3,7 +3,7 @@ using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Core.Validation;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Recipes;
 
 public sealed class BuiltInRecipeTests
 {

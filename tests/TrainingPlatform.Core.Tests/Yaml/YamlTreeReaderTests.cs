@@ -5,7 +5,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Validation;
 using TrainingPlatform.Core.Yaml;
 
-namespace TrainingPlatform.Core.Tests;
+namespace TrainingPlatform.Core.Tests.Yaml;
 
 public sealed class YamlTreeReaderTests
 {
