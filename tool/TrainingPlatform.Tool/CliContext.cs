@@ -12,21 +12,33 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     public Random? IdRandom { get; init; }
 
     /// <summary>Who and where, recorded on every job: TRAINPLAT_USER (else the login name), the host name, this tool's version.</summary>
-    public JobOrigin Origin { get; init; } = new(
-        Environment.GetEnvironmentVariable("TRAINPLAT_USER") is { Length: > 0 } u ? u : Environment.UserName,
-        Environment.MachineName,
-        ToolVersion.Current);
+    /// <remarks>Read on first use, so a command that records nothing (`--version`, validate) never loads the lineage types.</remarks>
+    public JobOrigin Origin
+    {
+        get => _origin ??= new(
+            Environment.GetEnvironmentVariable("TRAINPLAT_USER") is { Length: > 0 } u ? u : Environment.UserName,
+            Environment.MachineName,
+            ToolVersion.Current);
+        init => _origin = value;
+    }
 
     /// <summary>
     /// How the lineage store is opened: this tool's version, TRAINPLAT_STORE_TIMEOUT (seconds to wait for another
     /// process, default 60), and the system clock for the store's own bookkeeping (also in tests: metric batches keep
     /// their write order by it, so it must move even when <see cref="Clock"/> is pinned).
     /// </summary>
-    public StoreOpenOptions StoreOptions { get; init; } = new(TimeProvider.System)
+    public StoreOpenOptions StoreOptions
     {
-        ToolVersion = ToolVersion.Current,
-        Timeout = StoreOpenOptions.TimeoutFrom(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT")),
-    };
+        get => _storeOptions ??= new(TimeProvider.System)
+        {
+            ToolVersion = ToolVersion.Current,
+            Timeout = StoreOpenOptions.TimeoutFrom(Environment.GetEnvironmentVariable("TRAINPLAT_STORE_TIMEOUT")),
+        };
+        init => _storeOptions = value;
+    }
+
+    private JobOrigin? _origin;
+    private StoreOpenOptions? _storeOptions;
 
     public static CliContext FromConsole()
     {
