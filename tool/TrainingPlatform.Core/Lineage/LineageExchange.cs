@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 
@@ -23,145 +24,42 @@ public static class LineageExchange
     public static void Write(Stream output, LineageBundle bundle, string toolVersion)
     {
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = false });
-        void Line(Action body)
+        var lines = ExchangeContext.Default;
+        void Line<T>(T value, JsonTypeInfo<T> type)
         {
-            writer.WriteStartObject();
-            body();
-            writer.WriteEndObject();
+            JsonSerializer.Serialize(writer, value, type);
             writer.Flush();
             output.WriteByte((byte)'\n');
             writer.Reset(output);
         }
 
-        Line(() =>
-        {
-            writer.WriteString("type", "header");
-            writer.WriteString("format", Format);
-            writer.WriteNumber("version", FormatVersion);
-            writer.WriteString("tool", toolVersion);
-            writer.WriteNumber("jobs", bundle.Jobs.Count);
-            writer.WriteNumber("points", bundle.Metrics.Sum(m => (long)m.Points.Count));
-        });
+        Line(new HeaderLine("header", Format, FormatVersion, toolVersion, bundle.Jobs.Count, bundle.Metrics.Sum(m => (long)m.Points.Count)), lines.HeaderLine);
         foreach (var r in bundle.Recipes)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "recipe_version");
-                writer.WriteString("hash", r.Hash);
-                writer.WriteString("recipe", r.RecipeId);
-                writer.WriteString("version", r.Version);
-                writer.WriteString("task", r.Task);
-                writer.WriteString("algorithm", r.Algorithm);
-                writer.WriteString("recorded", Time(r.Recorded));
-                writer.WriteString("text", r.Text);
-            });
+            Line(new RecipeVersionLine("recipe_version", r.Hash, r.RecipeId, r.Version, r.Task, r.Algorithm, Time(r.Recorded), r.Text), lines.RecipeVersionLine);
         }
 
         foreach (var (hash, json) in bundle.Configs)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "config");
-                writer.WriteString("hash", hash);
-                writer.WritePropertyName("config");
-                writer.WriteRawValue(json);
-            });
+            Line(new ConfigLine("config", hash, new RawJson(json)), lines.ConfigLine);
         }
 
         foreach (var d in bundle.Datasets)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "dataset_version");
-                writer.WriteString("name", d.Name);
-                writer.WriteString("path", d.Path);
-                writer.WriteString("kind", d.IsFolder ? "folder" : "file");
-                writer.WriteString("format", d.Format);
-                writer.WriteNumber("size", d.Size);
-                writer.WriteString("algorithm", d.Algorithm);
-                writer.WriteString("hash", d.Hash);
-                Number("samples", d.Samples);
-                Strings("fields", d.Fields);
-                writer.WriteString("created", Time(d.Created));
-                writer.WriteStartArray("files");
-                foreach (var f in d.Files)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("path", f.Path);
-                    writer.WriteNumber("size", f.Size);
-                    writer.WriteString("hash", f.Hash);
-                    writer.WriteString("format", f.Format);
-                    Number("samples", f.Samples);
-                    Strings("fields", f.Fields);
-                    if (f.LinkTarget is { } link)
-                    {
-                        writer.WriteString("link", link);
-                    }
-
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            });
+            Line(
+                new DatasetVersionLine("dataset_version", d.Name, d.Path, d.IsFolder ? "folder" : "file", d.Format, d.Size, d.Algorithm, d.Hash, d.Samples,
+                    d.Fields, Time(d.Created), [.. d.Files.Select(f => new ManifestEntryLine(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields, f.LinkTarget))]),
+                lines.DatasetVersionLine);
         }
 
         foreach (var j in bundle.Jobs)
         {
-            Line(() => WriteJob(writer, j));
+            Line(ToLine(j), lines.JobLine);
         }
 
         foreach (var b in bundle.Metrics)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "metrics");
-                writer.WriteString("id", b.Id);
-                writer.WriteString("job", b.JobId);
-                writer.WriteString("name", b.Name);
-                if (b.Source is null)
-                {
-                    writer.WriteNull("source");
-                }
-                else
-                {
-                    writer.WriteString("source", b.Source);
-                }
-
-                writer.WriteStartArray("points");
-                foreach (var (step, value, time) in b.Points)
-                {
-                    writer.WriteStartArray();
-                    writer.WriteNumberValue(step);
-                    WriteDouble(writer, value);
-                    writer.WriteNumberValue(time.ToUnixTimeMilliseconds());
-                    writer.WriteEndArray();
-                }
-
-                writer.WriteEndArray();
-            });
-        }
-
-        void Number(string name, long? value)
-        {
-            if (value is { } v)
-            {
-                writer.WriteNumber(name, v);
-            }
-            else
-            {
-                writer.WriteNull(name);
-            }
-        }
-
-        void Strings(string name, IEnumerable<string> items)
-        {
-            writer.WriteStartArray(name);
-            foreach (var item in items)
-            {
-                writer.WriteStringValue(item);
-            }
-
-            writer.WriteEndArray();
+            Line(new MetricsLine("metrics", b.Id, b.JobId, b.Name, b.Source, [.. b.Points.Select(p => new PointLine(p.Step, p.Value, p.Time.ToUnixTimeMilliseconds()))]), lines.MetricsLine);
         }
     }
 
@@ -332,95 +230,16 @@ public static class LineageExchange
         _ => ex.Message.TrimEnd('.'),
     };
 
-    public static void WriteJob(Utf8JsonWriter w, JobRecord j)
-    {
-        w.WriteString("type", "job");
-        w.WriteString("id", j.Id);
-        Str("name", j.Name);
-        Arr("tags", j.Tags);
-        w.WriteString("status", JobStatuses.Name(j.Status));
-        w.WriteString("recipe", j.RecipeId);
-        w.WriteString("recipe_version", j.RecipeVersion);
-        w.WriteString("recipe_hash", j.RecipeHash);
-        Arr("chain", j.Chain);
-        w.WriteString("task", j.Task);
-        w.WriteString("algorithm", j.Algorithm);
-        Str("model", j.Model);
-        w.WriteString("model_size", j.ModelSize);
-        WriteDouble(w, "parameters", j.Parameters);
-        w.WriteNumber("gpus", j.Gpus);
-        w.WriteNumber("nodes", j.Nodes);
-        w.WriteString("config_hash", j.ConfigHash);
-        Arr("sets", j.Sets);
-        w.WriteStartArray("datasets");
-        foreach (var d in j.Datasets)
-        {
-            w.WriteStartObject();
-            w.WriteString("role", d.Role);
-            w.WriteString("name", d.Name);
-            w.WriteString("algorithm", d.Algorithm);
-            w.WriteString("hash", d.Hash);
-            w.WriteEndObject();
-        }
+    /// <summary>Writes a job's export line (the object, without the newline).</summary>
+    public static void WriteJob(Utf8JsonWriter w, JobRecord j) => JsonSerializer.Serialize(w, ToLine(j), ExchangeContext.Default.JobLine);
 
-        w.WriteEndArray();
-        if (j.Git is { } g)
-        {
-            w.WriteStartObject("git");
-            w.WriteString("commit", g.Commit);
-            w.WriteBoolean("dirty", g.Dirty);
-            Str("branch", g.Branch);
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("git");
-        }
-
-        Str("parent", j.ParentId);
-        Arr("forced", j.Forced);
-        w.WriteString("user", j.User);
-        w.WriteString("host", j.Host);
-        w.WriteString("tool", j.ToolVersion);
-        w.WriteString("created", Time(j.Created));
-        Str("started", j.Started is { } s ? Time(s) : null);
-        Str("finished", j.Finished is { } f ? Time(f) : null);
-        w.WriteString("updated", Time(j.Updated));
-        w.WriteStartArray("events");
-        foreach (var e in j.Events)
-        {
-            w.WriteStartObject();
-            w.WriteString("time", Time(e.Time));
-            w.WriteString("status", JobStatuses.Name(e.Status));
-            Str("note", e.Note);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-
-        void Str(string name, string? value)
-        {
-            if (value is null)
-            {
-                w.WriteNull(name);
-            }
-            else
-            {
-                w.WriteString(name, value);
-            }
-        }
-
-        void Arr(string name, IEnumerable<string> items)
-        {
-            w.WriteStartArray(name);
-            foreach (var item in items)
-            {
-                w.WriteStringValue(item);
-            }
-
-            w.WriteEndArray();
-        }
-    }
+    private static JobLine ToLine(JobRecord j) => new(
+        "job", j.Id, j.Name, j.Tags, JobStatuses.Name(j.Status), j.RecipeId, j.RecipeVersion, j.RecipeHash, j.Chain, j.Task, j.Algorithm, j.Model,
+        j.ModelSize, j.Parameters, j.Gpus, j.Nodes, j.ConfigHash, j.Sets,
+        [.. j.Datasets.Select(d => new JobDatasetLine(d.Role, d.Name, d.Algorithm, d.Hash))],
+        j.Git is { } g ? new GitLine(g.Commit, g.Dirty, g.Branch) : null,
+        j.ParentId, j.Forced, j.User, j.Host, j.ToolVersion, Time(j.Created), j.Started is { } s ? Time(s) : null, j.Finished is { } f ? Time(f) : null,
+        Time(j.Updated), [.. j.Events.Select(e => new JobEventLine(Time(e.Time), JobStatuses.Name(e.Status), e.Note))]);
 
     private static JobRecord ReadJob(JsonElement e) => new()
     {
@@ -476,24 +295,6 @@ public static class LineageExchange
     private static DateTimeOffset T(JsonElement e, string name) => ParseTime(S(e, name));
 
     private static string[] Strings(JsonElement e, string name) => [.. e.GetProperty(name).EnumerateArray().Select(x => x.GetString() ?? "")];
-
-    private static void WriteDouble(Utf8JsonWriter w, string name, double value)
-    {
-        w.WritePropertyName(name);
-        WriteDouble(w, value);
-    }
-
-    private static void WriteDouble(Utf8JsonWriter w, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumberValue(value);
-        }
-        else
-        {
-            w.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-        }
-    }
 
     private static double ReadDouble(JsonElement e) => e.ValueKind == JsonValueKind.String
         ? e.GetString() switch
