@@ -98,21 +98,43 @@ public sealed class MetricsStreamingTests
     }
 
     /// <summary>A stream over bytes that fails when asked for the whole of it at once, and counts the reads.</summary>
-    private sealed class ChunkedOnlyStream(byte[] bytes) : MemoryStream(bytes, writable: false)
+    private sealed class ChunkedOnlyStream(byte[] bytes) : Stream
     {
+        private readonly MemoryStream _inner = new(bytes, writable: false);
+
         public int LargestRead { get; private set; }
 
         public int Reads { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
-            Assert.True(buffer.Length < Length, $"asked for {buffer.Length} bytes of {Length}: the whole file");
+            Assert.True(buffer.Length < _inner.Length, $"asked for {buffer.Length} bytes of {_inner.Length}: the whole file");
             Reads++;
-            var n = base.Read(buffer);
+            var n = _inner.Read(buffer);
             LargestRead = Math.Max(LargestRead, n);
             return n;
         }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -53,39 +53,101 @@ internal sealed record ManifestEntryLine(
     [property: JsonPropertyName("format")] string Format,
     [property: JsonPropertyName("samples")] long? Samples,
     [property: JsonPropertyName("fields")] IReadOnlyList<string> Fields,
-    [property: JsonPropertyName("link"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Link);
+    [property: JsonPropertyName("link"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Link = null);
 
-internal sealed record JobLine(
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("name")] string? Name,
-    [property: JsonPropertyName("tags")] IReadOnlyList<string> Tags,
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("recipe")] string Recipe,
-    [property: JsonPropertyName("recipe_version")] string RecipeVersion,
-    [property: JsonPropertyName("recipe_hash")] string RecipeHash,
-    [property: JsonPropertyName("chain")] IReadOnlyList<string> Chain,
-    [property: JsonPropertyName("task")] string Task,
-    [property: JsonPropertyName("algorithm")] string Algorithm,
-    [property: JsonPropertyName("model")] string? Model,
-    [property: JsonPropertyName("model_size")] string ModelSize,
-    [property: JsonPropertyName("parameters"), JsonConverter(typeof(ExchangeDoubleConverter))] double Parameters,
-    [property: JsonPropertyName("gpus")] int Gpus,
-    [property: JsonPropertyName("nodes")] int Nodes,
-    [property: JsonPropertyName("config_hash")] string ConfigHash,
-    [property: JsonPropertyName("sets")] IReadOnlyList<string> Sets,
-    [property: JsonPropertyName("datasets")] IReadOnlyList<JobDatasetLine> Datasets,
-    [property: JsonPropertyName("git")] GitLine? Git,
-    [property: JsonPropertyName("parent")] string? Parent,
-    [property: JsonPropertyName("forced")] IReadOnlyList<string> Forced,
-    [property: JsonPropertyName("user")] string User,
-    [property: JsonPropertyName("host")] string Host,
-    [property: JsonPropertyName("tool")] string Tool,
-    [property: JsonPropertyName("created")] string Created,
-    [property: JsonPropertyName("started")] string? Started,
-    [property: JsonPropertyName("finished")] string? Finished,
-    [property: JsonPropertyName("updated")] string Updated,
-    [property: JsonPropertyName("events")] IReadOnlyList<JobEventLine> Events);
+/// <summary>A job; <c>name</c>, <c>model</c>, <c>parent</c>, <c>started</c> and <c>finished</c> may be absent (null), every other field is required.</summary>
+internal sealed class JobLine
+{
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("tags")]
+    public required IReadOnlyList<string> Tags { get; init; }
+
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("recipe")]
+    public required string Recipe { get; init; }
+
+    [JsonPropertyName("recipe_version")]
+    public required string RecipeVersion { get; init; }
+
+    [JsonPropertyName("recipe_hash")]
+    public required string RecipeHash { get; init; }
+
+    [JsonPropertyName("chain")]
+    public required IReadOnlyList<string> Chain { get; init; }
+
+    [JsonPropertyName("task")]
+    public required string Task { get; init; }
+
+    [JsonPropertyName("algorithm")]
+    public required string Algorithm { get; init; }
+
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    [JsonPropertyName("model_size")]
+    public required string ModelSize { get; init; }
+
+    [JsonPropertyName("parameters"), JsonConverter(typeof(ExchangeDoubleConverter))]
+    public required double Parameters { get; init; }
+
+    [JsonPropertyName("gpus")]
+    public required int Gpus { get; init; }
+
+    [JsonPropertyName("nodes")]
+    public required int Nodes { get; init; }
+
+    [JsonPropertyName("config_hash")]
+    public required string ConfigHash { get; init; }
+
+    [JsonPropertyName("sets")]
+    public required IReadOnlyList<string> Sets { get; init; }
+
+    [JsonPropertyName("datasets")]
+    public required IReadOnlyList<JobDatasetLine> Datasets { get; init; }
+
+    [JsonPropertyName("git")]
+    public required GitLine? Git { get; init; }
+
+    [JsonPropertyName("parent")]
+    public string? Parent { get; init; }
+
+    [JsonPropertyName("forced")]
+    public required IReadOnlyList<string> Forced { get; init; }
+
+    [JsonPropertyName("user")]
+    public required string User { get; init; }
+
+    [JsonPropertyName("host")]
+    public required string Host { get; init; }
+
+    [JsonPropertyName("tool")]
+    public required string Tool { get; init; }
+
+    [JsonPropertyName("created")]
+    public required string Created { get; init; }
+
+    [JsonPropertyName("started")]
+    public string? Started { get; init; }
+
+    [JsonPropertyName("finished")]
+    public string? Finished { get; init; }
+
+    [JsonPropertyName("updated")]
+    public required string Updated { get; init; }
+
+    [JsonPropertyName("events")]
+    public required IReadOnlyList<JobEventLine> Events { get; init; }
+}
 
 internal sealed record JobDatasetLine(
     [property: JsonPropertyName("role")] string Role,
@@ -96,12 +158,12 @@ internal sealed record JobDatasetLine(
 internal sealed record GitLine(
     [property: JsonPropertyName("commit")] string Commit,
     [property: JsonPropertyName("dirty")] bool Dirty,
-    [property: JsonPropertyName("branch")] string? Branch);
+    [property: JsonPropertyName("branch")] string? Branch = null);
 
 internal sealed record JobEventLine(
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("note")] string? Note);
+    [property: JsonPropertyName("note")] string? Note = null);
 
 /// <summary>A batch of one metric of one job; points are <c>[step, value, unix_ms]</c>.</summary>
 internal sealed record MetricsLine(
@@ -191,7 +253,7 @@ internal sealed class RawJsonConverter : JsonConverter<RawJson>
 }
 
 /// <summary>The export format's lines, source-generated (no reflection: Native AOT).</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never, RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(HeaderLine))]
 [JsonSerializable(typeof(RecipeVersionLine))]
 [JsonSerializable(typeof(ConfigLine))]

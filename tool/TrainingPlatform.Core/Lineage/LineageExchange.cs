@@ -95,7 +95,8 @@ public static class LineageExchange
         var datasets = new List<DatasetVersion>();
         var jobs = new List<JobRecord>();
         var metrics = new List<MetricBatch>();
-        var lines = (Recipes: new List<long>(), Configs: new List<long>(), Datasets: new List<long>(), Jobs: new List<long>(), Metrics: new List<long>());
+        var lineNumbers = (Recipes: new List<long>(), Configs: new List<long>(), Datasets: new List<long>(), Jobs: new List<long>(), Metrics: new List<long>());
+        var lines = ExchangeContext.Default;
         var problems = new List<ExchangeProblem>();
         long number = 0;
         var sawHeader = false;
@@ -141,32 +142,27 @@ public static class LineageExchange
                         sawHeader = true;
                         break;
                     case "recipe_version":
-                        recipes.Add(new RecipeVersionRecord(S(e, "hash"), S(e, "recipe"), S(e, "version"), S(e, "task"), S(e, "algorithm"), S(e, "text"), T(e, "recorded")));
-                        lines.Recipes.Add(number);
+                        recipes.Add(FromLine(Parse(raw, lines.RecipeVersionLine)));
+                        lineNumbers.Recipes.Add(number);
                         break;
                     case "config":
-                        configs.Add((S(e, "hash"), e.GetProperty("config").GetRawText()));
-                        lines.Configs.Add(number);
+                        var config = Parse(raw, lines.ConfigLine);
+                        configs.Add((config.Hash, config.Config.Json));
+                        lineNumbers.Configs.Add(number);
                         break;
                     case "dataset_version":
-                        datasets.Add(new DatasetVersion(S(e, "name"), S(e, "path"), S(e, "kind") == "folder", S(e, "format"), e.GetProperty("size").GetInt64(),
-                            S(e, "algorithm"), S(e, "hash"), L(e, "samples"), Strings(e, "fields"), T(e, "created"),
-                            [.. e.GetProperty("files").EnumerateArray().Select(f => new FileEntry(S(f, "path"), f.GetProperty("size").GetInt64(), S(f, "hash"),
-                                S(f, "format"), L(f, "samples"), Strings(f, "fields"))
-                            {
-                                LinkTarget = f.TryGetProperty("link", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null,
-                            })]));
-                        lines.Datasets.Add(number);
+                        datasets.Add(FromLine(Parse(raw, lines.DatasetVersionLine)));
+                        lineNumbers.Datasets.Add(number);
                         break;
                     case "job":
-                        jobs.Add(ReadJob(e));
-                        lines.Jobs.Add(number);
+                        jobs.Add(FromLine(Parse(raw, lines.JobLine)));
+                        lineNumbers.Jobs.Add(number);
                         break;
                     case "metrics":
-                        metrics.Add(new MetricBatch(S(e, "id"), S(e, "job"), S(e, "name"),
-                            [.. e.GetProperty("points").EnumerateArray().Select(p => (p[0].GetInt64(), ReadDouble(p[1]), DateTimeOffset.FromUnixTimeMilliseconds(p[2].GetInt64())))],
-                            e.GetProperty("source").ValueKind == JsonValueKind.String ? e.GetProperty("source").GetString() : null));
-                        lines.Metrics.Add(number);
+                        var batch = Parse(raw, lines.MetricsLine);
+                        metrics.Add(new MetricBatch(batch.Id, batch.Job, batch.Name,
+                            [.. batch.Points.Select(p => (p.Step, p.Value, DateTimeOffset.FromUnixTimeMilliseconds(p.UnixMs)))], batch.Source));
+                        lineNumbers.Metrics.Add(number);
                         break;
                     default:
                         throw new FormatException($"unknown record type '{type}'");
@@ -191,7 +187,7 @@ public static class LineageExchange
         return new ExchangeRead(
             new LineageBundle(recipes, configs, datasets, jobs, metrics)
             {
-                Lines = new BundleLines(lines.Recipes, lines.Configs, lines.Datasets, lines.Jobs, lines.Metrics),
+                Lines = new BundleLines(lineNumbers.Recipes, lineNumbers.Configs, lineNumbers.Datasets, lineNumbers.Jobs, lineNumbers.Metrics),
             },
             problems);
     }
@@ -227,82 +223,97 @@ public static class LineageExchange
     {
         KeyNotFoundException => "a required field is missing",
         DecoderFallbackException => "not UTF-8 text",
+        JsonException { Message: var m } when m.Contains("missing required properties", StringComparison.Ordinal) => "a required field is missing",
+        JsonException { Path: { } at } json when json.InnerException is null or InvalidOperationException or FormatException =>
+            json.Message.Split(" Path: ")[0].TrimEnd('.') + $" (at {at})",
         _ => ex.Message.TrimEnd('.'),
     };
 
     /// <summary>Writes a job's export line (the object, without the newline).</summary>
     public static void WriteJob(Utf8JsonWriter w, JobRecord j) => JsonSerializer.Serialize(w, ToLine(j), ExchangeContext.Default.JobLine);
 
-    private static JobLine ToLine(JobRecord j) => new(
-        "job", j.Id, j.Name, j.Tags, JobStatuses.Name(j.Status), j.RecipeId, j.RecipeVersion, j.RecipeHash, j.Chain, j.Task, j.Algorithm, j.Model,
-        j.ModelSize, j.Parameters, j.Gpus, j.Nodes, j.ConfigHash, j.Sets,
-        [.. j.Datasets.Select(d => new JobDatasetLine(d.Role, d.Name, d.Algorithm, d.Hash))],
-        j.Git is { } g ? new GitLine(g.Commit, g.Dirty, g.Branch) : null,
-        j.ParentId, j.Forced, j.User, j.Host, j.ToolVersion, Time(j.Created), j.Started is { } s ? Time(s) : null, j.Finished is { } f ? Time(f) : null,
-        Time(j.Updated), [.. j.Events.Select(e => new JobEventLine(Time(e.Time), JobStatuses.Name(e.Status), e.Note))]);
-
-    private static JobRecord ReadJob(JsonElement e) => new()
+    private static JobLine ToLine(JobRecord j) => new()
     {
-        Id = S(e, "id"),
-        Name = N(e, "name"),
-        Tags = Strings(e, "tags"),
-        Status = JobStatuses.TryParse(S(e, "status"), out var status) ? status : throw new FormatException($"unknown status '{S(e, "status")}'"),
-        RecipeId = S(e, "recipe"),
-        RecipeVersion = S(e, "recipe_version"),
-        RecipeHash = S(e, "recipe_hash"),
-        Chain = Strings(e, "chain"),
-        Task = S(e, "task"),
-        Algorithm = S(e, "algorithm"),
-        Model = N(e, "model"),
-        ModelSize = S(e, "model_size"),
-        Parameters = ReadDouble(e.GetProperty("parameters")),
-        Gpus = e.GetProperty("gpus").GetInt32(),
-        Nodes = e.GetProperty("nodes").GetInt32(),
-        ConfigHash = S(e, "config_hash"),
-        Sets = Strings(e, "sets"),
-        Datasets = [.. e.GetProperty("datasets").EnumerateArray().Select(d => new JobDataset(S(d, "role"), S(d, "name"), S(d, "algorithm"), S(d, "hash")))],
-        Git = e.GetProperty("git").ValueKind == JsonValueKind.Object
-            ? new GitState(S(e.GetProperty("git"), "commit"), e.GetProperty("git").GetProperty("dirty").GetBoolean(), N(e.GetProperty("git"), "branch"))
-            : null,
-        ParentId = N(e, "parent"),
-        Forced = Strings(e, "forced"),
-        User = S(e, "user"),
-        Host = S(e, "host"),
-        ToolVersion = S(e, "tool"),
-        Created = T(e, "created"),
-        Started = N(e, "started") is { } started ? ParseTime(started) : null,
-        Finished = N(e, "finished") is { } finished ? ParseTime(finished) : null,
-        Updated = T(e, "updated"),
-        Events = [.. e.GetProperty("events").EnumerateArray().Select(x => new JobEvent(T(x, "time"),
-            JobStatuses.TryParse(S(x, "status"), out var s) ? s : throw new FormatException($"unknown status '{S(x, "status")}'"), N(x, "note")))],
+        Type = "job",
+        Id = j.Id,
+        Name = j.Name,
+        Tags = j.Tags,
+        Status = JobStatuses.Name(j.Status),
+        Recipe = j.RecipeId,
+        RecipeVersion = j.RecipeVersion,
+        RecipeHash = j.RecipeHash,
+        Chain = j.Chain,
+        Task = j.Task,
+        Algorithm = j.Algorithm,
+        Model = j.Model,
+        ModelSize = j.ModelSize,
+        Parameters = j.Parameters,
+        Gpus = j.Gpus,
+        Nodes = j.Nodes,
+        ConfigHash = j.ConfigHash,
+        Sets = j.Sets,
+        Datasets = [.. j.Datasets.Select(d => new JobDatasetLine(d.Role, d.Name, d.Algorithm, d.Hash))],
+        Git = j.Git is { } g ? new GitLine(g.Commit, g.Dirty, g.Branch) : null,
+        Parent = j.ParentId,
+        Forced = j.Forced,
+        User = j.User,
+        Host = j.Host,
+        Tool = j.ToolVersion,
+        Created = Time(j.Created),
+        Started = j.Started is { } s ? Time(s) : null,
+        Finished = j.Finished is { } f ? Time(f) : null,
+        Updated = Time(j.Updated),
+        Events = [.. j.Events.Select(e => new JobEventLine(Time(e.Time), JobStatuses.Name(e.Status), e.Note))],
     };
+
+    /// <summary>A line's record; a missing field or one of the wrong type is a <see cref="JsonException"/>.</summary>
+    private static T Parse<T>(ReadOnlySpan<byte> line, JsonTypeInfo<T> type) =>
+        JsonSerializer.Deserialize(line, type) ?? throw new FormatException("the record is null");
+
+    private static RecipeVersionRecord FromLine(RecipeVersionLine r) => new(r.Hash, r.Recipe, r.Version, r.Task, r.Algorithm, r.Text, ParseTime(r.Recorded));
+
+    private static DatasetVersion FromLine(DatasetVersionLine d) => new(d.Name, d.Path, d.Kind == "folder", d.Format, d.Size, d.Algorithm, d.Hash, d.Samples,
+        d.Fields, ParseTime(d.Created),
+        [.. d.Files.Select(f => new FileEntry(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields) { LinkTarget = f.Link })]);
+
+    private static JobRecord FromLine(JobLine j) => new()
+    {
+        Id = j.Id,
+        Name = j.Name,
+        Tags = j.Tags,
+        Status = Status(j.Status),
+        RecipeId = j.Recipe,
+        RecipeVersion = j.RecipeVersion,
+        RecipeHash = j.RecipeHash,
+        Chain = j.Chain,
+        Task = j.Task,
+        Algorithm = j.Algorithm,
+        Model = j.Model,
+        ModelSize = j.ModelSize,
+        Parameters = j.Parameters,
+        Gpus = j.Gpus,
+        Nodes = j.Nodes,
+        ConfigHash = j.ConfigHash,
+        Sets = j.Sets,
+        Datasets = [.. j.Datasets.Select(d => new JobDataset(d.Role, d.Name, d.Algorithm, d.Hash))],
+        Git = j.Git is { } g ? new GitState(g.Commit, g.Dirty, g.Branch) : null,
+        ParentId = j.Parent,
+        Forced = j.Forced,
+        User = j.User,
+        Host = j.Host,
+        ToolVersion = j.Tool,
+        Created = ParseTime(j.Created),
+        Started = j.Started is { } started ? ParseTime(started) : null,
+        Finished = j.Finished is { } finished ? ParseTime(finished) : null,
+        Updated = ParseTime(j.Updated),
+        Events = [.. j.Events.Select(e => new JobEvent(ParseTime(e.Time), Status(e.Status), e.Note))],
+    };
+
+    private static JobStatus Status(string name) => JobStatuses.TryParse(name, out var status) ? status : throw new FormatException($"unknown status '{name}'");
 
     /// <summary>ISO 8601 UTC with milliseconds, as the store keeps them.</summary>
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string s) =>
         DateTimeOffset.ParseExact(s, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static string S(JsonElement e, string name) =>
-        e.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' must be a string");
-
-    private static string? N(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static long? L(JsonElement e, string name) =>
-        e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetInt64();
-
-    private static DateTimeOffset T(JsonElement e, string name) => ParseTime(S(e, name));
-
-    private static string[] Strings(JsonElement e, string name) => [.. e.GetProperty(name).EnumerateArray().Select(x => x.GetString() ?? "")];
-
-    private static double ReadDouble(JsonElement e) => e.ValueKind == JsonValueKind.String
-        ? e.GetString() switch
-        {
-            "NaN" => double.NaN,
-            "Infinity" => double.PositiveInfinity,
-            "-Infinity" => double.NegativeInfinity,
-            var other => throw new FormatException($"'{other}' is not a number"),
-        }
-        : e.GetDouble();
 }
