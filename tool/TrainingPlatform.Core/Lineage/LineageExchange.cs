@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 
@@ -100,7 +101,6 @@ public static class LineageExchange
         var problems = new List<ExchangeProblem>();
         long number = 0;
         var sawHeader = false;
-        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
         foreach (var line in Lines(stream))
         {
             // Lines are split as bytes and decoded one by one, so a bad UTF-8 sequence is reported at its own line.
@@ -118,9 +118,7 @@ public static class LineageExchange
 
             try
             {
-                using var doc = JsonDocument.Parse(strict.GetString(raw));
-                var e = doc.RootElement;
-                var type = e.GetProperty("type").GetString();
+                var type = TypeOf(raw);
                 if (!sawHeader && type != "header")
                 {
                     throw new UserErrorException($"{path}:{number}: the first record must be the export header", NothingImported);
@@ -129,14 +127,9 @@ public static class LineageExchange
                 switch (type)
                 {
                     case "header":
-                        if (e.GetProperty("format").GetString() != Format)
+                        using (var doc = JsonDocument.Parse(raw.ToArray()))
                         {
-                            throw new UserErrorException($"{path}:{number}: not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')", NothingImported);
-                        }
-
-                        if (e.GetProperty("version").GetInt32() > FormatVersion)
-                        {
-                            throw new UserErrorException($"{path}:{number}: written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it", NothingImported);
+                            CheckHeader(doc.RootElement, path, number);
                         }
 
                         sawHeader = true;
@@ -216,6 +209,38 @@ public static class LineageExchange
         if (line.WrittenCount > 0)
         {
             yield return line.WrittenMemory;
+        }
+    }
+
+    /// <summary>The line's <c>type</c>: read from the first member when it is the type (as exports write it), else from the whole line.</summary>
+    private static string? TypeOf(ReadOnlySpan<byte> line)
+    {
+        if (!Utf8.IsValid(line))
+        {
+            throw new DecoderFallbackException("not UTF-8");
+        }
+
+        var reader = new Utf8JsonReader(line);
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
+            && reader.ValueTextEquals("type"u8) && reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        using var doc = JsonDocument.Parse(line.ToArray());
+        return doc.RootElement.GetProperty("type").GetString();
+    }
+
+    private static void CheckHeader(JsonElement e, string path, long number)
+    {
+        if (e.GetProperty("format").GetString() != Format)
+        {
+            throw new UserErrorException($"{path}:{number}: not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')", NothingImported);
+        }
+
+        if (e.GetProperty("version").GetInt32() > FormatVersion)
+        {
+            throw new UserErrorException($"{path}:{number}: written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it", NothingImported);
         }
     }
 
