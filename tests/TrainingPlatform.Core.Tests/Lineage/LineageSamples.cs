@@ -83,9 +83,7 @@ internal static class LineageSamples
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
             LineageExchange.WriteJob(writer, job);
-            writer.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n" + string.Join("\n", job.Metrics.Select(m => m.ToString()));

@@ -139,9 +139,7 @@ public sealed class RecordMappingTests
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
             LineageExchange.WriteJob(writer, job);
-            writer.WriteEndObject();
         }
 
         var header = "{\"type\":\"header\",\"format\":\"trainplat-lineage\",\"version\":1,\"tool\":\"t\",\"jobs\":1,\"points\":0}\n";

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.Unicode;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 
@@ -23,145 +25,42 @@ public static class LineageExchange
     public static void Write(Stream output, LineageBundle bundle, string toolVersion)
     {
         using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = false });
-        void Line(Action body)
+        var lines = ExchangeContext.Default;
+        void Line<T>(T value, JsonTypeInfo<T> type)
         {
-            writer.WriteStartObject();
-            body();
-            writer.WriteEndObject();
+            JsonSerializer.Serialize(writer, value, type);
             writer.Flush();
             output.WriteByte((byte)'\n');
             writer.Reset(output);
         }
 
-        Line(() =>
-        {
-            writer.WriteString("type", "header");
-            writer.WriteString("format", Format);
-            writer.WriteNumber("version", FormatVersion);
-            writer.WriteString("tool", toolVersion);
-            writer.WriteNumber("jobs", bundle.Jobs.Count);
-            writer.WriteNumber("points", bundle.Metrics.Sum(m => (long)m.Points.Count));
-        });
+        Line(new HeaderLine("header", Format, FormatVersion, toolVersion, bundle.Jobs.Count, bundle.Metrics.Sum(m => (long)m.Points.Count)), lines.HeaderLine);
         foreach (var r in bundle.Recipes)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "recipe_version");
-                writer.WriteString("hash", r.Hash);
-                writer.WriteString("recipe", r.RecipeId);
-                writer.WriteString("version", r.Version);
-                writer.WriteString("task", r.Task);
-                writer.WriteString("algorithm", r.Algorithm);
-                writer.WriteString("recorded", Time(r.Recorded));
-                writer.WriteString("text", r.Text);
-            });
+            Line(new RecipeVersionLine("recipe_version", r.Hash, r.RecipeId, r.Version, r.Task, r.Algorithm, Time(r.Recorded), r.Text), lines.RecipeVersionLine);
         }
 
         foreach (var (hash, json) in bundle.Configs)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "config");
-                writer.WriteString("hash", hash);
-                writer.WritePropertyName("config");
-                writer.WriteRawValue(json);
-            });
+            Line(new ConfigLine("config", hash, new RawJson(json)), lines.ConfigLine);
         }
 
         foreach (var d in bundle.Datasets)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "dataset_version");
-                writer.WriteString("name", d.Name);
-                writer.WriteString("path", d.Path);
-                writer.WriteString("kind", d.IsFolder ? "folder" : "file");
-                writer.WriteString("format", d.Format);
-                writer.WriteNumber("size", d.Size);
-                writer.WriteString("algorithm", d.Algorithm);
-                writer.WriteString("hash", d.Hash);
-                Number("samples", d.Samples);
-                Strings("fields", d.Fields);
-                writer.WriteString("created", Time(d.Created));
-                writer.WriteStartArray("files");
-                foreach (var f in d.Files)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("path", f.Path);
-                    writer.WriteNumber("size", f.Size);
-                    writer.WriteString("hash", f.Hash);
-                    writer.WriteString("format", f.Format);
-                    Number("samples", f.Samples);
-                    Strings("fields", f.Fields);
-                    if (f.LinkTarget is { } link)
-                    {
-                        writer.WriteString("link", link);
-                    }
-
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
-            });
+            Line(
+                new DatasetVersionLine("dataset_version", d.Name, d.Path, d.IsFolder ? "folder" : "file", d.Format, d.Size, d.Algorithm, d.Hash, d.Samples,
+                    d.Fields, Time(d.Created), [.. d.Files.Select(f => new ManifestEntryLine(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields, f.LinkTarget))]),
+                lines.DatasetVersionLine);
         }
 
         foreach (var j in bundle.Jobs)
         {
-            Line(() => WriteJob(writer, j));
+            Line(ToLine(j), lines.JobLine);
         }
 
         foreach (var b in bundle.Metrics)
         {
-            Line(() =>
-            {
-                writer.WriteString("type", "metrics");
-                writer.WriteString("id", b.Id);
-                writer.WriteString("job", b.JobId);
-                writer.WriteString("name", b.Name);
-                if (b.Source is null)
-                {
-                    writer.WriteNull("source");
-                }
-                else
-                {
-                    writer.WriteString("source", b.Source);
-                }
-
-                writer.WriteStartArray("points");
-                foreach (var (step, value, time) in b.Points)
-                {
-                    writer.WriteStartArray();
-                    writer.WriteNumberValue(step);
-                    WriteDouble(writer, value);
-                    writer.WriteNumberValue(time.ToUnixTimeMilliseconds());
-                    writer.WriteEndArray();
-                }
-
-                writer.WriteEndArray();
-            });
-        }
-
-        void Number(string name, long? value)
-        {
-            if (value is { } v)
-            {
-                writer.WriteNumber(name, v);
-            }
-            else
-            {
-                writer.WriteNull(name);
-            }
-        }
-
-        void Strings(string name, IEnumerable<string> items)
-        {
-            writer.WriteStartArray(name);
-            foreach (var item in items)
-            {
-                writer.WriteStringValue(item);
-            }
-
-            writer.WriteEndArray();
+            Line(new MetricsLine("metrics", b.Id, b.JobId, b.Name, b.Source, [.. b.Points.Select(p => new PointLine(p.Step, p.Value, p.Time.ToUnixTimeMilliseconds()))]), lines.MetricsLine);
         }
     }
 
@@ -197,11 +96,11 @@ public static class LineageExchange
         var datasets = new List<DatasetVersion>();
         var jobs = new List<JobRecord>();
         var metrics = new List<MetricBatch>();
-        var lines = (Recipes: new List<long>(), Configs: new List<long>(), Datasets: new List<long>(), Jobs: new List<long>(), Metrics: new List<long>());
+        var lineNumbers = (Recipes: new List<long>(), Configs: new List<long>(), Datasets: new List<long>(), Jobs: new List<long>(), Metrics: new List<long>());
+        var lines = ExchangeContext.Default;
         var problems = new List<ExchangeProblem>();
         long number = 0;
         var sawHeader = false;
-        var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
         foreach (var line in Lines(stream))
         {
             // Lines are split as bytes and decoded one by one, so a bad UTF-8 sequence is reported at its own line.
@@ -219,9 +118,7 @@ public static class LineageExchange
 
             try
             {
-                using var doc = JsonDocument.Parse(strict.GetString(raw));
-                var e = doc.RootElement;
-                var type = e.GetProperty("type").GetString();
+                var type = TypeOf(raw);
                 if (!sawHeader && type != "header")
                 {
                     throw new UserErrorException($"{path}:{number}: the first record must be the export header", NothingImported);
@@ -230,45 +127,35 @@ public static class LineageExchange
                 switch (type)
                 {
                     case "header":
-                        if (e.GetProperty("format").GetString() != Format)
+                        using (var doc = JsonDocument.Parse(raw.ToArray()))
                         {
-                            throw new UserErrorException($"{path}:{number}: not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')", NothingImported);
-                        }
-
-                        if (e.GetProperty("version").GetInt32() > FormatVersion)
-                        {
-                            throw new UserErrorException($"{path}:{number}: written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it", NothingImported);
+                            CheckHeader(doc.RootElement, path, number);
                         }
 
                         sawHeader = true;
                         break;
                     case "recipe_version":
-                        recipes.Add(new RecipeVersionRecord(S(e, "hash"), S(e, "recipe"), S(e, "version"), S(e, "task"), S(e, "algorithm"), S(e, "text"), T(e, "recorded")));
-                        lines.Recipes.Add(number);
+                        recipes.Add(FromLine(Parse(raw, lines.RecipeVersionLine)));
+                        lineNumbers.Recipes.Add(number);
                         break;
                     case "config":
-                        configs.Add((S(e, "hash"), e.GetProperty("config").GetRawText()));
-                        lines.Configs.Add(number);
+                        var config = Parse(raw, lines.ConfigLine);
+                        configs.Add((config.Hash, config.Config.Json));
+                        lineNumbers.Configs.Add(number);
                         break;
                     case "dataset_version":
-                        datasets.Add(new DatasetVersion(S(e, "name"), S(e, "path"), S(e, "kind") == "folder", S(e, "format"), e.GetProperty("size").GetInt64(),
-                            S(e, "algorithm"), S(e, "hash"), L(e, "samples"), Strings(e, "fields"), T(e, "created"),
-                            [.. e.GetProperty("files").EnumerateArray().Select(f => new FileEntry(S(f, "path"), f.GetProperty("size").GetInt64(), S(f, "hash"),
-                                S(f, "format"), L(f, "samples"), Strings(f, "fields"))
-                            {
-                                LinkTarget = f.TryGetProperty("link", out var link) && link.ValueKind == JsonValueKind.String ? link.GetString() : null,
-                            })]));
-                        lines.Datasets.Add(number);
+                        datasets.Add(FromLine(Parse(raw, lines.DatasetVersionLine)));
+                        lineNumbers.Datasets.Add(number);
                         break;
                     case "job":
-                        jobs.Add(ReadJob(e));
-                        lines.Jobs.Add(number);
+                        jobs.Add(FromLine(Parse(raw, lines.JobLine)));
+                        lineNumbers.Jobs.Add(number);
                         break;
                     case "metrics":
-                        metrics.Add(new MetricBatch(S(e, "id"), S(e, "job"), S(e, "name"),
-                            [.. e.GetProperty("points").EnumerateArray().Select(p => (p[0].GetInt64(), ReadDouble(p[1]), DateTimeOffset.FromUnixTimeMilliseconds(p[2].GetInt64())))],
-                            e.GetProperty("source").ValueKind == JsonValueKind.String ? e.GetProperty("source").GetString() : null));
-                        lines.Metrics.Add(number);
+                        var batch = Parse(raw, lines.MetricsLine);
+                        metrics.Add(new MetricBatch(batch.Id, batch.Job, batch.Name,
+                            [.. batch.Points.Select(p => (p.Step, p.Value, DateTimeOffset.FromUnixTimeMilliseconds(p.UnixMs)))], batch.Source));
+                        lineNumbers.Metrics.Add(number);
                         break;
                     default:
                         throw new FormatException($"unknown record type '{type}'");
@@ -293,7 +180,7 @@ public static class LineageExchange
         return new ExchangeRead(
             new LineageBundle(recipes, configs, datasets, jobs, metrics)
             {
-                Lines = new BundleLines(lines.Recipes, lines.Configs, lines.Datasets, lines.Jobs, lines.Metrics),
+                Lines = new BundleLines(lineNumbers.Recipes, lineNumbers.Configs, lineNumbers.Datasets, lineNumbers.Jobs, lineNumbers.Metrics),
             },
             problems);
     }
@@ -325,183 +212,133 @@ public static class LineageExchange
         }
     }
 
+    /// <summary>The line's <c>type</c>: read from the first member when it is the type (as exports write it), else from the whole line.</summary>
+    private static string? TypeOf(ReadOnlySpan<byte> line)
+    {
+        if (!Utf8.IsValid(line))
+        {
+            throw new DecoderFallbackException("not UTF-8");
+        }
+
+        var reader = new Utf8JsonReader(line);
+        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject && reader.Read() && reader.TokenType == JsonTokenType.PropertyName
+            && reader.ValueTextEquals("type"u8) && reader.Read() && reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        using var doc = JsonDocument.Parse(line.ToArray());
+        return doc.RootElement.GetProperty("type").GetString();
+    }
+
+    private static void CheckHeader(JsonElement e, string path, long number)
+    {
+        if (e.GetProperty("format").GetString() != Format)
+        {
+            throw new UserErrorException($"{path}:{number}: not a trainplat lineage export (format '{e.GetProperty("format").GetString()}')", NothingImported);
+        }
+
+        if (e.GetProperty("version").GetInt32() > FormatVersion)
+        {
+            throw new UserErrorException($"{path}:{number}: written by trainplat {e.GetProperty("tool").GetString()} in export format {e.GetProperty("version").GetInt32()}; upgrade trainplat to import it", NothingImported);
+        }
+    }
+
     private static string Message(Exception ex) => ex switch
     {
         KeyNotFoundException => "a required field is missing",
         DecoderFallbackException => "not UTF-8 text",
+        JsonException { Message: var m } when m.Contains("missing required properties", StringComparison.Ordinal) => "a required field is missing",
+        JsonException { Path: { } at } json when json.InnerException is null or InvalidOperationException or FormatException =>
+            json.Message.Split(" Path: ")[0].TrimEnd('.') + $" (at {at})",
         _ => ex.Message.TrimEnd('.'),
     };
 
-    public static void WriteJob(Utf8JsonWriter w, JobRecord j)
+    /// <summary>Writes a job's export line (the object, without the newline).</summary>
+    public static void WriteJob(Utf8JsonWriter w, JobRecord j) => JsonSerializer.Serialize(w, ToLine(j), ExchangeContext.Default.JobLine);
+
+    private static JobLine ToLine(JobRecord j) => new()
     {
-        w.WriteString("type", "job");
-        w.WriteString("id", j.Id);
-        Str("name", j.Name);
-        Arr("tags", j.Tags);
-        w.WriteString("status", JobStatuses.Name(j.Status));
-        w.WriteString("recipe", j.RecipeId);
-        w.WriteString("recipe_version", j.RecipeVersion);
-        w.WriteString("recipe_hash", j.RecipeHash);
-        Arr("chain", j.Chain);
-        w.WriteString("task", j.Task);
-        w.WriteString("algorithm", j.Algorithm);
-        Str("model", j.Model);
-        w.WriteString("model_size", j.ModelSize);
-        WriteDouble(w, "parameters", j.Parameters);
-        w.WriteNumber("gpus", j.Gpus);
-        w.WriteNumber("nodes", j.Nodes);
-        w.WriteString("config_hash", j.ConfigHash);
-        Arr("sets", j.Sets);
-        w.WriteStartArray("datasets");
-        foreach (var d in j.Datasets)
-        {
-            w.WriteStartObject();
-            w.WriteString("role", d.Role);
-            w.WriteString("name", d.Name);
-            w.WriteString("algorithm", d.Algorithm);
-            w.WriteString("hash", d.Hash);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-        if (j.Git is { } g)
-        {
-            w.WriteStartObject("git");
-            w.WriteString("commit", g.Commit);
-            w.WriteBoolean("dirty", g.Dirty);
-            Str("branch", g.Branch);
-            w.WriteEndObject();
-        }
-        else
-        {
-            w.WriteNull("git");
-        }
-
-        Str("parent", j.ParentId);
-        Arr("forced", j.Forced);
-        w.WriteString("user", j.User);
-        w.WriteString("host", j.Host);
-        w.WriteString("tool", j.ToolVersion);
-        w.WriteString("created", Time(j.Created));
-        Str("started", j.Started is { } s ? Time(s) : null);
-        Str("finished", j.Finished is { } f ? Time(f) : null);
-        w.WriteString("updated", Time(j.Updated));
-        w.WriteStartArray("events");
-        foreach (var e in j.Events)
-        {
-            w.WriteStartObject();
-            w.WriteString("time", Time(e.Time));
-            w.WriteString("status", JobStatuses.Name(e.Status));
-            Str("note", e.Note);
-            w.WriteEndObject();
-        }
-
-        w.WriteEndArray();
-
-        void Str(string name, string? value)
-        {
-            if (value is null)
-            {
-                w.WriteNull(name);
-            }
-            else
-            {
-                w.WriteString(name, value);
-            }
-        }
-
-        void Arr(string name, IEnumerable<string> items)
-        {
-            w.WriteStartArray(name);
-            foreach (var item in items)
-            {
-                w.WriteStringValue(item);
-            }
-
-            w.WriteEndArray();
-        }
-    }
-
-    private static JobRecord ReadJob(JsonElement e) => new()
-    {
-        Id = S(e, "id"),
-        Name = N(e, "name"),
-        Tags = Strings(e, "tags"),
-        Status = JobStatuses.TryParse(S(e, "status"), out var status) ? status : throw new FormatException($"unknown status '{S(e, "status")}'"),
-        RecipeId = S(e, "recipe"),
-        RecipeVersion = S(e, "recipe_version"),
-        RecipeHash = S(e, "recipe_hash"),
-        Chain = Strings(e, "chain"),
-        Task = S(e, "task"),
-        Algorithm = S(e, "algorithm"),
-        Model = N(e, "model"),
-        ModelSize = S(e, "model_size"),
-        Parameters = ReadDouble(e.GetProperty("parameters")),
-        Gpus = e.GetProperty("gpus").GetInt32(),
-        Nodes = e.GetProperty("nodes").GetInt32(),
-        ConfigHash = S(e, "config_hash"),
-        Sets = Strings(e, "sets"),
-        Datasets = [.. e.GetProperty("datasets").EnumerateArray().Select(d => new JobDataset(S(d, "role"), S(d, "name"), S(d, "algorithm"), S(d, "hash")))],
-        Git = e.GetProperty("git").ValueKind == JsonValueKind.Object
-            ? new GitState(S(e.GetProperty("git"), "commit"), e.GetProperty("git").GetProperty("dirty").GetBoolean(), N(e.GetProperty("git"), "branch"))
-            : null,
-        ParentId = N(e, "parent"),
-        Forced = Strings(e, "forced"),
-        User = S(e, "user"),
-        Host = S(e, "host"),
-        ToolVersion = S(e, "tool"),
-        Created = T(e, "created"),
-        Started = N(e, "started") is { } started ? ParseTime(started) : null,
-        Finished = N(e, "finished") is { } finished ? ParseTime(finished) : null,
-        Updated = T(e, "updated"),
-        Events = [.. e.GetProperty("events").EnumerateArray().Select(x => new JobEvent(T(x, "time"),
-            JobStatuses.TryParse(S(x, "status"), out var s) ? s : throw new FormatException($"unknown status '{S(x, "status")}'"), N(x, "note")))],
+        Type = "job",
+        Id = j.Id,
+        Name = j.Name,
+        Tags = j.Tags,
+        Status = JobStatuses.Name(j.Status),
+        Recipe = j.RecipeId,
+        RecipeVersion = j.RecipeVersion,
+        RecipeHash = j.RecipeHash,
+        Chain = j.Chain,
+        Task = j.Task,
+        Algorithm = j.Algorithm,
+        Model = j.Model,
+        ModelSize = j.ModelSize,
+        Parameters = j.Parameters,
+        Gpus = j.Gpus,
+        Nodes = j.Nodes,
+        ConfigHash = j.ConfigHash,
+        Sets = j.Sets,
+        Datasets = [.. j.Datasets.Select(d => new JobDatasetLine(d.Role, d.Name, d.Algorithm, d.Hash))],
+        Git = j.Git is { } g ? new GitLine(g.Commit, g.Dirty, g.Branch) : null,
+        Parent = j.ParentId,
+        Forced = j.Forced,
+        User = j.User,
+        Host = j.Host,
+        Tool = j.ToolVersion,
+        Created = Time(j.Created),
+        Started = j.Started is { } s ? Time(s) : null,
+        Finished = j.Finished is { } f ? Time(f) : null,
+        Updated = Time(j.Updated),
+        Events = [.. j.Events.Select(e => new JobEventLine(Time(e.Time), JobStatuses.Name(e.Status), e.Note))],
     };
+
+    /// <summary>A line's record; a missing field or one of the wrong type is a <see cref="JsonException"/>.</summary>
+    private static T Parse<T>(ReadOnlySpan<byte> line, JsonTypeInfo<T> type) =>
+        JsonSerializer.Deserialize(line, type) ?? throw new FormatException("the record is null");
+
+    private static RecipeVersionRecord FromLine(RecipeVersionLine r) => new(r.Hash, r.Recipe, r.Version, r.Task, r.Algorithm, r.Text, ParseTime(r.Recorded));
+
+    private static DatasetVersion FromLine(DatasetVersionLine d) => new(d.Name, d.Path, d.Kind == "folder", d.Format, d.Size, d.Algorithm, d.Hash, d.Samples,
+        d.Fields, ParseTime(d.Created),
+        [.. d.Files.Select(f => new FileEntry(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields) { LinkTarget = f.Link })]);
+
+    private static JobRecord FromLine(JobLine j) => new()
+    {
+        Id = j.Id,
+        Name = j.Name,
+        Tags = j.Tags,
+        Status = Status(j.Status),
+        RecipeId = j.Recipe,
+        RecipeVersion = j.RecipeVersion,
+        RecipeHash = j.RecipeHash,
+        Chain = j.Chain,
+        Task = j.Task,
+        Algorithm = j.Algorithm,
+        Model = j.Model,
+        ModelSize = j.ModelSize,
+        Parameters = j.Parameters,
+        Gpus = j.Gpus,
+        Nodes = j.Nodes,
+        ConfigHash = j.ConfigHash,
+        Sets = j.Sets,
+        Datasets = [.. j.Datasets.Select(d => new JobDataset(d.Role, d.Name, d.Algorithm, d.Hash))],
+        Git = j.Git is { } g ? new GitState(g.Commit, g.Dirty, g.Branch) : null,
+        ParentId = j.Parent,
+        Forced = j.Forced,
+        User = j.User,
+        Host = j.Host,
+        ToolVersion = j.Tool,
+        Created = ParseTime(j.Created),
+        Started = j.Started is { } started ? ParseTime(started) : null,
+        Finished = j.Finished is { } finished ? ParseTime(finished) : null,
+        Updated = ParseTime(j.Updated),
+        Events = [.. j.Events.Select(e => new JobEvent(ParseTime(e.Time), Status(e.Status), e.Note))],
+    };
+
+    private static JobStatus Status(string name) => JobStatuses.TryParse(name, out var status) ? status : throw new FormatException($"unknown status '{name}'");
 
     /// <summary>ISO 8601 UTC with milliseconds, as the store keeps them.</summary>
     public static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset ParseTime(string s) =>
         DateTimeOffset.ParseExact(s, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static string S(JsonElement e, string name) =>
-        e.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' must be a string");
-
-    private static string? N(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static long? L(JsonElement e, string name) =>
-        e.GetProperty(name).ValueKind == JsonValueKind.Null ? null : e.GetProperty(name).GetInt64();
-
-    private static DateTimeOffset T(JsonElement e, string name) => ParseTime(S(e, name));
-
-    private static string[] Strings(JsonElement e, string name) => [.. e.GetProperty(name).EnumerateArray().Select(x => x.GetString() ?? "")];
-
-    private static void WriteDouble(Utf8JsonWriter w, string name, double value)
-    {
-        w.WritePropertyName(name);
-        WriteDouble(w, value);
-    }
-
-    private static void WriteDouble(Utf8JsonWriter w, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            w.WriteNumberValue(value);
-        }
-        else
-        {
-            w.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-        }
-    }
-
-    private static double ReadDouble(JsonElement e) => e.ValueKind == JsonValueKind.String
-        ? e.GetString() switch
-        {
-            "NaN" => double.NaN,
-            "Infinity" => double.PositiveInfinity,
-            "-Infinity" => double.NegativeInfinity,
-            var other => throw new FormatException($"'{other}' is not a number"),
-        }
-        : e.GetDouble();
 }

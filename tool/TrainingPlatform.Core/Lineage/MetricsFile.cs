@@ -90,86 +90,43 @@ public static class MetricsFile
         };
     }
 
-    /// <summary>Reads a metrics file; its format comes from its extension.</summary>
+    /// <summary>Reads a metrics file; its format comes from its extension. The file is read in chunks: any size reads.</summary>
     /// <exception cref="UserErrorException">The file cannot be read or is not a metrics file at all.</exception>
     public static MetricsFileResult Read(string path, DateTimeOffset importTime)
     {
         var format = FormatOf(path);
-        byte[] content;
         try
         {
-            // The parser reads one buffer (a span cannot pass 2 GB): say so, not .NET's "less than 2 gigabytes".
-            if (new FileInfo(path).Length is var length && length > Array.MaxLength)
-            {
-                throw new UserErrorException(
-                    string.Create(CultureInfo.InvariantCulture, $"the metrics file is {length / (1024.0 * 1024 * 1024):0.0} GiB; metrics import reads files up to 2 GiB"),
-                    "split it into parts (e.g. `split -l 10000000`, repeating a CSV header) and import each; points keep their steps")
-                { FilePath = path };
-            }
-
-            content = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            return Read(stream, format, importTime, path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new UserErrorException($"cannot read the metrics file: {ex.Message}", ex) { FilePath = path };
         }
-
-        return Parse(content, format, importTime, path);
     }
 
     /// <summary>Reads metrics from the bytes of a file (UTF-8, a byte order mark is allowed).</summary>
     /// <exception cref="UserErrorException">The content is not UTF-8, is empty, or is a CSV file without a step column.</exception>
     public static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime) =>
-        Parse(content, format, importTime, null);
+        Read(new MemoryStream(content.ToArray(), writable: false), format, importTime, null);
 
-    private static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime, string? path)
+    /// <summary>
+    /// Reads metrics from a stream, a chunk of <paramref name="chunk"/> bytes at a time (a line longer than that is
+    /// held whole); <paramref name="path"/> names the file in messages.
+    /// </summary>
+    internal static MetricsFileResult Read(Stream stream, MetricsFileFormat format, DateTimeOffset importTime, string? path, int chunk = MetricsInput.DefaultChunk)
     {
-        var sha256 = Convert.ToHexStringLower(SHA256.HashData(content.Span));
-        var data = content.Span.StartsWith(Signatures.Utf8Bom) ? content[Signatures.Utf8Bom.Length..] : content;
-        CheckUtf8(content.Span, data.Span, path);
-        if (data.Span.IndexOfAnyExcept(Blank) < 0)
-        {
-            throw Fail("the metrics file is empty", path);
-        }
-
+        using var input = new MetricsInput(stream, path, chunk);
         var collector = new Collector(importTime);
         var lines = format == MetricsFileFormat.JsonLines
-            ? new JsonLinesReader(collector, path).Read(data.Span)
-            : ReadDelimited(data, format == MetricsFileFormat.Tsv ? '\t' : ',', collector, path);
+            ? new JsonLinesReader(collector, path).Read(input)
+            : ReadDelimited(input, format == MetricsFileFormat.Tsv ? '\t' : ',', collector, path);
+        var sha256 = input.Finish();
         return new MetricsFileResult(collector.Points, collector.Problems, collector.ProblemCount, sha256, lines);
     }
 
     private static UserErrorException Fail(string message, string? path) => new(message) { FilePath = path };
-
-    private static void CheckUtf8(ReadOnlySpan<byte> content, ReadOnlySpan<byte> data, string? path)
-    {
-        if (Utf8.IsValid(data))
-        {
-            return;
-        }
-
-        if (content is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
-        {
-            throw Fail("not UTF-8: the file starts with a UTF-16 byte order mark; save it as UTF-8", path);
-        }
-
-        // Find the first invalid byte only on this error path.
-        Span<char> scratch = stackalloc char[1024];
-        var offset = 0;
-        while (true)
-        {
-            var status = Utf8.ToUtf16(data[offset..], scratch, out var read, out _, replaceInvalidSequences: false, isFinalBlock: true);
-            offset += read;
-            if (status != OperationStatus.DestinationTooSmall)
-            {
-                break;
-            }
-        }
-
-        var line = data[..offset].Count((byte)'\n') + 1;
-        var bad = offset < data.Length ? data[offset] : (byte)0;
-        throw Fail($"not UTF-8: byte 0x{bad:X2} on line {line} is not valid UTF-8; save the file as UTF-8", path);
-    }
 
     /// <summary>The field's index in <paramref name="fields"/> (matched ignoring case), or -1.</summary>
     private static int IndexOf(IReadOnlyList<string> fields, ReadOnlySpan<char> name)
@@ -328,7 +285,7 @@ public static class MetricsFile
     private static string StepMessage(string field, string shown) =>
         $"field '{field}' is {shown}: the step must be a whole number ≥ 0";
 
-    private static long ReadDelimited(ReadOnlyMemory<byte> data, char separator, Collector collector, string? path)
+    private static long ReadDelimited(MetricsInput data, char separator, Collector collector, string? path)
     {
         CsvMalformedRecord? unterminated = null;
         var options = new CsvReaderOptions
@@ -354,12 +311,9 @@ public static class MetricsFile
         long records = 0;
         try
         {
-            using var reader = CsvReader.Create(data, options);
+            using var reader = CsvReader.Create(data, options, leaveOpen: true);
             var columns = DelimitedColumns.From(reader.Headers ?? [], separator, collector, path);
 
-            // Room for a value in every cell (a value and its separator take at least 2 bytes).
-            var cells = (long)columns.Metrics.Count * data.Span.Count((byte)'\n');
-            collector.Points.EnsureCapacity((int)Math.Min(cells, data.Length / 2));
             while (reader.Read() && unterminated is null)
             {
                 records++;
@@ -616,14 +570,12 @@ public static class MetricsFile
         private DateTimeOffset _time;
         private string? _timeProblem;
 
-        public long Read(ReadOnlySpan<byte> data)
+        public long Read(MetricsInput data)
         {
             long lineNumber = 0, lines = 0;
-            while (true)
+            while (data.NextLine(out var line))
             {
                 lineNumber++;
-                var newline = data.IndexOf((byte)'\n');
-                var line = newline < 0 ? data : data[..newline];
                 var start = line.IndexOfAnyExcept(Blank);
                 if (start >= 0)
                 {
@@ -636,18 +588,12 @@ public static class MetricsFile
                     ReadLine(line, lineNumber);
                     if (lines == 1)
                     {
-                        // Room for as many points on every line as on the first (a point takes at least 6 bytes).
-                        var expected = (long)collector.Points.Count * (data.Count((byte)'\n') + 1);
-                        collector.Points.EnsureCapacity((int)Math.Min(expected, data.Length / 6));
+                        // Room for as many points on every line as on the first, for as many lines as the first chunk
+                        // suggests (a point takes at least 6 bytes). Only a hint: the list grows past it.
+                        var expected = collector.Points.Count * (data.EstimatedLines + data.EstimatedLines / 32);
+                        collector.Points.EnsureCapacity((int)Math.Min(Math.Min(expected, data.LengthHint / 6), 1 << 27));
                     }
                 }
-
-                if (newline < 0)
-                {
-                    break;
-                }
-
-                data = data[(newline + 1)..];
             }
 
             return lines == 0 ? throw Fail("the metrics file is empty", path) : lines;
