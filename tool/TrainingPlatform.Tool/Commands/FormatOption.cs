@@ -8,27 +8,39 @@ namespace TrainingPlatform.Tool.Commands;
 /// </summary>
 internal static class FormatOption
 {
-    public static Option<TFormat> Create<TFormat>()
-        where TFormat : struct, Enum
-    {
-        var values = Enum.GetValues<TFormat>();
-        var names = values.Select(Name).ToArray();
-        var option = new Option<TFormat>("--format", "-f")
-        {
-            // The enum's first value is also default(TFormat): no default factory, so help shows the lower-case name given here.
-            Description = "Output format: " + string.Join(", ", names) + ". [default: " + names[0] + "]",
-            HelpName = string.Join("|", names),
-            CustomParser = result =>
-            {
-                var index = Array.IndexOf(names, result.Tokens.Count > 0 ? result.Tokens[^1].Value : names[0]);
-                return index < 0 ? default : values[index];
-            },
-        };
-        option.AcceptOnlyFromAmong(names);
-        return option;
-    }
+    public static FormatOption<TFormat> Create<TFormat>()
+        where TFormat : struct, Enum => new();
 
     /// <summary>The value as typed on the command line: <c>json</c>, <c>markdown</c>.</summary>
     public static string Name<TFormat>(TFormat format)
         where TFormat : struct, Enum => format.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// The option itself is an <c>Option&lt;string&gt;</c>: System.CommandLine's generic code for a value type is compiled
+/// at start-up for every enum it is used with (about 15 ms before any command runs), while its string form is
+/// precompiled; <see cref="Get"/> turns the checked name into the enum.
+/// </summary>
+internal sealed class FormatOption<TFormat> : Option<string>
+    where TFormat : struct, Enum
+{
+    private readonly string[] _names;
+
+    public FormatOption()
+        : base("--format", "-f")
+    {
+        _names = Enum.GetNames<TFormat>();
+        for (var i = 0; i < _names.Length; i++)
+        {
+            _names[i] = _names[i].ToLowerInvariant();
+        }
+
+        Description = "Output format: " + string.Join(", ", _names) + ". [default: " + _names[0] + "]";
+        HelpName = string.Join("|", _names);
+        this.AcceptOnlyFromAmong(_names);
+    }
+
+    /// <summary>The format given (the enum's first value when none was).</summary>
+    public TFormat Get(ParseResult parse) =>
+        parse.GetValue(this) is { } name && Array.IndexOf(_names, name) is var index and >= 0 ? Enum.GetValues<TFormat>()[index] : default;
 }

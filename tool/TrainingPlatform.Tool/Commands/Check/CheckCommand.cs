@@ -35,7 +35,7 @@ internal static class CheckCommand
                 throw new UserErrorException(result.Error!, result.Hint);
             }
 
-            CheckFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));
+            CheckFormatter.Write(context.Out, report, format.Get(parse), new Style(context.Color));
             return report.ErrorCount > 0 ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;

@@ -25,13 +25,13 @@ internal static class DiffCommand
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(context.Clock, DatasetStoreAccess.CachePath(project));
             DatasetComparison comparison;
-            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != TextFormat.Json))
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && format.Get(parse) != TextFormat.Json))
             {
                 comparison = catalog.Diff(parse.GetValue(left)!, parse.GetValue(right)!, context.WorkingDirectory, snapshotter);
             }
 
             snapshotter.SaveCache();
-            DataFormatter.WriteDiff(context.Out, comparison, parse.GetValue(format));
+            DataFormatter.WriteDiff(context.Out, comparison, format.Get(parse));
             return parse.GetValue(exitCode) && !comparison.Same ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;

@@ -19,7 +19,7 @@ internal static class ListCommand
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var versions = catalog.Catalog.Store.Summaries(parse.GetValue(name));
-            DataFormatter.WriteList(context.Out, versions, parse.GetValue(format));
+            DataFormatter.WriteList(context.Out, versions, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

@@ -19,7 +19,7 @@ internal static class ShowCommand
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true);
             var version = catalog.Catalog.Resolve(parse.GetValue(reference)!);
-            DataFormatter.WriteVersion(context.Out, version, parse.GetValue(format));
+            DataFormatter.WriteVersion(context.Out, version, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

@@ -61,7 +61,7 @@ internal static class SnapshotCommand
             }
 
             var counting = parse.GetValue(countOnly);
-            var outputFormat = parse.GetValue(format);
+            var outputFormat = format.Get(parse);
             // Opening LiteDB costs ~90 ms of JIT on first use: compile it on the other core while the files are
             // read; the store itself (and its lock) is opened only once the snapshots are done.
             var wantsRecord = !counting && !parse.GetValue(noRecord);

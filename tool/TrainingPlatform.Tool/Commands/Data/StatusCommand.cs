@@ -23,13 +23,13 @@ internal static class StatusCommand
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
             var snapshotter = new DatasetSnapshotter(context.Clock, DatasetStoreAccess.CachePath(project));
             IReadOnlyList<DatasetStatus> statuses;
-            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && parse.GetValue(format) != TextFormat.Json))
+            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && format.Get(parse) != TextFormat.Json))
             {
                 statuses = catalog.Status(parse.GetValue(names) ?? [], snapshotter);
             }
 
             snapshotter.SaveCache();
-            DataFormatter.WriteStatus(context.Out, statuses, parse.GetValue(format));
+            DataFormatter.WriteStatus(context.Out, statuses, format.Get(parse));
             return statuses.Any(s => s.State != DatasetState.Unchanged) ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;

@@ -55,7 +55,7 @@ internal static class DiffCommand
             }
 
             var style = new Style(context.Color && !parse.GetValue(noColor));
-            DiffFormatter.Write(context.Out, report, parse.GetValue(format), style);
+            DiffFormatter.Write(context.Out, report, format.Get(parse), style);
             return parse.GetValue(failOn) is { } threshold && SeverityRules.TryParse(threshold, out var severity) && report.HasChangesAtOrAbove(severity)
                 ? ExitCodes.Findings
                 : ExitCodes.Ok;

@@ -45,7 +45,7 @@ internal static class RecommendCommand
             }
 
             var result = Recommender.Rank(new RecommendRequest(parse.GetValue(task)!, parse.GetValue(algorithm), parameters, jobs) { Metric = objective });
-            ExperienceFormatter.WriteRecommend(context.Out, parse.GetValue(task)!, parse.GetValue(algorithm), result, parse.GetValue(limit), parse.GetValue(format));
+            ExperienceFormatter.WriteRecommend(context.Out, parse.GetValue(task)!, parse.GetValue(algorithm), result, parse.GetValue(limit), format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

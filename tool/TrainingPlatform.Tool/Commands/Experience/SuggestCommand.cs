@@ -67,7 +67,7 @@ internal static class SuggestCommand
             }
 
             var written = parse.GetValue(write) is { } newId ? SuggestionWriter.Write(project, goal, result, newId) : null;
-            ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written.CreatedPath), written?.NotEffective ?? [], parse.GetValue(format));
+            ExperienceFormatter.WriteSuggest(context.Out, goal, result, objective, written is null ? null : project.Display(written.CreatedPath), written?.NotEffective ?? [], format.Get(parse));
             return result.Suggestions.Count > 0 && written is null ? ExitCodes.Findings : ExitCodes.Ok;
         });
         return command;

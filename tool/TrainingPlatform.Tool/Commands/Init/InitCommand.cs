@@ -24,7 +24,7 @@ internal static class InitCommand
         {
             var dir = parse.GetValue(directory) ?? ".";
             var result = ProjectScaffold.Run(Path.Combine(context.WorkingDirectory, dir));
-            InitFormatter.Write(context.Out, result, dir, parse.GetValue(format));
+            InitFormatter.Write(context.Out, result, dir, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

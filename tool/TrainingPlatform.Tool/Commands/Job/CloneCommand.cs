@@ -27,7 +27,7 @@ internal static class CloneCommand
             var given = target.Bind(parse);
             var request = new JobCreateRequest(null, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
                 parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force), Parent: parse.GetValue(id)!);
-            return CreateCommand.Record(context, parse.GetValue(store), request, parse.GetValue(format));
+            return CreateCommand.Record(context, parse.GetValue(store), request, format.Get(parse));
         });
         return command;
     }

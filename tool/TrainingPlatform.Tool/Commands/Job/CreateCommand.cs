@@ -28,7 +28,7 @@ internal static class CreateCommand
             var given = target.Bind(parse);
             var request = new JobCreateRequest(parse.GetValue(recipe)!, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
                 parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force));
-            return Record(context, parse.GetValue(store), request, parse.GetValue(format));
+            return Record(context, parse.GetValue(store), request, format.Get(parse));
         });
         return command;
     }

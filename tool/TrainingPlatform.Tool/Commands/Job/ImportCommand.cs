@@ -40,7 +40,7 @@ internal static class ImportCommand
                     "the file must be an unchanged `trainplat job export`; fix or remove the lines above");
             }
 
-            JobFormatter.WriteImport(context.Out, shown, counts, parse.GetValue(format));
+            JobFormatter.WriteImport(context.Out, shown, counts, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

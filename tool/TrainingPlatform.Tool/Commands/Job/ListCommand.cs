@@ -38,7 +38,7 @@ internal static class ListCommand
                 jobs = max > 0 ? [.. lineage.ListJobs(query).Take(max + 1)] : [.. lineage.ListJobs(query)];
             }
 
-            JobFormatter.WriteList(context.Out, max > 0 && jobs.Length > max ? jobs[..max] : jobs, more: max > 0 && jobs.Length > max, parse.GetValue(format));
+            JobFormatter.WriteList(context.Out, max > 0 && jobs.Length > max ? jobs[..max] : jobs, more: max > 0 && jobs.Length > max, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

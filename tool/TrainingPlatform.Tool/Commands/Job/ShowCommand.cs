@@ -32,7 +32,7 @@ internal static class ShowCommand
 
             var children = lineage.FindJobs(new JobQuery(ParentId: job.Id));
             var recipes = job.Chain.Select(lineage.GetRecipeVersion).OfType<RecipeVersionRecord>().ToArray();
-            JobFormatter.WriteShow(context.Out, job, recipes, children, parse.GetValue(format));
+            JobFormatter.WriteShow(context.Out, job, recipes, children, format.Get(parse));
 
             return ExitCodes.Ok;
         });

@@ -35,7 +35,7 @@ internal static class UpdateCommand
             var job = JobRules.Resolve(lineage, parse.GetValue(id)!);
             var updated = JobRules.Update(job, to, parse.GetValue(note), context.Clock.GetUtcNow());
             lineage.UpdateJob(updated);
-            JobFormatter.WriteUpdated(context.Out, job, updated, parse.GetValue(format));
+            JobFormatter.WriteUpdated(context.Out, job, updated, format.Get(parse));
 
             return ExitCodes.Ok;
         });

@@ -29,7 +29,7 @@ internal static class LineageCommand
                     "e.g. `trainplat lineage 3f9a1c07b2de` or `trainplat lineage --dataset data/train.jsonl`");
             }
 
-            var chosen = parse.GetValue(format);
+            var chosen = format.Get(parse);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
             if (parse.GetValue(job) is { } id)

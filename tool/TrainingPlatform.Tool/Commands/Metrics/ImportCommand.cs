@@ -64,7 +64,7 @@ internal static class ImportCommand
                 written = lineage.AppendMetrics(id, read.Points, read.Sha256, now);
             }
 
-            MetricsFormatter.WriteImport(context.Out, shown, id, read, written, parse.GetValue(format));
+            MetricsFormatter.WriteImport(context.Out, shown, id, read, written, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

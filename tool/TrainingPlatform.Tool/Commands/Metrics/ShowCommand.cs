@@ -52,7 +52,7 @@ internal static class ShowCommand
                 var (step, value) = MetricGoals.Best(m, goal);
                 return new MetricView(m, goal, step, value, series.GetValueOrDefault(m.Name) ?? []);
             }).ToArray();
-            MetricsFormatter.WriteShow(context.Out, new MetricsShowReport(record, metrics), parse.GetValue(width), parse.GetValue(format));
+            MetricsFormatter.WriteShow(context.Out, new MetricsShowReport(record, metrics), parse.GetValue(width), format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

@@ -25,7 +25,7 @@ internal static class HistoryCommand
                 throw new UserErrorException(result.Error!, result.Hint);
             }
 
-            HistoryFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));
+            HistoryFormatter.Write(context.Out, report, format.Get(parse), new Style(context.Color));
 
             return ExitCodes.Ok;
         });

@@ -39,7 +39,7 @@ internal static class ListCommand
             RecipeLookup.WarnUnreadable(context, registry);
             var filtered = query.Task is not null || query.Algorithm is not null || query.Tags.Count > 0;
             var unusable = filtered ? [] : registry.UnusableIds.Where(u => u.ShadowsBuiltIn).Select(u => (u.Id, u.Document)).ToArray();
-            RecipeFormatter.WriteList(context.Out, entries, unusable, parse.GetValue(format), new Style(context.Color));
+            RecipeFormatter.WriteList(context.Out, entries, unusable, format.Get(parse), new Style(context.Color));
             return ExitCodes.Ok;
         });
         return command;

@@ -33,7 +33,7 @@ internal static class ShowCommand
                     : Recorded(context, project, parse.GetValue(store), recipeId, version);
             }
 
-            RecipeFormatter.WriteDocument(context.Out, document, parse.GetValue(format));
+            RecipeFormatter.WriteDocument(context.Out, document, format.Get(parse));
 
             return ExitCodes.Ok;
         });

@@ -36,7 +36,7 @@ internal static class RenderCommand
                 throw new UserErrorException(result.Error!, result.Hint);
             }
 
-            var text = parse.GetValue(format) == YamlFormat.Json
+            var text = format.Get(parse) == YamlFormat.Json
                 ? RenderedConfigWriter.Json(resolved, ToolVersion.Current)
                 : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain));
             if (parse.GetValue(output) is { } file)

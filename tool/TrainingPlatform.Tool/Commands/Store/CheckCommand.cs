@@ -17,7 +17,7 @@ internal static class CheckCommand
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var report = StoreCheck.Run(StoreAccess.Path(project, parse.GetValue(store)), context.StoreOptions.Timeout);
-            StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), parse.GetValue(format));
+            StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), format.Get(parse));
             return report.IsClean ? ExitCodes.Ok : ExitCodes.Findings;
         });
         return command;

@@ -42,7 +42,7 @@ internal static class ValidateCommand
                 return ExitCodes.UsageError;
             }
 
-            DiagnosticFormatter.Write(context.Out, report, parse.GetValue(format), new Style(context.Color));
+            DiagnosticFormatter.Write(context.Out, report, format.Get(parse), new Style(context.Color));
             if (report.HasInputErrors)
             {
                 return ExitCodes.UsageError;
