@@ -21,6 +21,20 @@ public sealed class TerminalTextTests
     }
 
     [Fact]
+    public void Config_keys_and_file_names_in_diff_text_are_escaped()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        File.WriteAllText(Path.Combine(temp.Path, "left.json"), "{\"lr\u001b[31m\": 1, \"a\": {\"b\\u202e\": 2}}");
+        File.WriteAllText(Path.Combine(temp.Path, "right.json"), "{\"lr\u001b[31m\": 3, \"a\": {\"b\\u202e\": 4}}");
+
+        var diff = CliRun.InProcess(temp.Path, "diff", "left.json", "right.json");
+
+        Assert.Contains("lr\\x1b[31m: 1 → 3", diff.Out, StringComparison.Ordinal);
+        Assert.Contains("b\\u202e", diff.Out, StringComparison.Ordinal);
+        NoRawControl(diff);
+    }
+
+    [Fact]
     public void Job_names_tags_notes_and_metric_names_are_escaped_in_text_and_exact_in_json()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

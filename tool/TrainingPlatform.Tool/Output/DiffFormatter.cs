@@ -80,7 +80,7 @@ internal static class DiffFormatter
             return;
         }
 
-        output.WriteLine(style.Bold($"{report.Left.Label} → {report.Right.Label}"));
+        output.WriteLine(style.Bold(TerminalText.Escape($"{report.Left.Label} → {report.Right.Label}")));
         foreach (var severity in Severities)
         {
             var group = report.Changes.Where(c => c.Severity == severity).ToArray();
@@ -99,7 +99,7 @@ internal static class DiffFormatter
             });
             foreach (var change in group)
             {
-                output.WriteLine($"  {change.Path}: {TextChange(change, style)}");
+                output.WriteLine($"  {TerminalText.Escape(change.Path)}: {TextChange(change, style)}");
             }
         }
 

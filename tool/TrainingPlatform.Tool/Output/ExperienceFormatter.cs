@@ -73,7 +73,7 @@ internal static class ExperienceFormatter
         }
 
         output.WriteLine($"suggest for {target.Label}");
-        output.WriteLine("evidence: " + result.Evidence.Description + (metric is null ? "" : $" ({metric.Name}: {Goal(metric)})"));
+        output.WriteLine(TerminalText.Escape("evidence: " + result.Evidence.Description + (metric is null ? "" : $" ({metric.Name}: {Goal(metric)})")));
         if (!result.EnoughEvidence)
         {
             output.WriteLine(result.NotEnoughEvidence);
@@ -98,7 +98,7 @@ internal static class ExperienceFormatter
         {
             var s = result.Suggestions[i];
             output.WriteLine(lines[i]);
-            output.WriteLine($"{"",-9}  {s.Reason}");
+            output.WriteLine($"{"",-9}  {TerminalText.Escape(s.Reason)}");
             output.WriteLine($"{"",-9}  jobs: {Ids(s.JobIds)}");
         }
 
@@ -177,7 +177,7 @@ internal static class ExperienceFormatter
         output.WriteLine();
         foreach (var r in ranks)
         {
-            output.WriteLine(Invariant($"{r.Rank}. {r.Explanation}"));
+            output.WriteLine(Invariant($"{r.Rank}. {TerminalText.Escape(r.Explanation)}"));
         }
 
         if (ranks.Length < result.Ranks.Count)

@@ -21,7 +21,7 @@ internal static class HistoryFormatter
 
     private static void WriteTable(TextWriter output, RecipeHistoryReport report, Style style)
     {
-        output.WriteLine(style.Bold($"{report.Path} ({report.Id}): {Count(report.Revisions.Count, "commit")}, {Count(report.VersionCount, "version")}"));
+        output.WriteLine(style.Bold($"{TerminalText.Escape(report.Path)} ({TerminalText.Escape(report.Id)}): {Count(report.Revisions.Count, "commit")}, {Count(report.VersionCount, "version")}"));
         var table = new TextTable("COMMIT", "DATE", "AUTHOR", "VERSION", "CONTENT HASH", "NOTE");
         foreach (var r in report.Revisions)
         {
