@@ -24,29 +24,32 @@ public sealed class RecordMappingTests
 
     private static PropertyInfo[] Fields => typeof(JobRecord).GetProperties(BindingFlags.Public | BindingFlags.Instance);
 
+    /// <summary>A job with only its required members set, each to its type's empty value.</summary>
+    private static JobRecord Empty() => new()
+    {
+        Id = "",
+        Status = JobStatus.Pending,
+        RecipeId = "",
+        RecipeVersion = "",
+        RecipeHash = "",
+        Task = "",
+        Algorithm = "",
+        ModelSize = "",
+        Parameters = 0,
+        Gpus = 0,
+        Nodes = 0,
+        ConfigHash = "",
+        User = "",
+        Host = "",
+        ToolVersion = "",
+        Created = default,
+        Updated = default,
+    };
+
     /// <summary>A job whose every property holds a non-default value of its own.</summary>
     private static JobRecord Filled()
     {
-        var job = new JobRecord
-        {
-            Id = "0123456789ab",
-            Status = JobStatus.Pending,
-            RecipeId = "",
-            RecipeVersion = "",
-            RecipeHash = "",
-            Task = "",
-            Algorithm = "",
-            ModelSize = "",
-            Parameters = 0,
-            Gpus = 0,
-            Nodes = 0,
-            ConfigHash = "",
-            User = "",
-            Host = "",
-            ToolVersion = "",
-            Created = default,
-            Updated = default,
-        };
+        var job = Empty() with { Id = "0123456789ab" };
         var n = 0;
         foreach (var p in Fields)
         {
@@ -90,26 +93,7 @@ public sealed class RecordMappingTests
     [Fact]
     public void The_filled_job_has_no_default_value_left()
     {
-        var empty = new JobRecord
-        {
-            Id = "",
-            Status = JobStatus.Pending,
-            RecipeId = "",
-            RecipeVersion = "",
-            RecipeHash = "",
-            Task = "",
-            Algorithm = "",
-            ModelSize = "",
-            Parameters = 0,
-            Gpus = 0,
-            Nodes = 0,
-            ConfigHash = "",
-            User = "",
-            Host = "",
-            ToolVersion = "",
-            Created = default,
-            Updated = default,
-        };
+        var empty = Empty();
         var filled = Filled();
         Assert.All(Fields, p => Assert.True(Show(p.GetValue(filled)) != Show(p.GetValue(empty)), $"JobRecord.{p.Name} was not filled"));
     }

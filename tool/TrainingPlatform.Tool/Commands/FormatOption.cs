@@ -10,10 +10,6 @@ internal static class FormatOption
 {
     public static FormatOption<TFormat> Create<TFormat>()
         where TFormat : struct, Enum => new();
-
-    /// <summary>The value as typed on the command line: <c>json</c>, <c>markdown</c>.</summary>
-    public static string Name<TFormat>(TFormat format)
-        where TFormat : struct, Enum => format.ToString().ToLowerInvariant();
 }
 
 /// <summary>

@@ -14,9 +14,6 @@ internal static class StoreAccess
         HelpName = "PATH",
     };
 
-    /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else the default.</summary>
-    public static string Path(ProjectContext project, string? option) => project.StorePath(option);
-
     /// <summary>Opens the store, creating it when missing; reports a migration (with its backup) on stderr.</summary>
     public static LineageStore Open(CliContext context, ProjectContext project, string? option) => Open(context, project, option, readOnly: false);
 
@@ -28,7 +25,7 @@ internal static class StoreAccess
 
     private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {
-        var path = Path(project, option);
+        var path = project.StorePath(option);
         var store = readOnly ? LineageStore.OpenForReading(path, context.StoreOptions) : LineageStore.Open(path, context.StoreOptions);
         if (!store.Info.Exists && option is not null)
         {

@@ -4,11 +4,9 @@ using TrainingPlatform.Core.Project;
 
 namespace TrainingPlatform.Tool.Commands.Data;
 
-/// <summary>The stat cache and the dataset catalog over the lineage store, as the data commands open them.</summary>
+/// <summary>The dataset catalog over the lineage store, as the data commands open it.</summary>
 internal static class DatasetStoreAccess
 {
-    public static string CachePath(ProjectContext project) => project.StatCachePath;
-
     public static OpenedCatalog OpenCatalog(CliContext context, ProjectContext project, string? storeOption, bool readOnly = false)
     {
         var store = readOnly ? StoreAccess.OpenForReading(context, project, storeOption) : StoreAccess.Open(context, project, storeOption);

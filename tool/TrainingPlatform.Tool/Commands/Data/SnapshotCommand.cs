@@ -77,7 +77,7 @@ internal static class SnapshotCommand
 
             int SnapshotAndRecord()
             {
-                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : DatasetStoreAccess.CachePath(project))
+                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : project.StatCachePath)
                 {
                     FollowExternal = parse.GetValue(followExternal),
                 };

@@ -21,7 +21,7 @@ internal static class StatusCommand
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
-            var snapshotter = new DatasetSnapshotter(context.Clock, DatasetStoreAccess.CachePath(project));
+            var snapshotter = new DatasetSnapshotter(context.Clock, project.StatCachePath);
             IReadOnlyList<DatasetStatus> statuses;
             using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && format.Get(parse) != TextFormat.Json))
             {

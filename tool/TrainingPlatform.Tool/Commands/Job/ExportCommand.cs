@@ -27,7 +27,7 @@ internal static class ExportCommand
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var storePath = StoreAccess.Path(project, parse.GetValue(store));
+            var storePath = project.StorePath(parse.GetValue(store));
             var target = parse.GetValue(output) is { } file
                 ? OutputFile.Target(context, file, "job export", [new(storePath, "the lineage store"), new(storePath + ".lock", "the lock file of the lineage store"),
                     new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store")])

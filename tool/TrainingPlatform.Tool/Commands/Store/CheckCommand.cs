@@ -16,7 +16,7 @@ internal static class CheckCommand
         command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var report = StoreCheck.Run(StoreAccess.Path(project, parse.GetValue(store)), context.StoreOptions.Timeout);
+            var report = StoreCheck.Run(project.StorePath(parse.GetValue(store)), context.StoreOptions.Timeout);
             StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), format.Get(parse));
             return report.IsClean ? ExitCodes.Ok : ExitCodes.Findings;
         });
