@@ -23,6 +23,7 @@ public sealed class LayerTests
         ["Yaml", "Schema"],
         ["Recipes", "Project"],
         ["Validation", "Resolution", "Rendering"],
+        ["Frameworks"],
         ["Diffing", "Datasets", "Lineage"],
         ["Jobs", "Experience", "Checks"],
     ];
