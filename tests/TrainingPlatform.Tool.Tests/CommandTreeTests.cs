@@ -97,6 +97,28 @@ public sealed class CommandTreeTests
         Assert.False(Directory.Exists(Path.Combine(temp.Path, ".trainplat")), "nothing is recorded");
     }
 
+    [Fact]
+    public void The_top_level_table_names_each_command_as_it_is_built()
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, Repo.Examples, Color: false, ErrorIsTerminal: false);
+        Assert.Equal(Cli.TopLevel.Select(c => c.Name), Cli.TopLevel.Select(c => c.Build(context).Name));
+        Assert.Equal(Cli.TopLevel.Select(c => c.Name), Cli.BuildRoot(context).Subcommands.Select(c => c.Name));
+    }
+
+    [Theory]
+    [InlineData("render grpo_basic -s 7B", "render")]
+    [InlineData("job list", "job")]
+    [InlineData("--version", "")]
+    [InlineData("--help", "*")]
+    [InlineData("rendr grpo_basic", "*")]
+    [InlineData("--version --help", "*")]
+    public void Only_the_command_a_line_names_is_built(string line, string built)
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, Repo.Examples, Color: false, ErrorIsTerminal: false);
+        var names = Cli.BuildRootFor(context, line.Split(' ')).Subcommands.Select(c => c.Name);
+        Assert.Equal(built == "*" ? Cli.TopLevel.Select(c => c.Name) : built.Split(' ', StringSplitOptions.RemoveEmptyEntries), names);
+    }
+
     private static Option? Find(Command command, string name) => command.Options.FirstOrDefault(o => o.Name == name);
 
     private static IEnumerable<(string Path, Command Command)> Commands()

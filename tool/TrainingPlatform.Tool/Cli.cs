@@ -8,30 +8,69 @@ namespace TrainingPlatform.Tool;
 /// <summary>Builds the command tree and runs it; turns every failure into one line and an exit code.</summary>
 public static class Cli
 {
-    public static RootCommand BuildRoot(CliContext context)
+    /// <summary>The top-level commands by name, in help order. Only the one a command line names is built (see <see cref="Run"/>).</summary>
+    internal static readonly TopLevelCommand[] TopLevel =
+    [
+        new("recipe", Commands.Recipe.RecipeCommand.Build),
+        new("validate", Commands.Validate.ValidateCommand.Build),
+        new("render", Commands.Render.RenderCommand.Build),
+        new("diff", Commands.Diff.DiffCommand.Build),
+        new("init", Commands.Init.InitCommand.Build),
+        new("check", Commands.Check.CheckCommand.Build),
+        new("data", Commands.Data.DataCommand.Build),
+        new("job", Commands.Job.JobCommand.Build),
+        new("metrics", Commands.Metrics.MetricsCommand.Build),
+        new("lineage", Commands.Lineage.LineageCommand.Build),
+        new("store", Commands.Store.StoreCommand.Build),
+        new("suggest", Commands.Experience.SuggestCommand.Build),
+        new("recommend", Commands.Experience.RecommendCommand.Build),
+    ];
+
+    /// <summary>The whole command tree.</summary>
+    public static RootCommand BuildRoot(CliContext context) => BuildRoot(context, TopLevel);
+
+    /// <summary>
+    /// The tree a command line needs: only the command its first word names (every option, validator and handler of the
+    /// other commands costs start-up time, mostly JIT); none for a lone <c>--version</c>; all of them for anything else
+    /// (help, a typo that gets a "did you mean", a response file).
+    /// </summary>
+    internal static RootCommand BuildRootFor(CliContext context, string[] args)
+    {
+        if (args is ["--version"])
+        {
+            return BuildRoot(context, []);
+        }
+
+        for (var i = 0; i < TopLevel.Length && args.Length > 0; i++)
+        {
+            if (TopLevel[i].Name == args[0])
+            {
+                return BuildRoot(context, TopLevel.AsSpan(i, 1));
+            }
+        }
+
+        return BuildRoot(context);
+    }
+
+    private static RootCommand BuildRoot(CliContext context, ReadOnlySpan<TopLevelCommand> commands)
     {
         var root = new RootCommand("trainplat: versioned, validated LLM post-training recipes.");
-        root.Subcommands.Add(Commands.Recipe.RecipeCommand.Build(context));
-        root.Subcommands.Add(Commands.Validate.ValidateCommand.Build(context));
-        root.Subcommands.Add(Commands.Render.RenderCommand.Build(context));
-        root.Subcommands.Add(Commands.Diff.DiffCommand.Build(context));
-        root.Subcommands.Add(Commands.Init.InitCommand.Build(context));
-        root.Subcommands.Add(Commands.Check.CheckCommand.Build(context));
-        root.Subcommands.Add(Commands.Data.DataCommand.Build(context));
-        root.Subcommands.Add(Commands.Job.JobCommand.Build(context));
-        root.Subcommands.Add(Commands.Metrics.MetricsCommand.Build(context));
-        root.Subcommands.Add(Commands.Lineage.LineageCommand.Build(context));
-        root.Subcommands.Add(Commands.Store.StoreCommand.Build(context));
-        root.Subcommands.Add(Commands.Experience.SuggestCommand.Build(context));
-        root.Subcommands.Add(Commands.Experience.RecommendCommand.Build(context));
+        foreach (var command in commands)
+        {
+            root.Subcommands.Add(command.Build(context));
+        }
+
         return root;
     }
+
+    /// <summary>A top-level command: its name, and how to build it (a class, not a tuple: no generic code to JIT at start).</summary>
+    internal sealed record TopLevelCommand(string Name, Func<CliContext, Command> Build);
 
     public static int Run(string[] args, CliContext context)
     {
         try
         {
-            var root = BuildRoot(context);
+            var root = BuildRootFor(context, args);
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             {

@@ -137,8 +137,9 @@ public sealed class ProjectContext
         while (pending.Count > 0)
         {
             var dir = pending.Pop();
-            var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Path, bool IsLink, bool IsDirectory)>(dir,
-                (ref System.IO.Enumeration.FileSystemEntry e) => (e.ToFullPath(), (e.Attributes & FileAttributes.ReparsePoint) != 0, e.IsDirectory), options);
+            // A class, not a value tuple: the enumerator's code over a reference type ships precompiled, over a tuple it is JIT-compiled at every start.
+            var entries = new System.IO.Enumeration.FileSystemEnumerable<FoundEntry>(dir,
+                (ref System.IO.Enumeration.FileSystemEntry e) => new FoundEntry(e.ToFullPath(), (e.Attributes & FileAttributes.ReparsePoint) != 0, e.IsDirectory), options);
             foreach (var (path, isLink, isDirectory) in entries)
             {
                 var name = Path.GetFileName(path);
@@ -162,6 +163,8 @@ public sealed class ProjectContext
         found.Sort(StringComparer.Ordinal);
         return found;
     }
+
+    private sealed record FoundEntry(string Path, bool IsLink, bool IsDirectory);
 
     /// <summary>True when the tree came from a project file rather than a recipe.</summary>
     public static bool IsProjectFile(string path) =>
