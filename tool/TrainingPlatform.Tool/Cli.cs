@@ -24,6 +24,7 @@ public static class Cli
         root.Subcommands.Add(Commands.Store.StoreCommand.Build(context));
         root.Subcommands.Add(Commands.Experience.SuggestCommand.Build(context));
         root.Subcommands.Add(Commands.Experience.RecommendCommand.Build(context));
+        root.Subcommands.Add(Commands.Import.ImportCommand.Build(context));
         return root;
     }
 
