@@ -198,7 +198,7 @@ public sealed class TrlExportTests : IDisposable
         var f = Fields(result);
         Assert.True(f["precompute_ref_log_probs"]!.GetValue<bool>());
         Assert.Equal(0.2, f["beta"]!.GetValue<double>());
-        Assert.Contains(result.Warnings, w => w.Code == DiagnosticCodes.ExportExtraReplaces && w.Message.Contains("replaces beta = 0.05", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w.Code == FrameworkCodes.ExportExtraReplaces && w.Message.Contains("replaces beta = 0.05", StringComparison.Ordinal));
         Assert.Equal("extra.trl.beta", result.Keys.Single(k => k.Key == "beta").From);
 
         config["extra"] = new JsonObject { ["trl"] = new JsonObject { ["num_generations"] = 4 } };

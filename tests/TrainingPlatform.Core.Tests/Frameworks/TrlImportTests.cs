@@ -77,7 +77,7 @@ public sealed class TrlImportTests : IDisposable
         Assert.Contains("    neftune_noise_alpha: 5.0\n", result.RecipeText, StringComparison.Ordinal);
         Assert.Contains("    dataset_text_field: content\n", result.RecipeText, StringComparison.Ordinal);
         Assert.Contains("global_batch_size: 32", result.RecipeText, StringComparison.Ordinal);
-        var warned = result.Warnings.Where(w => w.Code == DiagnosticCodes.ImportUnmapped).ToArray();
+        var warned = result.Warnings.Where(w => w.Code == FrameworkCodes.ImportUnmapped).ToArray();
         Assert.Contains(warned, w => w.Pointer == "/neftune_noise_alpha" && w.Line == 6 && w.File == "sft.yaml");
         Assert.Contains(warned, w => w.Pointer == "/dataset_text_field" && w.Line == 7);
         Assert.Contains("sft.yaml (TRL 1.9.0 SFTConfig config", result.RecipeText, StringComparison.Ordinal);

@@ -56,16 +56,4 @@ public static class DiagnosticCodes
     public const string SequenceParallel = "TP0312";
     public const string HeadsNotDivisible = "TP0313";
     public const string AccumulationReplaced = "TP0314";
-
-    /// <summary>export: a trainplat key (or extra key) the target framework has no counterpart for; listed, never dropped silently.</summary>
-    public const string ExportNoCounterpart = "TP0500";
-
-    /// <summary>export: an <c>extra.&lt;framework&gt;.*</c> value replaces the value a mapped key gave the same framework key.</summary>
-    public const string ExportExtraReplaces = "TP0501";
-
-    /// <summary>export: the framework accepts the key but the way it is launched may ignore it.</summary>
-    public const string ExportIgnoredByLauncher = "TP0502";
-
-    /// <summary>import: a framework key with no trainplat key, kept under <c>extra.&lt;framework&gt;</c>.</summary>
-    public const string ImportUnmapped = "TP0510";
 }

@@ -220,7 +220,7 @@ public static class TrlExport
             }
         }
 
-        private void Warn(string path, string message, string? hint = null, string code = DiagnosticCodes.ExportNoCounterpart)
+        private void Warn(string path, string message, string? hint = null, string code = FrameworkCodes.ExportNoCounterpart)
         {
             _used.Add(path);
             Warnings.Add(new Diagnostic(code, Severity.Warning, "", 0, 0, "/" + path.Replace('.', '/'), message, hint));
@@ -265,7 +265,7 @@ public static class TrlExport
             Copy("model.path", "model_name_or_path");
             if (!Has("model.path"))
             {
-                Warnings.Add(new Diagnostic(DiagnosticCodes.ExportNoCounterpart, Severity.Warning, "", 0, 0, "/model/path",
+                Warnings.Add(new Diagnostic(FrameworkCodes.ExportNoCounterpart, Severity.Warning, "", 0, 0, "/model/path",
                     "the config names no model.path, so the TRL config has no model_name_or_path", "render with --model NAME, or set model.path in the recipe"));
             }
 
@@ -838,7 +838,7 @@ public static class TrlExport
             else
             {
                 _used.Add("parallelism.strategy");
-                Warnings.Add(new Diagnostic(DiagnosticCodes.ExportIgnoredByLauncher, Severity.Warning, "", 0, 0, "/parallelism/strategy",
+                Warnings.Add(new Diagnostic(FrameworkCodes.ExportIgnoredByLauncher, Severity.Warning, "", 0, 0, "/parallelism/strategy",
                     $"TRL {release} has no `trl {(configClass == "CPOConfig" ? "cpo" : "orpo")}` command: its examples/scripts/{(configClass == "CPOConfig" ? "cpo" : "orpo")}.py reads flags, loads the model without ModelConfig's quantization, attention and dtype settings, and leaves sharding to accelerate",
                     $"run it with accelerate launch --num_processes {Inv(source.Gpus)} and an accelerate config for {strategy ?? "ddp"}; pass each key of this file as --key value"));
             }
@@ -922,7 +922,7 @@ public static class TrlExport
                 }
                 else
                 {
-                    Warnings.Add(new Diagnostic(DiagnosticCodes.ExportNoCounterpart, Severity.Warning, "", 0, 0, "/extra/" + key,
+                    Warnings.Add(new Diagnostic(FrameworkCodes.ExportNoCounterpart, Severity.Warning, "", 0, 0, "/extra/" + key,
                         $"extra.{key} is not for TRL; not written", "only extra.trl.* passes through to a TRL config"));
                 }
             }
@@ -941,7 +941,7 @@ public static class TrlExport
 
             if (_index.TryGetValue(field, out var at) && !JsonNode.DeepEquals(Keys[at].Value, value))
             {
-                Warnings.Add(new Diagnostic(DiagnosticCodes.ExportExtraReplaces, Severity.Warning, "", 0, 0, "/" + path.Replace('.', '/'),
+                Warnings.Add(new Diagnostic(FrameworkCodes.ExportExtraReplaces, Severity.Warning, "", 0, 0, "/" + path.Replace('.', '/'),
                     $"{path} = {TrlCatalog.Show(value)} replaces {field} = {TrlCatalog.Show(Keys[at].Value)} from {Keys[at].From}",
                     "drop the extra key to keep the mapped value"));
             }

@@ -338,7 +338,7 @@ public static class TrlImport
             _consumed.Add(key);
             Extra[key] = value?.DeepClone();
             var at = tree.KeyPositionOf("/" + YamlTreeReader.EscapePointerToken(key));
-            Warnings.Add(new Diagnostic(DiagnosticCodes.ImportUnmapped, Severity.Warning, file, at.Line, at.Column, "/" + key,
+            Warnings.Add(new Diagnostic(FrameworkCodes.ImportUnmapped, Severity.Warning, file, at.Line, at.Column, "/" + key,
                 $"{why}; kept as extra.trl.{key}", "export writes it back as is"));
         }
 
@@ -381,7 +381,7 @@ public static class TrlImport
             _consumed.Add("num_machines");
             if (!Has("num_processes"))
             {
-                Warnings.Add(new Diagnostic(DiagnosticCodes.ImportUnmapped, Severity.Warning, file, 1, 1, "",
+                Warnings.Add(new Diagnostic(FrameworkCodes.ImportUnmapped, Severity.Warning, file, 1, 1, "",
                     "the file has no num_processes, so one GPU is assumed; the global batch is per_device_train_batch_size × 1 × gradient_accumulation_steps",
                     "set trainer.gpus_per_node (and batch.global_batch_size) in the written recipe to the GPUs the run used"));
             }
