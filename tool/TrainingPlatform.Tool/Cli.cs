@@ -24,6 +24,7 @@ public static class Cli
         new("store", Commands.Store.StoreCommand.Build),
         new("suggest", Commands.Experience.SuggestCommand.Build),
         new("recommend", Commands.Experience.RecommendCommand.Build),
+        new("import", Commands.Import.ImportCommand.Build),
     ];
 
     /// <summary>The whole command tree.</summary>
