@@ -25,6 +25,9 @@ public static partial class VerlWriter
     [GeneratedRegex(@"^[A-Za-z0-9_\-./:=+,@%]+$", RegexOptions.CultureInvariant)]
     private static partial Regex ShellSafe();
 
+    [GeneratedRegex(@"\$(\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex EnvironmentReference();
+
     public static string Write(ExportResult result, VerlFormat format, string toolVersion, bool explain) => format switch
     {
         VerlFormat.Yaml => Yaml(result, toolVersion, explain),
@@ -112,9 +115,21 @@ public static partial class VerlWriter
         return sb.ToString();
     }
 
-    /// <summary>A bash word that passes <paramref name="text"/> as one argument: bare when safe, else single-quoted.</summary>
-    public static string ShellWord(string text) =>
-        ShellSafe().IsMatch(text) ? text : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    /// <summary>
+    /// A bash word that passes <paramref name="text"/> as one argument: bare when safe; double-quoted when it refers to
+    /// environment variables (<c>$HOME/data</c>), so bash expands them as in verl's own scripts; else single-quoted.
+    /// </summary>
+    public static string ShellWord(string text)
+    {
+        if (ShellSafe().IsMatch(text))
+        {
+            return text;
+        }
+
+        return EnvironmentReference().IsMatch(text) && text.IndexOfAny(['"', '`', '\\', '!']) < 0 && !text.Contains("$(", StringComparison.Ordinal)
+            ? "\"" + text + "\""
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
 
     private static string Because(ExportedKey key) => $"{key.From} ({key.Origin})";
 
