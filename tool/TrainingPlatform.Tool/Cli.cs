@@ -14,6 +14,7 @@ public static class Cli
         new("recipe", Commands.Recipe.RecipeCommand.Build),
         new("validate", Commands.Validate.ValidateCommand.Build),
         new("render", Commands.Render.RenderCommand.Build),
+        new("export", Commands.Export.ExportCommand.Build),
         new("diff", Commands.Diff.DiffCommand.Build),
         new("init", Commands.Init.InitCommand.Build),
         new("check", Commands.Check.CheckCommand.Build),

@@ -1,0 +1,72 @@
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Frameworks;
+using TrainingPlatform.Core.Lineage;
+
+namespace TrainingPlatform.Core.Jobs;
+
+/// <summary>
+/// <c>trainplat export</c>: what to export (a fresh render, or the config a job recorded) and the exporter of the target
+/// framework. A job exports exactly the config it recorded, so reading one lives here, above the Frameworks layer.
+/// </summary>
+public static class ExportRun
+{
+    /// <summary>True when the operand names a recorded job (<c>job:ID</c>).</summary>
+    public static bool IsJob(string operand) => operand.StartsWith("job:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The config job <paramref name="reference"/> recorded (a full id or a unique prefix, with or without <c>job:</c>).</summary>
+    public static ExportSource FromJob(ILineageStore store, string reference)
+    {
+        var job = JobRules.Resolve(store, reference);
+        var text = store.GetConfig(job.ConfigHash)
+            ?? throw new UserErrorException($"the lineage store lacks config {job.ConfigHash[..12]} of job {job.Id}",
+                "run `trainplat store check` to find what is missing");
+        var config = JsonNode.Parse(text) as JsonObject
+            ?? throw new UserErrorException($"the recorded config of job {job.Id} is not a JSON object", "run `trainplat store check`");
+        var nodes = Math.Max(job.Nodes, 1);
+        return new ExportSource
+        {
+            RecipeId = job.RecipeId,
+            RecipeVersion = job.RecipeVersion,
+            RecipeHash = job.RecipeHash,
+            Algorithm = job.Algorithm,
+            Model = job.Model,
+            SizeText = job.ModelSize,
+            Parameters = job.Parameters,
+            Gpus = job.Gpus,
+            GpusPerNode = job.Gpus / nodes,
+            Nodes = nodes,
+            GpuMemoryGb = 0,
+            Config = config,
+            ConfigHash = job.ConfigHash,
+            From = "job " + job.Id,
+        };
+    }
+
+    /// <summary>Exports <paramref name="source"/> to <paramref name="target"/> with that framework's exporter.</summary>
+    public static ExportResult Export(ExportSource source, FrameworkTarget target) => target.Framework switch
+    {
+        Framework.Verl => VerlExport.Export(source, target),
+        _ => TrlExport.Export(source, target),
+    };
+
+    /// <summary>
+    /// The text of an export in <paramref name="format"/>: verl writes overrides, a YAML document or a launch script; a TRL
+    /// config is YAML only (null format: the target's own default).
+    /// </summary>
+    public static string Write(ExportResult result, VerlFormat? format, string toolVersion, bool explain)
+    {
+        if (result.Target.Framework == Framework.Verl)
+        {
+            return VerlWriter.Write(result, format ?? VerlFormat.Overrides, toolVersion, explain);
+        }
+
+        if (format is not (null or VerlFormat.Yaml))
+        {
+            throw new UserErrorException($"--format {format.Value.ToString().ToLowerInvariant()} is for verl; a TRL config is a YAML file",
+                $"drop --format (or use --format yaml) and run it with: {result.Command} --config FILE");
+        }
+
+        return TrlConfigWriter.Yaml(result, toolVersion, explain);
+    }
+}
