@@ -62,6 +62,9 @@ public static class Suggester
         "batch.micro_batch_size",
         "batch.gradient_accumulation_steps",
         "batch.max_tokens_per_gpu",
+        "rl.log_prob_micro_batch_size_per_gpu",
+        "rl.critic_micro_batch_size_per_gpu",
+        "model.use_remove_padding",
 
         // Identity and bookkeeping: a seed, a template name, checkpoint and logging cadence.
         "trainer.seed",
@@ -69,6 +72,18 @@ public static class Suggester
         "trainer.save_steps",
         "trainer.eval_steps",
         "trainer.logging_steps",
+
+        // What to train on and where to write: names of models, files, functions and runs, not settings to tune.
+        "model.path",
+        "data.train_files",
+        "data.val_files",
+        "data.prompt_key",
+        "rl.reward_function",
+        "rl.reward_model",
+        "trainer.output_dir",
+        "trainer.logger",
+        "trainer.project_name",
+        "trainer.experiment_name",
     ];
 
     /// <summary>True when <see cref="ExcludedKeys"/> leaves the key out.</summary>

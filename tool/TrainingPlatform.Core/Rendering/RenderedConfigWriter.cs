@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Resolution;
+using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Yaml;
 
@@ -19,7 +20,7 @@ public static class RenderedConfigWriter
             sb.Append("# ").Append(line).Append('\n');
         }
 
-        Func<string, string?>? comment = explain ? path => r.Origins.TryGetValue(path, out var o) ? o.Text : null : null;
+        Func<string, string?>? comment = explain ? path => Origin(r, path) : null;
         YamlText.WriteMapping(sb, r.Config, 0, "", comment);
 
         if (explain && r.Memory is { } memory)
@@ -49,6 +50,12 @@ public static class RenderedConfigWriter
 
         return sb.ToString();
     }
+
+    /// <summary>A value's origin; a member of an object value (<c>rl.kl_ctrl.type</c>) not set on its own has the object's.</summary>
+    private static string? Origin(ResolvedConfig r, string path) =>
+        r.Origins.TryGetValue(path, out var o) ? o.Text
+        : RecipeSchema.Current.Member(path) is { } member && r.Origins.TryGetValue(member.Key.Path, out var parent) ? parent.Text
+        : null;
 
     public static string Json(ResolvedConfig r, string toolVersion)
     {

@@ -16,6 +16,22 @@ public sealed class ConfigValues
     {
         _values[path] = value?.DeepClone();
         _origins[path] = origin;
+
+        // A whole object value replaces what was set member by member before it.
+        foreach (var member in _origins.Keys.Where(p => p.Length > path.Length && p.StartsWith(path + ".", StringComparison.Ordinal)).ToArray())
+        {
+            _origins.Remove(member);
+        }
+    }
+
+    /// <summary>Sets one member of an object-valued key (<c>rl.kl_ctrl</c> → <c>target_kl</c>), with its own origin.</summary>
+    public void SetMember(string path, string member, JsonNode? value, ValueOrigin origin)
+    {
+        var o = _values.GetValueOrDefault(path) as JsonObject ?? [];
+        o[member] = value?.DeepClone();
+        _values[path] = o;
+        _origins.TryAdd(path, origin);
+        _origins[path + "." + member] = origin;
     }
 
     public void Set(string path, long value, ValueOrigin origin) => Set(path, JsonValue.Create(value), origin);

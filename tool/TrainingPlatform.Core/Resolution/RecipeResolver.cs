@@ -162,8 +162,8 @@ public static class RecipeResolver
             var problems = RecipeSchema.Current.CheckValues(project.Config.Overrides.Select(p => new KeyValuePair<string, JsonNode?>(p.Key, p.Value)));
             if (problems.Count > 0)
             {
-                var (path, problem) = problems.First();
-                return RenderResult.Fail($"trainplat.yaml overrides {path}, but it {problem}", "run `trainplat validate` for details");
+                var problem = problems[0];
+                return RenderResult.Fail($"trainplat.yaml overrides {problem.Key}, but {problem.Path} {problem.Problem}", "run `trainplat validate` for details");
             }
 
             foreach (var (path, value) in project.Config.Overrides)
@@ -208,6 +208,12 @@ public static class RecipeResolver
         if (sets is not null)
         {
             return sets;
+        }
+
+        // The model to load: --model names a catalog entry, and a catalog name is the model's hub id.
+        if (model is not null && !values.Has("model.path"))
+        {
+            values.Set("model.path", JsonValue.Create(model.Name), new ValueOrigin(OriginKind.Derived, "derived: hub id of --model " + model.Name));
         }
 
         // Sections only some recipes use get their schema defaults only when the recipe uses them.
@@ -261,6 +267,34 @@ public static class RecipeResolver
 
             var raw = assignment[(eq + 1)..].Trim();
             var key = schema.Find(path);
+
+            // One member of an object-valued key (rl.kl_ctrl.target_kl=0.1): merged into the key's current value.
+            if (key is null && schema.Member(path) is { } member)
+            {
+                var known = SchemaDocument.PropertyNames(member.Key.Node);
+                if (!known.Contains(member.Name, StringComparer.Ordinal))
+                {
+                    return RenderResult.Fail($"--set: {member.Key.Path} has no key '{member.Name}'",
+                        (Suggestions.DidYouMean(member.Name, known) ?? "its keys are " + string.Join(", ", known)) + " (--set never adds keys)");
+                }
+
+                var memberNode = schema.NodeFor(path)!;
+                var merged = values.Get(member.Key.Path)?.DeepClone() as JsonObject ?? [];
+                merged[member.Name] = Coerce(TypesOf(memberNode), raw);
+                var memberProblems = schema.CheckValues([new(member.Key.Path, merged)]);
+                if (memberProblems.Count > 0)
+                {
+                    var p = memberProblems[0];
+                    return RenderResult.Fail($"--set {path}={raw}: {p.Path} {p.Problem}",
+                        p.Problem.StartsWith("needs ", StringComparison.Ordinal)
+                            ? $"{member.Key.Path} is not set for this recipe: set the whole value, e.g. --set '{member.Key.Path}={Example(member.Key)}'"
+                            : "expected: " + (memberNode["description"]?.GetValue<string>() ?? member.Key.Description));
+                }
+
+                values.SetMember(member.Key.Path, member.Name, merged[member.Name], new ValueOrigin(OriginKind.Set, "--set"));
+                continue;
+            }
+
             if (key is null)
             {
                 return RenderResult.Fail($"--set: unknown config key '{path}'",
@@ -270,9 +304,11 @@ public static class RecipeResolver
 
             var value = Coerce(key, raw);
             var problems = schema.CheckValues([new(path, value)]);
-            if (problems.TryGetValue(path, out var problem))
+            if (problems.Count > 0)
             {
-                return RenderResult.Fail($"--set {path}={raw}: {path} {problem}", "expected: " + key.Description);
+                var p = problems[0];
+                return RenderResult.Fail($"--set {path}={raw}: {p.Path} {p.Problem}",
+                    "expected: " + (schema.NodeFor(p.Path)?["description"]?.GetValue<string>() ?? key.Description));
             }
 
             values.Set(path, value, new ValueOrigin(OriginKind.Set, "--set"));
@@ -281,26 +317,43 @@ public static class RecipeResolver
         return null;
     }
 
-    /// <summary>Types a command-line value by the key's schema type; the schema check reports what does not fit.</summary>
-    internal static JsonNode? Coerce(SchemaKey key, string raw)
+    /// <summary>A flow mapping of an object-valued key's required members, for hints: <c>{type: fixed}</c>.</summary>
+    private static string Example(SchemaKey key)
     {
-        if (key.Types.Contains("null") && raw is "null" or "none" or "~")
+        var required = key.Node["required"] is JsonArray r ? r.Select(x => x!.GetValue<string>()).ToArray() : [];
+        return "{" + string.Join(", ", required.Select(name => name + ": " +
+            (key.Node["properties"]?[name]?["enum"] is JsonArray e ? e[0]?.ToString() : "..."))) + "}";
+    }
+
+    private static string[] TypesOf(JsonObject node) => node["type"] switch
+    {
+        JsonArray a => a.Select(t => t!.GetValue<string>()).ToArray(),
+        JsonValue v => [v.GetValue<string>()],
+        _ => [],
+    };
+
+    internal static JsonNode? Coerce(SchemaKey key, string raw) => Coerce(key.Types, raw);
+
+    /// <summary>Types a command-line value by the key's schema type; the schema check reports what does not fit.</summary>
+    private static JsonNode? Coerce(IReadOnlyList<string> types, string raw)
+    {
+        if (types.Contains("null") && raw is "null" or "none" or "~")
         {
             return null;
         }
 
-        if (key.Types.Contains("array") && raw.StartsWith('['))
+        if ((types.Contains("array") && raw.StartsWith('[')) || (types.Contains("object") && raw.StartsWith('{')))
         {
             var tree = YamlTreeReader.Parse("v: " + raw, "--set");
             return tree.Root?["v"]?.DeepClone() ?? JsonValue.Create(raw);
         }
 
-        if (key.Types.Contains("string") && !key.Types.Contains("number"))
+        if (types.Contains("string") && !types.Contains("number"))
         {
             return JsonValue.Create(raw);
         }
 
-        if (key.Types.Contains("boolean"))
+        if (types.Contains("boolean"))
         {
             return raw.ToLowerInvariant() switch
             {
@@ -310,12 +363,12 @@ public static class RecipeResolver
             };
         }
 
-        if (key.Types.Contains("integer") && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        if (types.Contains("integer") && long.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
         {
             return JsonValue.Create(l);
         }
 
-        if (key.Types.Contains("number") && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+        if (types.Contains("number") && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
         {
             return JsonValue.Create(d);
         }

@@ -58,6 +58,11 @@ public static class SchemaWords
             return "in range";
         }
 
+        if (node["x-range"] is JsonValue words)
+        {
+            return words.GetValue<string>(); // a range the keywords alone do not say, e.g. "-1 (all GPUs) or at least 1"
+        }
+
         var parts = new List<string>();
         if (node["exclusiveMinimum"] is JsonValue xmin)
         {

@@ -293,12 +293,19 @@ public static partial class RecipeRules
             known.Add(new(key, value));
         }
 
-        foreach (var (path, problem) in schema.CheckValues(known))
+        foreach (var p in schema.CheckValues(known))
         {
-            var keyPointer = PointerText.Child(pointer, path);
-            var pos = tree.PositionOf(keyPointer);
-            result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
-                $"{owner} sets {path} to {SchemaWords.Show(values[path])}, but it {problem}", "expected: " + schema.Find(path)!.Description));
+            var valuePointer = p.Inner.Aggregate(PointerText.Child(pointer, p.Key), PointerText.Child);
+            var pos = tree.PositionOf(valuePointer);
+            var value = p.Inner.Aggregate(values[p.Key], (node, token) => node switch
+            {
+                JsonObject o => o[token],
+                JsonArray a when int.TryParse(token, CultureInfo.InvariantCulture, out var i) && i < a.Count => a[i],
+                _ => null,
+            });
+            var description = schema.NodeFor(p.Path)?["description"]?.GetValue<string>() ?? schema.Find(p.Key)!.Description;
+            result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, valuePointer,
+                $"{owner} sets {p.Path} to {SchemaWords.Show(value)}, but it {p.Problem}", "expected: " + description));
         }
     }
 

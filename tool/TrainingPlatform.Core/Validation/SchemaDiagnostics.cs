@@ -44,6 +44,13 @@ public static class SchemaDiagnostics
             return UnknownKey(tree, f.InstancePointer, parentSchema);
         }
 
+        // JsonSchema.Net reports a failed `not` at the subschema it negates, with no keyword.
+        if (f.Keyword.Length == 0 && schemaPath.EndsWith("/not", StringComparison.Ordinal))
+        {
+            f = f with { Keyword = "not", SchemaPointer = schemaPath[..^"/not".Length] };
+            schemaPath = f.SchemaPointer;
+        }
+
         // The evaluation path names the subschema that holds the failing keyword (no $ref in our schemas).
         var node = schema.NodeAt(schemaPath) ?? schema.NodeForInstance(f.InstancePointer);
         var pos = tree.PositionOf(f.InstancePointer);
@@ -123,6 +130,14 @@ public static class SchemaDiagnostics
                 return new Diagnostic(DiagnosticCodes.OutOfRange, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
                     $"{path} is {SchemaWords.Show(instance)}, but it must be {SchemaWords.RangeWords(node)}", Describe(node));
 
+            case "not":
+                return new Diagnostic(DiagnosticCodes.OutOfRange, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
+                    $"{path} is {SchemaWords.Show(instance)}, but it must be {SchemaWords.RangeWords(node ?? schema.NodeForInstance(f.InstancePointer))}", Describe(node));
+
+            case "uniqueItems":
+                return new Diagnostic(DiagnosticCodes.SchemaViolation, Severity.Error, tree.File, pos.Line, pos.Column, f.InstancePointer,
+                    $"{path} lists a value twice", "list each value once");
+
             case "minProperties" or "minItems":
                 {
                     var options = SchemaDocument.PropertyNames(node);
@@ -162,7 +177,7 @@ public static class SchemaDiagnostics
         var hint = Suggestions.DidYouMean(key, known);
 
         // A config key in the wrong section: say where it belongs.
-        if (parent.StartsWith("/config/", StringComparison.Ordinal) || parent == "/config")
+        if (parent == "/config" || (parent.StartsWith("/config/", StringComparison.Ordinal) && PointerText.Tokens(parent).Count == 2))
         {
             var elsewhere = RecipeSchema.Current.Keys.Where(k => k.Name == key).Select(k => "config." + k.Path).ToArray();
             if (elsewhere.Length > 0)
