@@ -60,7 +60,7 @@ public sealed class LaunchScriptTests
 
         var file = LaunchScript.Parse(script, "launch.sh");
 
-        Assert.Equal("\"${HOME}/data/train.parquet\"", Value(file, "data.train_files"));
+        Assert.Equal("\"$HOME/data/train.parquet\"", Value(file, "data.train_files"));
         Assert.Equal("\"$(scontrol show hostnames | wc -l)\"", Value(file, "trainer.nnodes"));
         Assert.Equal("\"$((4 * 2))\"", Value(file, "trainer.n_gpus_per_node"));
         Assert.Equal("`whoami`", file.Overrides.Single(o => o.Key == "trainer.project_name").Value!.GetValue<string>());

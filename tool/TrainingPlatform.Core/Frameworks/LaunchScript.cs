@@ -476,7 +476,7 @@ public static class LaunchScript
                 }
                 else
                 {
-                    Placeholder(sb, "${" + name + "}", $"${name} is not set in the script");
+                    Placeholder(sb, "$" + name, $"${name} is not set in the script");
                 }
 
                 return false;
