@@ -274,7 +274,8 @@ public static class VerlMappings
         Direct("rl.advantage_estimator", _ => ["algorithm.adv_estimator"], "same names (gae, grpo, rloo, reinforce_plus_plus, remax, grpo_passk)"),
         Direct("rl.rollout_n", _ => [Rollout + "n"]),
         new(["rl.kl_coef", "rl.use_kl_loss"], _ => [Actor + "kl_loss_coef", "algorithm.kl_ctrl.kl_coef"],
-            (get, _) => get("rl.use_kl_loss") is JsonValue u && u.GetValue<bool>()
+            (get, _) => get("rl.kl_coef") is null ? new VerlForward.Implied("no KL coefficient")
+                : get("rl.use_kl_loss") is JsonValue u && u.GetValue<bool>()
                 ? Emit(Actor + "kl_loss_coef", get("rl.kl_coef")!.DeepClone(), "rl.kl_coef (rl.use_kl_loss: true)")
                 : Emit("algorithm.kl_ctrl.kl_coef", get("rl.kl_coef")!.DeepClone(), "rl.kl_coef (rl.use_kl_loss: false)"),
             (get, _) => get(Actor + "use_kl_loss") is JsonValue u && u.TryGetValue<bool>(out var loss) && loss
