@@ -15,6 +15,7 @@ public static class Cli
         root.Subcommands.Add(Commands.Validate.ValidateCommand.Build(context));
         root.Subcommands.Add(Commands.Render.RenderCommand.Build(context));
         root.Subcommands.Add(Commands.Diff.DiffCommand.Build(context));
+        root.Subcommands.Add(Commands.Import.ImportCommand.Build(context));
         root.Subcommands.Add(Commands.Init.InitCommand.Build(context));
         root.Subcommands.Add(Commands.Check.CheckCommand.Build(context));
         root.Subcommands.Add(Commands.Data.DataCommand.Build(context));
