@@ -186,6 +186,102 @@ public static partial class VerlImport
     }
 
     /// <summary>
+    /// The trainplat config a verl launch file sets, for <c>diff</c>: the file's values read backward through the mapping
+    /// table, in schema order, its keys without a trainplat key under <c>extra.verl</c>; and the same for verl's defaults
+    /// overlaid with the file's values (what the run gets where the file is silent). Pure: no render, no project.
+    /// </summary>
+    public static (JsonObject Config, JsonObject WithDefaults, VerlVariant Variant, IReadOnlyList<Diagnostic> Warnings) ReadConfig(string text, string file)
+    {
+        var launch = LaunchScript.Parse(text, file);
+        var given = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var o in launch.Overrides.Where(o => o.Operation != OverrideOperation.Delete))
+        {
+            given[o.Key] = o.Value;
+        }
+
+        var variant = Variant(launch, given);
+        var effective = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var key in variant.Tree.Keys)
+        {
+            effective[key.Path] = DefaultOf(key);
+        }
+
+        foreach (var (key, value) in given)
+        {
+            effective[key] = value;
+        }
+
+        var config = Sections(Reverse(given, variant, key => key), variant);
+        var withDefaults = Sections(Reverse(effective, variant, key => key), variant);
+        var mappedKeys = VerlMappings.Table.SelectMany(m => m.Keys(variant)).Select(VerlMappings.Bare).ToHashSet(StringComparer.Ordinal);
+        var extra = new JsonObject();
+        foreach (var (key, value) in given.Where(p => !mappedKeys.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            extra[key] = value?.DeepClone();
+        }
+
+        if (extra.Count > 0)
+        {
+            config["extra"] = new JsonObject { ["verl"] = extra };
+        }
+
+        return (config, withDefaults, variant, launch.Warnings);
+    }
+
+    private static JsonObject Sections(Dictionary<string, JsonNode?> values, VerlVariant variant)
+    {
+        values["parallelism.strategy"] = values.GetValueOrDefault("parallelism.strategy") ?? JsonValue.Create(variant.Megatron ? "megatron" : "fsdp");
+        values["trainer.framework"] = JsonValue.Create("verl");
+        var config = new JsonObject();
+        foreach (var section in RecipeSchema.Current.Sections)
+        {
+            var o = new JsonObject();
+            foreach (var key in RecipeSchema.Current.Keys.Where(k => k.Section == section && values.ContainsKey(k.Path)))
+            {
+                o[key.Name] = values[key.Path]?.DeepClone();
+            }
+
+            if (o.Count > 0)
+            {
+                config[section] = o;
+            }
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// The trainplat keys of <paramref name="config"/> (sections) whose value verl runs with anyway, without a key of its own
+    /// (<c>model.chat_template: tokenizer_default</c>, <c>parallelism.tensor_parallel_size: 1</c> on FSDP, ...).
+    /// </summary>
+    public static IReadOnlySet<string> Implied(JsonObject config, VerlVariant variant)
+    {
+        JsonNode? Get(string dotted)
+        {
+            var dot = dotted.IndexOf('.', StringComparison.Ordinal);
+            return dot < 0 ? null : config[dotted[..dot]] is JsonObject section ? section[dotted[(dot + 1)..]] : null;
+        }
+
+        var implied = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var mapping in VerlMappings.Table.Where(m => m.Trainplat.Count == 1 && Get(m.Trainplat[0]) is not null))
+        {
+            try
+            {
+                if (mapping.Forward(Get, variant) is VerlForward.Implied)
+                {
+                    implied.Add(mapping.Trainplat[0]);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // A value of a type the entry does not read: not implied.
+            }
+        }
+
+        return implied;
+    }
+
+    /// <summary>
     /// Every verl key an export of <paramref name="config"/> writes through the mapping table, with its value (keys without
     /// Hydra's <c>+</c>; <c>extra.verl</c> keys too, which an export passes through).
     /// </summary>
