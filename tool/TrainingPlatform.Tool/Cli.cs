@@ -14,6 +14,7 @@ public static class Cli
         root.Subcommands.Add(Commands.Recipe.RecipeCommand.Build(context));
         root.Subcommands.Add(Commands.Validate.ValidateCommand.Build(context));
         root.Subcommands.Add(Commands.Render.RenderCommand.Build(context));
+        root.Subcommands.Add(Commands.Export.ExportCommand.Build(context));
         root.Subcommands.Add(Commands.Diff.DiffCommand.Build(context));
         root.Subcommands.Add(Commands.Import.ImportCommand.Build(context));
         root.Subcommands.Add(Commands.Init.InitCommand.Build(context));

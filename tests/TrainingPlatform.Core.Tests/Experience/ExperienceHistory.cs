@@ -333,32 +333,38 @@ public sealed class ExperienceHistory
     private sealed class Templates
     {
         public JsonObject Grpo { get; } = Parse("""
-            {"model": {"precision": "bf16", "gradient_checkpointing": true, "chat_template": "tokenizer_default"},
+            {"model": {"precision": "bf16", "gradient_checkpointing": true, "use_remove_padding": true, "chat_template": "tokenizer_default"},
              "optimizer": {"learning_rate": 1.0e-06, "beta1": 0.9, "beta2": 0.999, "eps": 1.0e-08, "max_grad_norm": 1.0},
              "batch": {"global_batch_size": 1024, "mini_batch_size": 256, "micro_batch_size_per_gpu": 16},
-             "data": {"max_prompt_length": 1024, "max_response_length": 1024, "shuffle": true, "truncation": "error"},
-             "trainer": {"epochs": 15, "seed": 42, "gpus_per_node": 8, "nodes": 1, "total_gpus": 8, "save_steps": 20, "eval_steps": 5, "framework": "verl"},
+             "data": {"train_files": ["$HOME/data/gsm8k/train.parquet", "$HOME/data/math/train.parquet"],
+                      "val_files": ["$HOME/data/gsm8k/test.parquet", "$HOME/data/math/test.parquet"],
+                      "max_prompt_length": 1024, "max_response_length": 1024, "shuffle": true, "truncation": "error", "filter_overlong_prompts": true},
+             "trainer": {"epochs": 15, "seed": 42, "gpus_per_node": 8, "nodes": 1, "total_gpus": 8, "save_steps": 20, "eval_steps": 5, "framework": "verl",
+                         "critic_warmup": 0, "logger": ["console", "wandb"], "project_name": "verl_grpo_example_gsm8k_math", "experiment_name": "qwen2_7b_function_rm"},
              "rl": {"advantage_estimator": "grpo", "rollout_n": 5, "kl_coef": 0.001, "kl_loss_type": "low_var_kl", "use_kl_loss": true,
                     "use_kl_in_reward": false, "entropy_coef": 0.0, "clip_ratio_low": 0.2, "clip_ratio_high": 0.2, "loss_agg_mode": "token-mean",
-                    "temperature": 1.0, "top_p": 1.0, "gamma": 1.0, "lam": 1.0, "rollout_engine": "vllm", "gpu_memory_utilization": 0.6},
+                    "temperature": 1.0, "top_p": 1.0, "gamma": 1.0, "lam": 1.0, "rollout_engine": "vllm", "gpu_memory_utilization": 0.6,
+                    "log_prob_micro_batch_size_per_gpu": 16},
              "parallelism": {"strategy": "fsdp", "tensor_parallel_size": 1, "pipeline_parallel_size": 1, "context_parallel_size": 1,
                              "sequence_parallel_size": 1, "expert_parallel_size": 1, "data_parallel_size": 8, "rollout_tensor_parallel_size": 2,
-                             "param_offload": false, "optimizer_offload": false}}
+                             "param_offload": false, "optimizer_offload": false, "ref_param_offload": true}}
             """);
 
         public JsonObject Ppo { get; } = Parse("""
-            {"model": {"precision": "bf16", "gradient_checkpointing": true, "chat_template": "tokenizer_default"},
+            {"model": {"precision": "bf16", "gradient_checkpointing": true, "use_remove_padding": true, "chat_template": "tokenizer_default"},
              "optimizer": {"learning_rate": 1.0e-06, "beta1": 0.9, "beta2": 0.999, "eps": 1.0e-08, "max_grad_norm": 1.0},
              "batch": {"global_batch_size": 1024, "mini_batch_size": 256, "micro_batch_size_per_gpu": 16},
-             "data": {"max_prompt_length": 512, "max_response_length": 512, "shuffle": true, "truncation": "error"},
-             "trainer": {"epochs": 15, "seed": 42, "gpus_per_node": 8, "nodes": 1, "total_gpus": 8, "framework": "verl"},
+             "data": {"train_files": ["$HOME/data/gsm8k/train.parquet"], "val_files": ["$HOME/data/gsm8k/test.parquet"],
+                      "max_prompt_length": 512, "max_response_length": 512, "shuffle": true, "truncation": "error", "filter_overlong_prompts": true},
+             "trainer": {"epochs": 15, "seed": 42, "gpus_per_node": 8, "nodes": 1, "total_gpus": 8, "framework": "verl",
+                         "critic_warmup": 0, "logger": ["console", "wandb"], "project_name": "verl_example_gsm8k", "experiment_name": "deepseek_llm_7b_function_rm"},
              "rl": {"advantage_estimator": "gae", "rollout_n": 1, "use_kl_loss": false, "use_kl_in_reward": false, "clip_ratio_low": 0.2,
                     "clip_ratio_high": 0.2, "loss_agg_mode": "token-mean", "temperature": 1.0, "top_p": 1.0, "gamma": 1.0, "lam": 1.0,
-                    "ppo_epochs": 1, "critic_learning_rate": 1.0e-05, "value_clip": 0.5, "rollout_engine": "vllm", "gpu_memory_utilization": 0.4},
+                    "ppo_epochs": 1, "critic_learning_rate": 1.0e-05, "value_clip": 0.5, "rollout_engine": "vllm", "gpu_memory_utilization": 0.4,
+                    "log_prob_micro_batch_size_per_gpu": 32, "critic_micro_batch_size_per_gpu": 32},
              "parallelism": {"strategy": "fsdp", "tensor_parallel_size": 1, "pipeline_parallel_size": 1, "context_parallel_size": 1,
                              "sequence_parallel_size": 1, "expert_parallel_size": 1, "data_parallel_size": 8, "rollout_tensor_parallel_size": 4,
-                             "param_offload": false, "optimizer_offload": false},
-             "extra": {"critic.ppo_micro_batch_size_per_gpu": 32}}
+                             "param_offload": false, "optimizer_offload": false}}
             """);
 
         public JsonObject Dpo { get; } = Parse("""

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace TrainingPlatform.Core.Frameworks;
@@ -45,8 +46,8 @@ public abstract record VerlForward
 /// <item><see cref="Trainplat"/>: the trainplat config keys the entry reads (export) and writes back (import), first the main one.</item>
 /// <item><see cref="Keys"/>: every verl key the entry may emit in a variant, <c>+</c>-prefixed when the release adds it
 /// with Hydra's <c>+key=</c>; empty when the concept has no verl key in that variant.</item>
-/// <item><see cref="Forward"/>: trainplat values (a lookup by dotted key, null when unset) → what to emit; only called when
-/// at least one of <see cref="Trainplat"/> is set.</item>
+/// <item><see cref="Forward"/>: trainplat values (a lookup by dotted key, null when unset) → what to emit; called when
+/// at least one of <see cref="Trainplat"/> is set (an entry reading several keys guards the ones it needs).</item>
 /// <item><see cref="Reverse"/>: verl values (a lookup by key, without <c>+</c>; null when absent) → trainplat values by dotted key
 /// (objects such as <c>rl.reward_function</c> come back whole); empty when none of the entry's verl keys was given.</item>
 /// <item><see cref="Conversion"/>: the conversion in words, for docs/frameworks.md and <c>--explain</c>.</item>
@@ -209,8 +210,8 @@ public static class VerlMappings
         Unmapped("batch.gradient_accumulation_steps", "verl derives accumulation from ppo_mini_batch_size and the per-GPU micro batch"),
 
         // data
-        Direct("data.train_files", _ => ["data.train_files"], "a list; one file is written as a string, as verl's scripts do"),
-        Direct("data.val_files", _ => ["data.val_files"], "a list; one file is written as a string, as verl's scripts do"),
+        Files("data.train_files"),
+        Files("data.val_files"),
         Direct("data.prompt_key", _ => ["data.prompt_key"]),
         Direct("data.max_prompt_length", _ => ["data.max_prompt_length"]),
         Direct("data.max_response_length", _ => ["data.max_response_length"]),
@@ -321,13 +322,17 @@ public static class VerlMappings
         new(["rl.overlong_buffer_length", "data.max_response_length"], v => OverlongKeys(v, "len", withMaxLength: true),
             (get, v) =>
             {
+                if (get("rl.overlong_buffer_length") is not { } length)
+                {
+                    return new VerlForward.Implied("no overlong buffer");
+                }
+
                 var keys = OverlongKeys(v, "len", withMaxLength: true);
                 if (keys.Count == 0)
                 {
                     return new VerlForward.Unmapped($"verl {v.Release} has an overlong buffer only in DAPO's reward manager (algorithm: dapo)");
                 }
 
-                var length = get("rl.overlong_buffer_length")!;
                 var on = Number(length) > 0;
                 var emitted = new List<(string, JsonNode?)> { (keys[0], JsonValue.Create(on)), (keys[1], length.DeepClone()) };
                 if (!v.Is07 && get("data.max_response_length") is { } max)
@@ -461,6 +466,18 @@ public static class VerlMappings
             (get, v) => keys(v).Select(k => get(Bare(k))).FirstOrDefault(x => x is not null) is { } value ? One(trainplat, value.DeepClone()) : Nothing,
             v => words ?? (keys(v).Count > 1 ? "same value on every key" : "same value"));
 
+    /// <summary>A list of files: one file is written as a string, as verl's scripts do; reverse gives a list either way.</summary>
+    private static VerlMapping Files(string key) =>
+        new([key], _ => [key],
+            (get, _) => Emit(key, get(key) is JsonArray { Count: 1 } one ? one[0]?.DeepClone() : get(key)?.DeepClone(), key),
+            (get, _) => get(key) switch
+            {
+                null => Nothing,
+                JsonArray list => One(key, list.DeepClone()),
+                var single => One(key, new JsonArray(single.DeepClone())),
+            },
+            _ => "a list; one file is written as a string, as verl's scripts do");
+
     private static VerlMapping Enum(string trainplat, Func<VerlVariant, IReadOnlyList<string>> keys, (string Ours, string Theirs)[] values, string words,
         (string Ours, string Theirs)[]? megatron = null) =>
         new([trainplat], keys,
@@ -514,7 +531,9 @@ public static class VerlMappings
 
     private static Dictionary<string, JsonNode?> One(string key, JsonNode? value) => new() { [key] = value };
 
-    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    /// <summary>A number however it is held (parsed JSON, an int, a double), else null.</summary>
+    public static double? Number(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture) : null;
 
     private static JsonNode? WholeAsInt(JsonNode? node) =>
         Number(node) is { } d && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? JsonValue.Create((int)d) : node?.DeepClone();

@@ -163,7 +163,8 @@ public static class RecipeResolver
             if (problems.Count > 0)
             {
                 var problem = problems[0];
-                return RenderResult.Fail($"trainplat.yaml overrides {problem.Key}, but {problem.Path} {problem.Problem}", "run `trainplat validate` for details");
+                return RenderResult.Fail($"trainplat.yaml overrides {problem.Key}, but {(problem.Path == problem.Key ? "it" : problem.Path)} {problem.Problem}",
+                    "run `trainplat validate` for details");
             }
 
             foreach (var (path, value) in project.Config.Overrides)
