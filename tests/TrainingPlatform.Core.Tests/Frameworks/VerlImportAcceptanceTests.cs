@@ -48,7 +48,10 @@ public sealed class VerlImportAcceptanceTests : IDisposable
         Assert.Equal(Int(result.Given["trainer.n_gpus_per_node"]), resolved.GpusPerNode);
         Assert.Equal(Int(result.Given["trainer.nnodes"]), resolved.Nodes);
 
-        var exported = VerlImport.Emitted(resolved.Config, result.Variant);
+        // Exported back with the export command's own code, to the release the script was read against.
+        var export = VerlExport.Export(ExportSource.FromRender(resolved), new FrameworkTarget(Framework.Verl, result.Variant.Release));
+        Assert.Equal(result.Variant.Megatron ? "megatron" : "fsdp", export.Variant);
+        var exported = export.Keys.ToDictionary(k => VerlMappings.Bare(k.Key), k => k.Value, StringComparer.Ordinal);
         var wrong = result.Mapped
             .Where(key => !exported.TryGetValue(key, out var value) || !VerlImport.SameValue(result.Given[key], value))
             .Select(key => $"{key}: script {result.Given[key]?.ToJsonString()}, export {(exported.TryGetValue(key, out var v) ? v?.ToJsonString() ?? "null" : "(missing)")}")
