@@ -33,15 +33,14 @@ public sealed class ImportCommandTests
         var r = CliRun.InProcess(dir.Path, "import", "verl", "launch.sh", "--id", "my_grpo", "-o", "my_grpo.yaml");
 
         Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
-        Assert.Equal("", r.Out);
+        Assert.StartsWith("wrote my_grpo.yaml: recipe my_grpo", r.Out, StringComparison.Ordinal);
         var recipe = File.ReadAllText(Path.Combine(dir.Path, "my_grpo.yaml"));
         Assert.Contains("id: my_grpo\n", recipe, StringComparison.Ordinal);
         Assert.Contains("source: \"launch.sh (verl ", recipe, StringComparison.Ordinal);
         Assert.Contains("    actor_rollout_ref.rollout.load_format: safetensors\n", recipe, StringComparison.Ordinal);
         Assert.Contains("launch.sh:13:1: warning TP0612: actor_rollout_ref.rollout.load_format has no trainplat key; kept under extra.verl as written", r.Error, StringComparison.Ordinal);
         Assert.Contains("launch.sh:14:1: warning TP0610: $PROJECT is not set in the script", r.Error, StringComparison.Ordinal);
-        Assert.Contains("trainplat: imported launch.sh", r.Error, StringComparison.Ordinal);
-        Assert.Contains("`trainplat render my_grpo --model Qwen/Qwen2.5-7B-Instruct`", r.Error, StringComparison.Ordinal);
+        Assert.Contains("trainplat: note: render it with `trainplat render my_grpo --model Qwen/Qwen2.5-7B-Instruct`", r.Error, StringComparison.Ordinal);
 
         var validate = CliRun.InProcess(dir.Path, "validate", "my_grpo.yaml");
         Assert.True(validate.ExitCode == ExitCodes.Ok, validate.ToString());
@@ -51,7 +50,7 @@ public sealed class ImportCommandTests
     }
 
     [Fact]
-    public void Without_o_the_recipe_goes_to_standard_output_with_an_id_from_the_file_name()
+    public void Without_o_the_recipe_goes_to_the_recipes_folder_with_an_id_from_the_file_name_and_is_not_replaced_without_force()
     {
         using var dir = new TempDir();
         dir.Write("run-Qwen2.5-7b.overrides", "algorithm.adv_estimator=grpo\nactor_rollout_ref.rollout.n=8\n");
@@ -59,8 +58,26 @@ public sealed class ImportCommandTests
         var r = CliRun.InProcess(dir.Path, "import", "verl", "run-Qwen2.5-7b.overrides");
 
         Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
-        Assert.Contains("id: run_qwen2_5_7b\n", r.Out, StringComparison.Ordinal);
-        Assert.Contains("    rollout_n: 8\n", r.Out, StringComparison.Ordinal);
+        Assert.StartsWith("wrote recipes/run_qwen2_5_7b.yaml: recipe run_qwen2_5_7b", r.Out, StringComparison.Ordinal);
+        var recipe = File.ReadAllText(Path.Combine(dir.Path, "recipes", "run_qwen2_5_7b.yaml"));
+        Assert.Contains("    rollout_n: 8\n", recipe, StringComparison.Ordinal);
+
+        var again = CliRun.InProcess(dir.Path, "import", "verl", "run-Qwen2.5-7b.overrides");
+        Assert.Equal(ExitCodes.UsageError, again.ExitCode);
+        Assert.StartsWith("trainplat: error: recipes/run_qwen2_5_7b.yaml already exists\n", again.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(dir.Path, "import", "verl", "run-Qwen2.5-7b.overrides", "--force").ExitCode);
+    }
+
+    [Fact]
+    public void A_run_s_hydra_overrides_yaml_is_named_after_the_run_folder()
+    {
+        using var dir = new TempDir();
+        dir.Write("outputs/grpo_run_1/.hydra/overrides.yaml", "- algorithm.adv_estimator=grpo\n- actor_rollout_ref.rollout.n=8\n");
+
+        var r = CliRun.InProcess(dir.Path, "import", "verl", "outputs/grpo_run_1/.hydra/overrides.yaml", "-o", "imported.yaml");
+
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        Assert.Contains("id: grpo_run_1\n", File.ReadAllText(Path.Combine(dir.Path, "imported.yaml")), StringComparison.Ordinal);
     }
 
     [Fact]

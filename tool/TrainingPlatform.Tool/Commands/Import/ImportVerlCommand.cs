@@ -1,10 +1,12 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Frameworks;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Import;
 
-/// <summary><c>trainplat import verl FILE [--id ID] [-o PATH]</c>: a verl launch script or overrides file → a recipe.</summary>
+/// <summary><c>trainplat import verl FILE [--id ID] [-o PATH] [--force]</c>: a verl launch script or overrides file → a recipe.</summary>
 internal static class ImportVerlCommand
 {
     public static Command Build(CliContext context)
@@ -13,34 +15,41 @@ internal static class ImportVerlCommand
         {
             Description = "A verl launch script (python3 -m verl.trainer.main_ppo ...), a run's .hydra/overrides.yaml, or a file with one key=value per line.",
         };
-        var id = new Option<string?>("--id") { Description = "The new recipe's id (default: from the file name).", HelpName = "id" };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the recipe to FILE instead of standard output.", HelpName = "file" };
-        var command = new Command("verl", "Import a verl launch into a recipe: mapped keys become trainplat keys, the rest stays under extra.verl.")
+        var id = new Option<string?>("--id") { Description = "The new recipe's id (default: the file name in lower_snake_case).", HelpName = "NEW_ID" };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the recipe to FILE (default: RECIPES_FOLDER/NEW_ID.yaml).", HelpName = "file" };
+        var force = new Option<bool>("--force") { Description = "Replace the output file when it exists." };
+        var command = new Command("verl", "Write a trainplat recipe from a verl launch; verl keys with no trainplat key go under extra.verl, a warning each.")
         {
-            file, id, output,
+            file, id, output, force,
         };
         command.SetAction(parse =>
         {
+            var project = ProjectContext.Discover(context.WorkingDirectory);
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
             var result = VerlImport.ImportFile(path, shown, parse.GetValue(id), context.WorkingDirectory);
-            if (parse.GetValue(output) is { } target)
+            var given = parse.GetValue(output) ?? Path.Combine(project.RecipeFolders[0], result.Id + ".yaml");
+            var target = OutputFile.Target(context, given, "import verl", [new CommandInput(path, "the imported file")]);
+            if (File.Exists(target) && !parse.GetValue(force))
             {
-                OutputFile.Write(OutputFile.Target(context, target, "import verl", [new CommandInput(path, "the imported file")]), result.RecipeText);
-            }
-            else
-            {
-                context.Out.Write(result.RecipeText);
+                throw new UserErrorException($"{project.Display(target)} already exists", "pass --force to replace it, or choose another file with -o or another --id");
             }
 
+            if (parse.GetValue(output) is null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            }
+
+            OutputFile.Write(target, result.RecipeText);
             var style = new Style(context.Color && context.ErrorIsTerminal);
             DiagnosticFormatter.WriteLines(context.Error, result.Warnings, style);
             PreflightFormatter.WriteLines(context.Error, "import verl", result.Findings, style, forced: false);
+            context.Out.WriteLine(TerminalText.Escape($"wrote {project.Display(target)}: recipe {result.Id}" +
+                                                      (result.Extends is null ? "" : $", extends {result.Extends}") +
+                                                      $"; verl {result.Variant.Release} {(result.Variant.Megatron ? "Megatron" : "FSDP")}, {result.Mapped.Count} key(s) mapped" +
+                                                      (result.ExtraVerl.Count == 0 ? "" : $", {result.ExtraVerl.Count} kept under extra.verl")));
             var render = result.Model is not null ? $"--model {result.Model}" : $"--model-size {result.ModelSize}";
-            context.Error.WriteLine(TerminalText.Escape(
-                $"trainplat: imported {shown} (verl {result.Variant.Release}, {(result.Variant.Megatron ? "Megatron" : "FSDP")}) as recipe {result.Id}" +
-                (result.Extends is { } b ? $" extending {b}" : "") +
-                $": {result.Mapped.Count} keys mapped, {result.ExtraVerl.Count} under extra.verl; render it with `trainplat render {result.Id} {render}`"));
+            context.Error.WriteLine(TerminalText.Escape($"trainplat: note: render it with `trainplat render {result.Id} {render}`, export it with `trainplat export {result.Id} --to verl {render}`"));
             return ExitCodes.Ok;
         });
         return command;
