@@ -108,6 +108,18 @@ public sealed class ImportCommandTests
     }
 
     [Fact]
+    public void A_default_id_never_shadows_a_built_in_recipe()
+    {
+        using var dir = new TempDir();
+        dir.Write("ppo.sh", Script);
+
+        var r = CliRun.InProcess(dir.Path, "import", "verl", "ppo.sh");
+
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        Assert.StartsWith("wrote recipes/ppo_imported.yaml: recipe ppo_imported", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_id_is_refused()
     {
         using var dir = new TempDir();

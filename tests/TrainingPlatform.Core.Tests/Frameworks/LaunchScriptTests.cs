@@ -54,7 +54,7 @@ public sealed class LaunchScriptTests
             python3 -m verl.trainer.main_ppo \
                 data.train_files=$HOME/data/train.parquet \
                 trainer.nnodes=$nodes \
-                trainer.n_gpus_per_node=$((4 * 2)) \
+                trainer.n_gpus_per_node=$((4 * GPUS)) \
                 trainer.project_name=`whoami`
             """;
 
@@ -62,13 +62,33 @@ public sealed class LaunchScriptTests
 
         Assert.Equal("\"$HOME/data/train.parquet\"", Value(file, "data.train_files"));
         Assert.Equal("\"$(scontrol show hostnames | wc -l)\"", Value(file, "trainer.nnodes"));
-        Assert.Equal("\"$((4 * 2))\"", Value(file, "trainer.n_gpus_per_node"));
+        Assert.Equal("\"$((4 * GPUS))\"", Value(file, "trainer.n_gpus_per_node"));
         Assert.Equal("`whoami`", file.Overrides.Single(o => o.Key == "trainer.project_name").Value!.GetValue<string>());
         Assert.All(file.Warnings, w => Assert.Equal(DiagnosticCodes.ImportUnresolved, w.Code));
         Assert.All(file.Warnings, w => Assert.Equal("launch.sh", w.File));
         Assert.Equal([1, 3, 5, 6], file.Warnings.Select(w => w.Line));
         Assert.Contains("$HOME is not set in the script", file.Warnings[1].Message, StringComparison.Ordinal);
         Assert.Contains("arithmetic", file.Warnings[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Integer_arithmetic_over_the_script_s_variables_is_evaluated()
+    {
+        const string script = """
+            max_prompt_length=$((1024 * 2))
+            max_response_length=$((1024 * 20))
+            train_prompt_bsz=512
+            gen_prompt_bsz=$((train_prompt_bsz * 3))
+            python3 -m recipe.dapo.main_dapo \
+                data.gen_batch_size=${gen_prompt_bsz} \
+                actor_rollout_ref.actor.ppo_max_token_len_per_gpu=$(((max_prompt_length + max_response_length) / 2)) \
+                reward_model.overlong_buffer.len=$(( 1024*4 - -1 % 3 ))
+            """;
+
+        var file = LaunchScript.Parse(script, "dapo.sh");
+
+        Assert.Equal(["1536", "11264", "4097"], file.Overrides.Select(o => o.Value!.ToJsonString()));
+        Assert.Empty(file.Warnings);
     }
 
     [Fact]

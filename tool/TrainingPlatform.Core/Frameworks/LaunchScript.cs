@@ -429,7 +429,13 @@ public static class LaunchScript
             {
                 var arithmetic = Peek(2) == '(';
                 _at = Closing(_at + 1, '(', ')');
-                Placeholder(sb, text[start.._at], arithmetic ? "arithmetic" : "command substitution");
+                if (arithmetic && _at - start >= 5 && Arithmetic.Evaluate(text[(start + 3)..(_at - 2)], _variables) is { } result)
+                {
+                    sb.Append(result.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    return false;
+                }
+
+                Placeholder(sb, text[start.._at], arithmetic ? "arithmetic on values the script does not set" : "command substitution");
                 return false;
             }
 
@@ -551,5 +557,137 @@ public static class LaunchScript
         private char Peek(int offset) => _at + offset < text.Length ? text[_at + offset] : '\0';
 
         private sealed record Word(string Text, int Line, bool PassThrough);
+    }
+
+    /// <summary>Bash integer arithmetic (<c>$((1024 * 4))</c>, <c>$((a + b))</c>) over the script's variables; null when it cannot.</summary>
+    internal static class Arithmetic
+    {
+        public static long? Evaluate(string expression, IReadOnlyDictionary<string, string> variables)
+        {
+            var at = 0;
+            try
+            {
+                var value = Sum(expression, ref at, variables, 0);
+                Skip(expression, ref at);
+                return at == expression.Length ? value : null;
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+            catch (DivideByZeroException)
+            {
+                return null;
+            }
+        }
+
+        private static long Sum(string e, ref int at, IReadOnlyDictionary<string, string> vars, int depth)
+        {
+            var value = Product(e, ref at, vars, depth);
+            while (true)
+            {
+                Skip(e, ref at);
+                if (at < e.Length && e[at] is '+' or '-')
+                {
+                    var op = e[at++];
+                    var right = Product(e, ref at, vars, depth);
+                    value = op == '+' ? checked(value + right) : checked(value - right);
+                }
+                else
+                {
+                    return value;
+                }
+            }
+        }
+
+        private static long Product(string e, ref int at, IReadOnlyDictionary<string, string> vars, int depth)
+        {
+            var value = Unary(e, ref at, vars, depth);
+            while (true)
+            {
+                Skip(e, ref at);
+                if (at < e.Length && e[at] is '*' or '/' or '%' && !(e[at] == '*' && at + 1 < e.Length && e[at + 1] == '*'))
+                {
+                    var op = e[at++];
+                    var right = Unary(e, ref at, vars, depth);
+                    value = op switch
+                    {
+                        '*' => checked(value * right),
+                        '/' => value / right,
+                        _ => value % right,
+                    };
+                }
+                else
+                {
+                    return value;
+                }
+            }
+        }
+
+        private static long Unary(string e, ref int at, IReadOnlyDictionary<string, string> vars, int depth)
+        {
+            Skip(e, ref at);
+            if (at >= e.Length || depth > 32)
+            {
+                throw new FormatException();
+            }
+
+            if (e[at] is '-' or '+')
+            {
+                var negative = e[at++] == '-';
+                var value = Unary(e, ref at, vars, depth + 1);
+                return negative ? -value : value;
+            }
+
+            if (e[at] == '(')
+            {
+                at++;
+                var value = Sum(e, ref at, vars, depth + 1);
+                Skip(e, ref at);
+                if (at >= e.Length || e[at] != ')')
+                {
+                    throw new FormatException();
+                }
+
+                at++;
+                return value;
+            }
+
+            var start = at;
+            if (char.IsAsciiDigit(e[at]))
+            {
+                while (at < e.Length && char.IsAsciiDigit(e[at]))
+                {
+                    at++;
+                }
+
+                return long.Parse(e[start..at], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (e[at] == '$')
+            {
+                at++;
+                start = at;
+            }
+
+            while (at < e.Length && (char.IsAsciiLetterOrDigit(e[at]) || e[at] == '_'))
+            {
+                at++;
+            }
+
+            var name = e[start..at];
+            return name.Length > 0 && vars.TryGetValue(name, out var text) && long.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign,
+                System.Globalization.CultureInfo.InvariantCulture, out var number)
+                ? number
+                : throw new FormatException();
+        }
+
+        private static void Skip(string e, ref int at)
+        {
+            while (at < e.Length && char.IsWhiteSpace(e[at]))
+            {
+                at++;
+            }
+        }
     }
 }

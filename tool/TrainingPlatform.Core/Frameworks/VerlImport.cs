@@ -74,7 +74,13 @@ public static partial class VerlImport
                 "give a verl launch script (python3 -m verl.trainer.main_ppo key=value ...), a run's .hydra/overrides.yaml, or a file with one key=value per line");
         }
 
+        // A default id never shadows a built-in (a script named dapo.sh would hide the built-in dapo recipe).
         var id = request.Id ?? IdFromFile(request.File);
+        if (request.Id is null && RecipeRegistry.BuiltInOnly().Exists(id))
+        {
+            id += "_imported";
+        }
+
         if (!IdPattern().IsMatch(id))
         {
             throw new UserErrorException($"'{id}' is not a recipe id", "an id is lower_snake_case starting with a letter; give one with --id");
@@ -106,7 +112,7 @@ public static partial class VerlImport
         var forMapping = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var (key, value) in given)
         {
-            if (value is JsonValue v && v.TryGetValue<string>(out var s) && IsPlaceholder(s) && tree.Find(key) is { Type: not "str" and not "null" })
+            if (value is JsonValue v && v.TryGetValue<string>(out var s) && IsPlaceholder(s) && tree.Find(key) is not { Type: "str" })
             {
                 extra[key] = value.DeepClone();
                 warnings.Add(Warn(DiagnosticCodes.ImportUnmappedKey, request.File, lines[key],
