@@ -21,6 +21,7 @@ public sealed class ImportCommandTests
             actor_rollout_ref.rollout.load_format=safetensors \
             trainer.project_name=$PROJECT \
             trainer.n_gpus_per_node=8 \
+            +trainer.my_flag=1 \
             trainer.nnodes=1 $@
         """;
 
@@ -47,6 +48,11 @@ public sealed class ImportCommandTests
         var render = CliRun.InProcess(dir.Path, "render", "my_grpo.yaml", "--model", "Qwen/Qwen2.5-7B-Instruct");
         Assert.True(render.ExitCode == ExitCodes.Ok, render.ToString());
         Assert.Contains("learning_rate: 1.0e-06", render.Out, StringComparison.Ordinal);
+        Assert.Contains("    \"+trainer.my_flag\": 1\n", recipe, StringComparison.Ordinal);
+        var export = CliRun.InProcess(dir.Path, "export", "my_grpo.yaml", "--to", "verl", "--model", "Qwen/Qwen2.5-7B-Instruct");
+        Assert.True(export.ExitCode == ExitCodes.Ok, export.ToString());
+        Assert.Contains("\n+trainer.my_flag=1\n", export.Out, StringComparison.Ordinal);
+        Assert.Contains("\nactor_rollout_ref.rollout.load_format=safetensors\n", export.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -641,8 +641,15 @@ public static partial class VerlImport
 
         if (context.Extra.Count > 0)
         {
+            // A key the release's tree lacks was added with Hydra's +key= in the file, and is exported the same way.
+            var written = new JsonObject();
+            foreach (var (key, value) in context.Extra)
+            {
+                written[variant.Tree.Contains(key) ? key : "+" + key] = value?.DeepClone();
+            }
+
             sb.Append("extra:\n  verl:\n");
-            YamlText.WriteMapping(sb, (JsonObject)context.Extra.DeepClone(), 4, "");
+            YamlText.WriteMapping(sb, written, 4, "");
         }
 
         return sb.ToString();
