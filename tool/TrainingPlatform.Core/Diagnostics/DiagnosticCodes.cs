@@ -56,4 +56,10 @@ public static class DiagnosticCodes
     public const string SequenceParallel = "TP0312";
     public const string HeadsNotDivisible = "TP0313";
     public const string AccumulationReplaced = "TP0314";
+
+    // import verl / import trl (TP06xx)
+    public const string ImportUnresolved = "TP0610";
+    public const string ImportNotAnOverride = "TP0611";
+    public const string ImportUnmappedKey = "TP0612";
+    public const string ImportValueChanged = "TP0613";
 }

@@ -28,6 +28,15 @@ public sealed record DiffOperand(string Text, OperandKind Kind, string Label, Js
 {
     public const string JobPrefix = "job:";
 
+    /// <summary>The framework dialect the operand was read from and mapped to trainplat keys (<c>verl</c>), else null.</summary>
+    public string? Dialect { get; init; }
+
+    /// <summary>For a dialect operand: the trainplat config with the framework's defaults where the file sets nothing.</summary>
+    public JsonObject? DialectDefaults { get; init; }
+
+    /// <summary>For a verl operand: the key tree variant it was read against.</summary>
+    public Frameworks.VerlVariant? VerlVariant { get; init; }
+
     /// <summary>
     /// Tells the kinds apart: an existing file wins; then <c>job:ID</c>; then <c>X:Y</c> where X is not a
     /// drive letter is <c>REV:PATH</c>; then a name ending in <c>.yaml</c>, <c>.yml</c> or <c>.json</c>, or

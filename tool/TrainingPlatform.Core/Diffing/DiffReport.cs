@@ -24,6 +24,9 @@ public sealed record DiffRequest(
     /// from the lineage store; without it a job operand is an input error.
     /// </summary>
     public Func<string, (string Label, string ConfigJson)>? JobConfig { get; init; }
+
+    /// <summary><c>--as verl</c>: read file operands as verl launch files (mapped to trainplat keys); null: detect them.</summary>
+    public string? Dialect { get; init; }
 }
 
 /// <summary>Why a diff could not run (an input error, exit 2): one message, a hint, and any file diagnostics.</summary>

@@ -58,6 +58,19 @@ internal static class DiffRun
             return new DiffResult(null, failure);
         }
 
+        // A verl file takes verl's value for what the other side sets and it leaves to verl's defaults; beside a recipe
+        // file it lines up with the recipe's config: section.
+        (left, right) = (DialectOperand.FilledFrom(left, right.TrainplatLayout ? right.Tree["config"] ?? right.Tree : right.Tree),
+            DialectOperand.FilledFrom(right, left.TrainplatLayout ? left.Tree["config"] ?? left.Tree : left.Tree));
+        if (left.Dialect is not null && right.TrainplatLayout)
+        {
+            left = DialectOperand.AsRecipeLayout(left);
+        }
+        else if (right.Dialect is not null && left.TrainplatLayout)
+        {
+            right = DialectOperand.AsRecipeLayout(right);
+        }
+
         var changes = ConfigDiff.Compare(left.Tree, right.Tree, rules, left.TrainplatLayout || right.TrainplatLayout);
         return new DiffResult(new DiffReport(left, right, changes), null);
     }
@@ -101,7 +114,7 @@ internal static class DiffRun
                     return DiffOperand.Parse(json, text, kind, label, out failure);
                 case OperandKind.GitRevision:
                     var content = GitRevisionFile.Read(text, request.WorkingDirectory, out failure);
-                    return content is null ? null : DiffOperand.Parse(content, text, kind, text, out failure);
+                    return content is null ? null : Parse(content, text, kind, text, out failure);
                 case OperandKind.Recipe:
                     return Recipe(text, sideSize, out failure);
                 default:
@@ -126,7 +139,24 @@ internal static class DiffRun
                 return null;
             }
 
-            return DiffOperand.Parse(content, text, OperandKind.File, text, out failure);
+            return Parse(content, text, OperandKind.File, text, out failure);
+        }
+
+        // A file that is no YAML/JSON mapping may be a verl launch file (detected); --as verl reads it as one.
+        private DiffOperand? Parse(string content, string text, OperandKind kind, string label, out DiffFailure? failure)
+        {
+            if (request.Dialect == DialectOperand.Verl)
+            {
+                return DialectOperand.Parse(content, text, kind, label, out failure);
+            }
+
+            var operand = DiffOperand.Parse(content, text, kind, label, out failure);
+            if (operand is null && request.Dialect is null && DialectOperand.LooksLikeVerl(content, label))
+            {
+                return DialectOperand.Parse(content, text, kind, label, out failure);
+            }
+
+            return operand;
         }
 
         private DiffOperand? Recipe(string id, string? sideSize, out DiffFailure? failure)

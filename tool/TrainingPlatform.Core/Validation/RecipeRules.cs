@@ -130,7 +130,18 @@ public static partial class RecipeRules
             result.Add(new Diagnostic(code, Severity.Error, tree.File, pos.Line, pos.Column, p, message, hint));
         }
 
-        if (global is { } g && microPerGpu is { } m && m > g)
+        // Online RL (verl) counts the micro batch in responses and the batches in prompts: one policy update holds
+        // mini (or global) x rollout_n responses, so that is the bound (verl's own LoRA example runs micro 40 with 16 prompts x 5).
+        var rolloutN = tree.Root?["algorithm"] is JsonValue algorithm && algorithm.TryGetValue<string>(out var name) && Recipes.OnlineRl.IsAlgorithm(name)
+            ? Integer((config["rl"] as JsonObject)?["rollout_n"]) ?? 1
+            : 1;
+        if (rolloutN > 1 && (mini ?? global) is { } prompts && microPerGpu is { } r && r > prompts * rolloutN)
+        {
+            Error(DiagnosticCodes.MicroBatchTooLarge, "micro_batch_size_per_gpu", atKey: false,
+                $"micro_batch_size_per_gpu {Inv(r)} is larger than the {Inv(prompts * rolloutN)} responses of one policy update ({Inv(prompts)} prompts x rollout_n {Inv(rolloutN)})",
+                "the micro batch is what one GPU holds in one pass; it must not exceed the responses of one mini batch");
+        }
+        else if (rolloutN == 1 && global is { } g && microPerGpu is { } m && m > g)
         {
             Error(DiagnosticCodes.MicroBatchTooLarge, "micro_batch_size_per_gpu", atKey: false,
                 $"micro_batch_size_per_gpu {Inv(m)} is larger than global_batch_size {Inv(g)}",

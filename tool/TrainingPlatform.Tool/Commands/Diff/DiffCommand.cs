@@ -25,11 +25,17 @@ internal static class DiffCommand
         failOn.AcceptOnlyFromAmong("critical", "important", "minor");
         var noColor = new Option<bool>("--no-color") { Description = "No colour in text output (colour is only ever used on a terminal)." };
         var store = StoreAccess.Option();
+        var dialect = new Option<string?>("--as")
+        {
+            Description = "Read file operands as a framework's launch file, mapped to trainplat keys (a verl script or overrides file is detected without it).",
+            HelpName = "verl",
+        };
+        dialect.AcceptOnlyFromAmong("verl");
         var command = new Command("diff",
             "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity. " +
             "--model-size, --model and --gpus apply to recipe ids on both sides (default GPUs: each recipe's gpus_per_node × nodes).")
         {
-            left, right, target.ModelSize, target.Model, leftSize, rightSize, target.Gpus, format, failOn, noColor, store,
+            left, right, target.ModelSize, target.Model, leftSize, rightSize, target.Gpus, format, failOn, noColor, store, dialect,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +51,7 @@ internal static class DiffCommand
                 context.WorkingDirectory)
             {
                 JobConfig = id => JobConfig(context, parse.GetValue(store), id),
+                Dialect = parse.GetValue(dialect),
             };
             var result = ConfigDiff.Run(request);
             if (result.Report is not { } report)

@@ -9,6 +9,7 @@ internal static class ImportCommand
     {
         var import = new Command("import", "Turn an existing trainer config (TRL, verl) into a trainplat recipe that renders back to the same values.");
         import.Subcommands.Add(ImportTrlCommand.Build(context));
+        import.Subcommands.Add(ImportVerlCommand.Build(context));
         return import;
     }
 }
