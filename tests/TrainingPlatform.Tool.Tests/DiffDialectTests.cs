@@ -56,4 +56,56 @@ public sealed class DiffDialectTests
         Assert.Equal(ExitCodes.UsageError, r.ExitCode);
         Assert.StartsWith("trainplat: error: plain.yaml sets no verl keys\n", r.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_trl_config_is_detected_and_compared_with_another_by_trainplat_key()
+    {
+        using var dir = new TempDir();
+        const string Dpo = "learning_rate: 5.0e-07\nper_device_train_batch_size: 4\ngradient_accumulation_steps: 4\nbeta: 0.1\nnum_processes: 8\n";
+        dir.Write("a.yaml", Dpo);
+        dir.Write("b.yaml", Dpo.Replace("learning_rate: 5.0e-07", "learning_rate: 5.0e-06", StringComparison.Ordinal)
+            .Replace("per_device_train_batch_size: 4", "per_device_train_batch_size: 8", StringComparison.Ordinal));
+
+        var r = CliRun.InProcess(dir.Path, "diff", "a.yaml", "b.yaml", "--fail-on", "critical");
+
+        Assert.True(r.ExitCode == ExitCodes.Findings, r.ToString());
+        Assert.StartsWith("a.yaml (trl dpo) → b.yaml (trl dpo)\n\ncritical (2)\n", r.Out, StringComparison.Ordinal);
+        Assert.Contains("  batch.global_batch_size: 128 → 256 (×2)\n", r.Out, StringComparison.Ordinal);
+        Assert.Contains("  optimizer.learning_rate: 5.0e-07 → 5.0e-06 (+1.0 orders of magnitude)\n", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_trl_grpo_config_beside_its_recipe_counts_completions_as_trl_does()
+    {
+        using var dir = new TempDir();
+        var export = CliRun.InProcess(dir.Path, "export", "grpo_basic", "-s", "7B", "--to", "trl", "-o", "grpo.yaml");
+        Assert.True(export.ExitCode == 0, export.ToString());
+
+        var same = CliRun.InProcess(dir.Path, "diff", "grpo_basic", "grpo.yaml", "-s", "7B");
+        Assert.DoesNotContain("optimizer.learning_rate", same.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("batch.global_batch_size", same.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("rl.rollout_n", same.Out, StringComparison.Ordinal);
+
+        dir.Write("grpo.yaml", File.ReadAllText(Path.Combine(dir.Path, "grpo.yaml")).Replace("\nnum_generations: 5\n", "\nnum_generations: 8\n", StringComparison.Ordinal));
+        var r = CliRun.InProcess(dir.Path, "diff", "grpo_basic", "grpo.yaml", "-s", "7B");
+        Assert.Contains("grpo_basic (7B) → grpo.yaml (trl grpo)\n", r.Out, StringComparison.Ordinal);
+        Assert.Contains("  rl.rollout_n: 5 → 8 (×1.6)\n", r.Out, StringComparison.Ordinal);
+        // TRL's generation batch counts completions: the same 5,120 completions are 640 prompts of 8.
+        Assert.Contains("  batch.global_batch_size: 1024 → 640 (×0.625)\n", r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void As_trl_names_the_trainer_when_the_fields_cannot_tell_it()
+    {
+        using var dir = new TempDir();
+        dir.Write("x.yaml", "output_dir: out\n");
+
+        var r = CliRun.InProcess(dir.Path, "diff", "x.yaml", "x.yaml", "--as", "trl");
+
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Contains("trainplat: error: x.yaml is not a TRL config whose trainer can be told from its fields", r.Error, StringComparison.Ordinal);
+        Assert.Contains("hint: name the trainer: --as trl:sft|dpo|grpo|reward|orpo|cpo", r.Error, StringComparison.Ordinal);
+        var named = CliRun.InProcess(dir.Path, "diff", "x.yaml", "x.yaml", "--as", "trl:sft");
+        Assert.True(named.ExitCode == ExitCodes.Ok, named.ToString());
+    }
 }

@@ -7,9 +7,37 @@ namespace TrainingPlatform.Core.Diffing;
 /// A framework's own launch file as a diff operand: a verl launch script, Hydra overrides.yaml or overrides file, mapped
 /// to trainplat keys (verl's defaults where the file sets none) so that the schema's severities apply to it.
 /// </summary>
-internal static class DialectOperand
+public static class DialectOperand
 {
     public const string Verl = "verl";
+
+    public const string Trl = "trl";
+
+    /// <summary>The values <c>--as</c> takes: verl, trl (trainer guessed from the fields), trl:TRAINER.</summary>
+    public static readonly IReadOnlyList<string> Dialects = [Verl, Trl, .. TrlImport.Trainers.Select(t => Trl + ":" + t)];
+
+    /// <summary>
+    /// A TRL config as a diff operand: its fields read back into trainplat keys the way <c>import trl</c> reads them (the
+    /// trainer from <c>trl:TRAINER</c>, else guessed from the fields), TRL fields with no trainplat key under <c>extra.trl</c>.
+    /// </summary>
+    public static DiffOperand? ParseTrl(string content, string operandText, OperandKind kind, string label, string? trainer, out DiffFailure? failure)
+    {
+        failure = null;
+        if (trainer is null)
+        {
+            var tree = Yaml.YamlTreeReader.Parse(content, label);
+            trainer = tree.Root is JsonObject root ? TrlImport.GuessTrainer(root) : null;
+            if (trainer is null)
+            {
+                failure = new DiffFailure($"{label} is not a TRL config whose trainer can be told from its fields",
+                    "name the trainer: --as trl:sft|dpo|grpo|reward|orpo|cpo");
+                return null;
+            }
+        }
+
+        var config = TrlImport.ReadConfig(content, label, trainer);
+        return new DiffOperand(operandText, kind, $"{label} (trl {trainer})", config, false) { Dialect = Trl };
+    }
 
     /// <summary>
     /// Whether text that is no YAML/JSON mapping is a verl launch file: a script running verl, a YAML list of overrides,

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Frameworks;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
@@ -142,7 +144,8 @@ internal static class DiffRun
             return Parse(content, text, OperandKind.File, text, out failure);
         }
 
-        // A file that is no YAML/JSON mapping may be a verl launch file (detected); --as verl reads it as one.
+        // A file that is no YAML/JSON mapping may be a verl launch file, and a flat mapping of TRL fields a TRL config
+        // (both detected); --as verl / --as trl[:TRAINER] reads it as one.
         private DiffOperand? Parse(string content, string text, OperandKind kind, string label, out DiffFailure? failure)
         {
             if (request.Dialect == DialectOperand.Verl)
@@ -150,10 +153,20 @@ internal static class DiffRun
                 return DialectOperand.Parse(content, text, kind, label, out failure);
             }
 
+            if (request.Dialect is { } dialect && dialect.StartsWith(DialectOperand.Trl, StringComparison.Ordinal))
+            {
+                return DialectOperand.ParseTrl(content, text, kind, label, dialect.Length > 4 ? dialect[4..] : null, out failure);
+            }
+
             var operand = DiffOperand.Parse(content, text, kind, label, out failure);
             if (operand is null && request.Dialect is null && DialectOperand.LooksLikeVerl(content, label))
             {
                 return DialectOperand.Parse(content, text, kind, label, out failure);
+            }
+
+            if (operand is { TrainplatLayout: false, Tree: JsonObject flat } && request.Dialect is null && TrlImport.GuessTrainer(flat) is { } trainer)
+            {
+                return DialectOperand.ParseTrl(content, text, kind, label, trainer, out failure);
             }
 
             return operand;

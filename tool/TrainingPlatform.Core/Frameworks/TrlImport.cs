@@ -69,6 +69,77 @@ public static class TrlImport
             throw new UserErrorException($"'{id}' is not a valid recipe id", "ids are lower_snake_case: a letter, then letters, digits and underscores");
         }
 
+        var reader = Read(text, file, trainer);
+        var configClass = ConfigClass(trainer);
+        var algorithm = reader.Algorithm;
+        var flat = reader.Values;
+        var extends = ClosestBase(algorithm, flat, reader.Gpus, MappedKeys(configClass));
+        var recipeText = Write(id, file, configClass, algorithm, flat, reader.Extra, extends);
+        return new TrlImportResult(recipeText, id, extends?.Id, reader.Warnings);
+    }
+
+    /// <summary>
+    /// The trainplat config a TRL config file stands for, by section (what <see cref="Import"/> would write, without a base),
+    /// with TRL fields that have no trainplat key under <c>extra.trl</c>: how <c>diff</c> compares a TRL config with a recipe.
+    /// </summary>
+    public static JsonObject ReadConfig(string text, string file, string trainer)
+    {
+        var reader = Read(text, file, trainer);
+        var config = new JsonObject();
+        foreach (var (path, value) in reader.Values)
+        {
+            var dot = path.IndexOf('.', StringComparison.Ordinal);
+            var section = (JsonObject)(config[path[..dot]] ??= new JsonObject());
+            section[path[(dot + 1)..]] = value?.DeepClone();
+        }
+
+        if (reader.Extra.Count > 0)
+        {
+            config["extra"] = new JsonObject { ["trl"] = reader.Extra.DeepClone() };
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// The TRL trainer a flat config file is for, or null when it is not one: every field must belong to the class (or
+    /// ModelConfig, or the trl script arguments) and one of TRL's training fields must be there; among the classes that
+    /// accept every field, the one with the most fields of its own wins (on a tie: DPO, GRPO, CPO, reward, ORPO, then SFT — a
+    /// lone <c>beta</c> reads as DPO; <c>--as trl:orpo</c> says otherwise).
+    /// </summary>
+    public static string? GuessTrainer(JsonObject root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        string[] training = ["per_device_train_batch_size", "learning_rate", "num_generations", "gradient_accumulation_steps", "num_train_epochs"];
+        if (root.ContainsKey("apiVersion") || !training.Any(root.ContainsKey) || root.Any(kv => kv.Value is JsonObject))
+        {
+            return null;
+        }
+
+        var sft = FrameworkCatalog.Trl(Release, "SFTConfig");
+        string? best = null;
+        var bestScore = -1;
+        foreach (var trainer in new[] { "dpo", "grpo", "cpo", "reward", "orpo", "sft" })
+        {
+            var configClass = ConfigClass(trainer);
+            if (root.Any(kv => kv.Key != "env" && TrlCatalog.Find(Release, configClass, true, kv.Key) is null))
+            {
+                continue;
+            }
+
+            var tree = FrameworkCatalog.Trl(Release, configClass);
+            var score = root.Count(kv => tree.Contains(kv.Key) && (trainer == "sft" || !sft.Contains(kv.Key)));
+            if (score > bestScore)
+            {
+                (best, bestScore) = (trainer, score);
+            }
+        }
+
+        return best;
+    }
+
+    private static Reader Read(string text, string file, string trainer)
+    {
         var configClass = ConfigClass(trainer);
         var tree = YamlTreeReader.Parse(text, file);
         if (tree.HasErrors)
@@ -93,11 +164,7 @@ public static class TrlImport
 
         var reader = new Reader(root, configClass, file, tree);
         reader.Run();
-        var algorithm = reader.Algorithm;
-        var flat = reader.Values;
-        var extends = ClosestBase(algorithm, flat, reader.Gpus, MappedKeys(configClass));
-        var recipeText = Write(id, file, configClass, algorithm, flat, reader.Extra, extends);
-        return new TrlImportResult(recipeText, id, extends?.Id, reader.Warnings);
+        return reader;
     }
 
     /// <summary>The trainplat keys the TRL mapping covers for <paramref name="configClass"/> (what a base recipe must not add).</summary>

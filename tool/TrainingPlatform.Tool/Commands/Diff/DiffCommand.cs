@@ -27,10 +27,10 @@ internal static class DiffCommand
         var store = StoreAccess.Option();
         var dialect = new Option<string?>("--as")
         {
-            Description = "Read file operands as a framework's launch file, mapped to trainplat keys (a verl script or overrides file is detected without it).",
-            HelpName = "verl",
+            Description = "Read file operands as a framework's launch file, mapped to trainplat keys: verl (a launch script or overrides file), trl or trl:TRAINER (a TRL config; the trainer is guessed from its fields). Both are detected without it.",
+            HelpName = "verl|trl[:trainer]",
         };
-        dialect.AcceptOnlyFromAmong("verl");
+        dialect.AcceptOnlyFromAmong([.. Core.Diffing.DialectOperand.Dialects]);
         var command = new Command("diff",
             "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity. " +
             "--model-size, --model and --gpus apply to recipe ids on both sides (default GPUs: each recipe's gpus_per_node × nodes).")
