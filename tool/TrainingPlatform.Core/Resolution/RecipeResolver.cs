@@ -23,6 +23,11 @@ public static class RecipeResolver
     public static RenderResult Resolve(RenderRequest request)
     {
         var project = ProjectContext.Discover(request.WorkingDirectory);
+        return Resolve(request, project) with { Project = project };
+    }
+
+    private static RenderResult Resolve(RenderRequest request, ProjectContext project)
+    {
         var registry = RecipeRegistry.Load(project);
 
         // 1. The recipe and its extends chain, each valid.

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Validation;
@@ -91,6 +92,9 @@ public sealed class ResolvedConfig
 /// <summary>The outcome of a render: a config, or why there is none (an input error, exit 2).</summary>
 public sealed record RenderResult(ResolvedConfig? Config, string? Error, string? Hint, IReadOnlyList<Diagnostic> Diagnostics)
 {
+    /// <summary>The project the recipe was resolved in (so a command can warn about its missing recipe folders without reading trainplat.yaml again).</summary>
+    public ProjectContext? Project { get; init; }
+
     public static RenderResult Fail(string error, string? hint = null, IReadOnlyList<Diagnostic>? diagnostics = null) =>
         new(null, error, hint, diagnostics ?? []);
 }

@@ -44,7 +44,10 @@ internal static class ExportCommand
             var bound = target.Bind(parse);
             ExportSource source;
             var inputs = new List<CommandInput>();
-            var project = ProjectContext.Discover(context.WorkingDirectory);
+            // Found only when needed (the store of a job:ID, the inputs -o must not overwrite): reading trainplat.yaml again
+            // after the render read it costs start-up time.
+            ProjectContext? project = null;
+            ProjectContext Project() => project ??= ProjectContext.Discover(context.WorkingDirectory);
             if (ExportRun.IsJob(name))
             {
                 if (bound.ModelSize is not null || bound.Model is not null || bound.Gpus is not null || bound.Nodes is not null || bound.GpuMemory is not null || bound.Sets.Count > 0)
@@ -53,13 +56,17 @@ internal static class ExportCommand
                         "drop --model-size/--model/--gpus/--nodes/--gpu-memory/--set, or export the recipe instead of the job");
                 }
 
-                using var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store));
+                using var lineage = StoreAccess.OpenForReading(context, Project(), parse.GetValue(store));
                 source = ExportRun.FromJob(lineage, name);
             }
             else
             {
                 var result = RecipeResolver.Resolve(bound.Request(name, context.WorkingDirectory));
-                Recipe.RecipeLookup.WarnMissingRecipeFolders(context);
+                if (result.Project is { } found)
+                {
+                    Recipe.RecipeLookup.WarnMissingRecipeFolders(context, found);
+                }
+
                 if (result.Config is not { } resolved)
                 {
                     DiagnosticFormatter.WriteLines(context.Error, result.Diagnostics, new Style(false), hints: false);
@@ -68,7 +75,7 @@ internal static class ExportCommand
 
                 source = ExportSource.FromRender(resolved);
                 inputs.AddRange(resolved.ChainDocuments.Where(d => d.FullPath is not null).Select(d => new CommandInput(d.FullPath!, "the recipe file")));
-                if (project.ProjectFile is { } config)
+                if (parse.GetValue(output) is not null && Project().ProjectFile is { } config)
                 {
                     inputs.Add(new CommandInput(config, "the project file"));
                 }

@@ -29,7 +29,11 @@ internal static class RenderCommand
         {
             var request = target.Bind(parse).Request(parse.GetValue(recipe)!, context.WorkingDirectory);
             var result = RecipeResolver.Resolve(request);
-            Recipe.RecipeLookup.WarnMissingRecipeFolders(context);
+            if (result.Project is { } found)
+            {
+                Recipe.RecipeLookup.WarnMissingRecipeFolders(context, found);
+            }
+
             if (result.Config is not { } resolved)
             {
                 DiagnosticFormatter.WriteLines(context.Error, result.Diagnostics, new Style(false), hints: false);
