@@ -15,8 +15,9 @@ namespace TrainingPlatform.Core.Frameworks;
 public static partial class HydraValue
 {
     // Characters Hydra accepts in an unquoted primitive without escaping (a conservative subset of its grammar).
-    [GeneratedRegex(@"^[A-Za-z0-9_\-./:~@%+]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex Unquoted();
+    /// <summary>The characters a bare (unquoted) string may hold.</summary>
+    private static readonly System.Buffers.SearchValues<char> UnquotedChars =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:~@%+");
 
     [GeneratedRegex(@"^[+-]?(\d[\d_]*)$", RegexOptions.CultureInvariant)]
     private static partial Regex IntText();
@@ -61,7 +62,7 @@ public static partial class HydraValue
 
     /// <summary>A string: bare when Hydra reads it back as the same string, else single-quoted with <c>\'</c> and <c>\\</c> escaped.</summary>
     public static string FormatString(string s) =>
-        s.Length > 0 && Unquoted().IsMatch(s) && Parse(s) is JsonValue v && v.TryGetValue<string>(out var back) && back == s
+        s.Length > 0 && !s.AsSpan().ContainsAnyExcept(UnquotedChars) && Parse(s) is JsonValue v && v.TryGetValue<string>(out var back) && back == s
             ? s
             : "'" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
@@ -94,6 +95,14 @@ public static partial class HydraValue
         if (s.Equals("true", StringComparison.OrdinalIgnoreCase) || s.Equals("false", StringComparison.OrdinalIgnoreCase))
         {
             return JsonValue.Create(s.Equals("true", StringComparison.OrdinalIgnoreCase));
+        }
+
+        // Numbers start with a digit, a dot or a sign (or are inf/nan): a word never runs the number patterns.
+        var unsigned = s.TrimStart('+', '-');
+        if (unsigned.Length == 0 || !(char.IsAsciiDigit(unsigned[0]) || unsigned[0] == '.' ||
+                                      unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase)))
+        {
+            return JsonValue.Create(s);
         }
 
         if (IntText().IsMatch(s) && long.TryParse(s.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
