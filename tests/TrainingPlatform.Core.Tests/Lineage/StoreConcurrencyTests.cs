@@ -17,6 +17,37 @@ public sealed class StoreConcurrencyTests(ITestOutputHelper output)
 {
     private static readonly RecipeVersionRecord Sft = Recipe("sft-basic", "1.0.0", "sft", T0);
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_store_another_process_is_writing_is_judged_under_the_lock_not_before_it(bool reading)
+    {
+        // While a writer holds the lock, the file may be mid-write: its header already counts a page not yet on disk.
+        // Opening then must wait for the lock and look again, not call the store damaged (CI saw exactly that with 8 writers).
+        using var dir = new StoreDir();
+        var job = NewJob("c0ffee000002", Sft, T0);
+        using (var store = TestStores.Open(dir.Store))
+        {
+            store.CreateJob(job);
+        }
+
+        var whole = File.ReadAllBytes(dir.Store);
+        Task<long> open;
+        using (StoreLock.Acquire(dir.Store, TimeSpan.Zero))
+        {
+            File.WriteAllBytes(dir.Store, whole[..^8192]); // the writer's last page is not written yet
+            open = Task.Run(() =>
+            {
+                using var store = reading ? TestStores.OpenForReading(dir.Store, "0.2.0", TimeSpan.FromSeconds(30)) : TestStores.Open(dir.Store, "0.2.0", TimeSpan.FromSeconds(30));
+                return store.GetJob(job.Job.Id) is null ? 0L : 1L;
+            });
+            Thread.Sleep(300);
+            File.WriteAllBytes(dir.Store, whole); // ... and now it is
+        }
+
+        Assert.Equal(1L, await open);
+    }
+
     [Fact]
     public void Eight_processes_each_committing_500_single_point_writes_end_with_exactly_4000_points()
     {

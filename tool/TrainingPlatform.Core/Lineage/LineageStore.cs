@@ -85,7 +85,7 @@ public sealed class LineageStore : ILineageStore
             return store;
         }
 
-        CheckHeader(path);
+        CheckHeaderBeforeLock(path);
         var storeLock = StoreLock.AcquireShared(path, options.Timeout);
         LiteDatabase? db = null;
         try
@@ -123,7 +123,7 @@ public sealed class LineageStore : ILineageStore
         RefuseFolder(path);
         if (File.Exists(path))
         {
-            CheckHeader(path);
+            CheckHeaderBeforeLock(path);
         }
 
         try
@@ -196,6 +196,19 @@ public sealed class LineageStore : ILineageStore
         if (Directory.Exists(path))
         {
             throw StoreFile.Damaged(path, "it is a folder, not a store file");
+        }
+    }
+
+    /// <summary>
+    /// The look before the lock, so a damaged store is refused before a lock file is written. While another process uses
+    /// the store (its lock file exists) the file may be mid-write, its header already counting pages still being written:
+    /// then only the check under the lock decides, never this one.
+    /// </summary>
+    private static void CheckHeaderBeforeLock(string path)
+    {
+        if (!File.Exists(path + ".lock"))
+        {
+            CheckHeader(path);
         }
     }
 
