@@ -16,11 +16,11 @@ public sealed class RecipeCommandTests
     }
 
     [Fact]
-    public void A_recipes_entry_whose_folder_is_missing_is_one_warning_for_list_validate_and_render_and_changes_no_exit_code()
+    public void A_recipes_entry_whose_folder_is_missing_is_one_warning_for_list_validate_render_and_export_and_changes_no_exit_code()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
         const string Warning = "trainplat: warning: trainplat.yaml: recipes entry 'team-recipes' does not exist; nothing is read from it";
-        string[][] commands = [["recipe", "list"], ["validate"], ["render", "grpo_basic", "--model-size", "7B"]];
+        string[][] commands = [["recipe", "list"], ["validate"], ["render", "grpo_basic", "--model-size", "7B"], ["export", "grpo_basic", "--model-size", "7B", "--to", "verl"]];
         var before = commands.Select(c => CliRun.InProcess(temp.Path, c)).ToArray();
         foreach (var r in before)
         {

@@ -20,6 +20,9 @@ public sealed record ValidationReport(
 
     /// <summary>True when a path could not be read at all: an input error rather than a finding.</summary>
     public bool HasInputErrors => MissingPaths.Count > 0 || Diagnostics.Any(d => d.Code == DiagnosticCodes.Unreadable);
+
+    /// <summary>The project the run looked in (so a command can warn about its missing recipe folders without reading trainplat.yaml again).</summary>
+    public ProjectContext? Project { get; init; }
 }
 
 /// <summary>Validates recipes and project files: YAML reading, the JSON Schema, then the semantic rules.</summary>
@@ -120,7 +123,7 @@ public static class RecipeValidator
         var all = diagnostics.SelectMany(d => d).ToList();
         all.AddRange(DuplicateIds(docs.Where(d => !IsProject(d))));
         all.Sort(Diagnostic.Order);
-        return new ValidationReport(docs.Select(d => d.DisplayPath).ToArray(), all, missing);
+        return new ValidationReport(docs.Select(d => d.DisplayPath).ToArray(), all, missing) { Project = project };
     }
 
     private static bool IsProject(RecipeDocument doc) => doc.FullPath is not null && ProjectContext.IsProjectFile(doc.FullPath);

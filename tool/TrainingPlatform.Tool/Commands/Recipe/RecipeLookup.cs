@@ -44,20 +44,4 @@ internal static class RecipeLookup
             context.Error.WriteLine($"trainplat: warning: {file}: recipes entry '{entry}' does not exist; nothing is read from it");
         }
     }
-
-    /// <summary>As <see cref="WarnMissingRecipeFolders(CliContext, ProjectContext)"/> for a command that leaves finding the project to Core: a trainplat.yaml that cannot be read is that command's to report.</summary>
-    public static void WarnMissingRecipeFolders(CliContext context)
-    {
-        ProjectContext project;
-        try
-        {
-            project = ProjectContext.Discover(context.WorkingDirectory);
-        }
-        catch (Exception ex) when (ex is UserErrorException or IOException or UnauthorizedAccessException)
-        {
-            return;
-        }
-
-        WarnMissingRecipeFolders(context, project);
-    }
 }

@@ -23,7 +23,11 @@ internal static class ValidateCommand
         {
             var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
             var report = RecipeValidator.Run(request);
-            Recipe.RecipeLookup.WarnMissingRecipeFolders(context);
+            if (report.Project is { } project)
+            {
+                Recipe.RecipeLookup.WarnMissingRecipeFolders(context, project);
+            }
+
             foreach (var missing in report.MissingPaths)
             {
                 if (Core.Text.FileNames.NotUtf8(missing) is { } why)
