@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Frameworks;
 
@@ -105,9 +106,7 @@ public static class TrlExport
         ? j.TryGetValue<long>(out var l) ? l : j.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (long)d : null
         : null;
 
-    internal static double? Number(JsonNode? v) => v is JsonValue j
-        ? j.TryGetValue<double>(out var d) ? d : j.TryGetValue<long>(out var l) ? l : null
-        : null;
+    internal static double? Number(JsonNode? v) => Numbers.Of(v);
 
     internal static bool? Bool(JsonNode? v) => v is JsonValue j && j.TryGetValue<bool>(out var b) ? b : null;
 

@@ -7,6 +7,7 @@ using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Text;
 using TrainingPlatform.Core.Validation;
 using TrainingPlatform.Core.Yaml;
 
@@ -758,21 +759,7 @@ public static partial class VerlImport
 
     private static bool IsPlaceholder(string s) => s.Contains("$(", StringComparison.Ordinal) || s.Contains('`', StringComparison.Ordinal) || s.Contains('$', StringComparison.Ordinal);
 
-    /// <summary>The number a value holds, whatever CLR type it was created from (a JsonValue of long does not read as double).</summary>
-    private static double? Number(JsonNode? node)
-    {
-        if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.Number)
-        {
-            return null;
-        }
-
-        return v.TryGetValue<double>(out var d) ? d
-            : v.TryGetValue<long>(out var l) ? l
-            : v.TryGetValue<int>(out var i) ? i
-            : v.TryGetValue<decimal>(out var m) ? (double)m
-            : v.TryGetValue<float>(out var f) ? f
-            : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
-    }
+    private static double? Number(JsonNode? node) => Numbers.Of(node);
 
     private static long? Int(JsonNode? node) => Number(node) is { } d ? (long)d : null;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Frameworks;
 
@@ -532,8 +533,7 @@ public static class VerlMappings
     private static Dictionary<string, JsonNode?> One(string key, JsonNode? value) => new() { [key] = value };
 
     /// <summary>A number however it is held (parsed JSON, an int, a double), else null.</summary>
-    public static double? Number(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture) : null;
+    public static double? Number(JsonNode? node) => Numbers.Of(node);
 
     private static JsonNode? WholeAsInt(JsonNode? node) =>
         Number(node) is { } d && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? JsonValue.Create((int)d) : node?.DeepClone();

@@ -6,6 +6,25 @@ namespace TrainingPlatform.Core.Text;
 public static class Numbers
 {
     /// <summary>
+    /// The number a JSON value holds, whatever CLR type it was created from (a <c>JsonValue</c> made from an int does not
+    /// read as double, parsed JSON reads as any), else null.
+    /// </summary>
+    public static double? Of(System.Text.Json.Nodes.JsonNode? node)
+    {
+        if (node is not System.Text.Json.Nodes.JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        return v.TryGetValue<double>(out var d) ? d
+            : v.TryGetValue<long>(out var l) ? l
+            : v.TryGetValue<int>(out var i) ? i
+            : v.TryGetValue<decimal>(out var m) ? (double)m
+            : v.TryGetValue<float>(out var f) ? f
+            : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
     /// Shortest round-trip text that still reads as a float: <c>1.0</c>, <c>0.05</c>, <c>1.0e-06</c>
     /// (exponent forms always carry a dot and a signed exponent).
     /// </summary>
