@@ -96,6 +96,17 @@ public sealed class ModelCatalogTests
         Assert.Single(ModelCatalog.ParseFile("sources:\n  TT: pytorch/torchtune\n" + OneEntry, "test.yaml").Models);
     }
 
+    [Fact]
+    public void The_file_is_read_when_a_model_is_first_looked_up_not_when_a_project_catalog_is_made()
+    {
+        // render builds the project's catalog before it knows whether --model was given; --model-size needs no file.
+        var catalog = ModelCatalog.FromText("models: [\n", "broken.yaml").WithProjectModels([]);
+        var ex = Assert.Throws<InvalidOperationException>(() => catalog.TryResolve("qwen2.5-7b", out _));
+        Assert.StartsWith("broken.yaml:", ex.Message, StringComparison.Ordinal);
+        Assert.True(ModelCatalog.FromText("sources:\n  TT: pytorch/torchtune\n" + OneEntry, "ok.yaml").TryResolve("qwen2.5-7b-instruct", out var spec));
+        Assert.Equal("instruct", spec.Kind);
+    }
+
     [Theory]
     [MemberData(nameof(BasePairs))]
     public void A_base_model_and_its_instruct_model_are_distinct_entries_of_one_shape(string instruct, string baseName)

@@ -134,11 +134,8 @@ public sealed partial class ModelCatalog
     private const int BareRank = 1;
     private const int CompactRank = 2;
 
-    private static readonly Lazy<ModelCatalog> BuiltInCatalog = new(() =>
-    {
-        var file = ParseFile(EmbeddedResources.ReadText(ResourceName), "builtin:" + ResourceName);
-        return new ModelCatalog(file.Models, file.Sources);
-    });
+    // Reading the file (about 1,200 lines of YAML) waits until a model is looked up: `render --model-size` never needs it.
+    private static readonly ModelCatalog BuiltInCatalog = new(() => ParseFile(EmbeddedResources.ReadText(ResourceName), "builtin:" + ResourceName));
 
     private static readonly string[] Kinds = ["base", "instruct"];
 
@@ -152,52 +149,27 @@ public sealed partial class ModelCatalog
         "qk_rope_head_dim", "source", "kind", "unverified",
     ];
 
-    private readonly Dictionary<string, List<(ModelSpec Spec, int Rank)>> _index = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _shortNames = new(StringComparer.Ordinal);
+    private readonly Lazy<Contents> _contents;
 
-    private ModelCatalog(IReadOnlyList<ModelSpec> models, IReadOnlyDictionary<string, string> sources)
+    private ModelCatalog(Func<(IReadOnlyList<ModelSpec> Models, IReadOnlyDictionary<string, string> Sources)> load)
     {
-        Models = models;
-        Sources = sources;
-        foreach (var spec in models)
-        {
-            foreach (var name in spec.Aliases.Prepend(spec.Name))
-            {
-                foreach (var (form, rank) in Forms(name))
-                {
-                    if (!_index.TryGetValue(form, out var keys))
-                    {
-                        _index[form] = keys = [];
-                    }
-
-                    keys.Add((spec, rank));
-                }
-
-                var shortName = ShortName(name);
-                if (!_shortNames.TryGetValue(shortName, out var names))
-                {
-                    _shortNames[shortName] = names = [];
-                }
-
-                if (!names.Contains(spec.Name))
-                {
-                    names.Add(spec.Name);
-                }
-            }
-        }
+        _contents = new(() => new Contents(load()));
     }
 
     /// <summary>The models shipped in the tool; a malformed embedded file throws on first use.</summary>
-    public static ModelCatalog BuiltIn => BuiltInCatalog.Value;
+    public static ModelCatalog BuiltIn => BuiltInCatalog;
 
     /// <summary>Every model, built-ins in file order, then project additions.</summary>
-    public IReadOnlyList<ModelSpec> Models { get; }
+    public IReadOnlyList<ModelSpec> Models => _contents.Value.Models;
 
     /// <summary>What each source key of <see cref="ModelSpec.Source"/> stands for (catalog/models.yaml <c>sources:</c>).</summary>
-    public IReadOnlyDictionary<string, string> Sources { get; }
+    public IReadOnlyDictionary<string, string> Sources => _contents.Value.Sources;
 
     /// <summary>The families, in catalog order.</summary>
     public IReadOnlyList<string> Families => [.. Models.Select(m => m.Family).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>A catalog read from catalog/models.yaml text on first use (as the built-in one is); tests use it.</summary>
+    internal static ModelCatalog FromText(string text, string file) => new(() => ParseFile(text, file));
 
     /// <summary>The built-ins plus <paramref name="extra"/>; an extra model replaces a built-in of the same name.</summary>
     public static ModelCatalog Create(IEnumerable<ModelSpec> extra) => BuiltIn.With(extra);
@@ -226,21 +198,25 @@ public sealed partial class ModelCatalog
     public ModelCatalog With(IEnumerable<ModelSpec> extra)
     {
         ArgumentNullException.ThrowIfNull(extra);
-        var models = Models.ToList();
-        foreach (var spec in extra)
+        var added = extra.ToArray();
+        return new ModelCatalog(() =>
         {
-            var i = models.FindIndex(m => SameName(m.Name, spec.Name));
-            if (i >= 0)
+            var models = Models.ToList();
+            foreach (var spec in added)
             {
-                models[i] = spec;
+                var i = models.FindIndex(m => SameName(m.Name, spec.Name));
+                if (i >= 0)
+                {
+                    models[i] = spec;
+                }
+                else
+                {
+                    models.Add(spec);
+                }
             }
-            else
-            {
-                models.Add(spec);
-            }
-        }
 
-        return new ModelCatalog(models, Sources);
+            return (models, Sources);
+        });
     }
 
     /// <summary>The one model <paramref name="name"/> names; false when it names none, or several equally well.</summary>
@@ -307,8 +283,9 @@ public sealed partial class ModelCatalog
             return [];
         }
 
-        return Suggestions.Closest(shortName, _shortNames.Keys, _shortNames.Count)
-            .SelectMany(s => _shortNames[s])
+        var shortNames = _contents.Value.ShortNames;
+        return Suggestions.Closest(shortName, shortNames.Keys, shortNames.Count)
+            .SelectMany(s => shortNames[s])
             .Distinct(StringComparer.Ordinal)
             .Take(max)
             .ToArray();
@@ -434,7 +411,7 @@ public sealed partial class ModelCatalog
         var best = int.MaxValue;
         foreach (var (form, rank) in Forms(name))
         {
-            if (!_index.TryGetValue(form, out var keys))
+            if (!_contents.Value.Index.TryGetValue(form, out var keys))
             {
                 continue;
             }
@@ -503,6 +480,51 @@ public sealed partial class ModelCatalog
 
     [GeneratedRegex(@"(?:-(?:instruct|it|chat|base))?(?:-v\d+(?:\.\d+)*)?$", RegexOptions.CultureInvariant)]
     private static partial Regex SuffixPattern();
+
+    /// <summary>The models and the name index built over them, made on first use.</summary>
+    private sealed class Contents
+    {
+        public Contents((IReadOnlyList<ModelSpec> Models, IReadOnlyDictionary<string, string> Sources) loaded)
+        {
+            (Models, Sources) = loaded;
+            foreach (var spec in Models)
+            {
+                foreach (var name in spec.Aliases.Prepend(spec.Name))
+                {
+                    foreach (var (form, rank) in Forms(name))
+                    {
+                        if (!Index.TryGetValue(form, out var keys))
+                        {
+                            Index[form] = keys = [];
+                        }
+
+                        keys.Add((spec, rank));
+                    }
+
+                    var shortName = ShortName(name);
+                    if (!ShortNames.TryGetValue(shortName, out var names))
+                    {
+                        ShortNames[shortName] = names = [];
+                    }
+
+                    if (!names.Contains(spec.Name))
+                    {
+                        names.Add(spec.Name);
+                    }
+                }
+            }
+        }
+
+        public IReadOnlyList<ModelSpec> Models { get; }
+
+        public IReadOnlyDictionary<string, string> Sources { get; }
+
+        /// <summary>Every spelling a name matches under (<see cref="Forms"/>), to the models and how loose the spelling is.</summary>
+        public Dictionary<string, List<(ModelSpec Spec, int Rank)>> Index { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Short names (<see cref="ShortName"/>) to the models that have them, for suggestions.</summary>
+        public Dictionary<string, List<string>> ShortNames { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>Reads one entry of the built-in catalog strictly: unknown keys and missing or odd values throw.</summary>
     private sealed class CatalogEntry(YamlTree tree, string pointer, JsonObject entry)
