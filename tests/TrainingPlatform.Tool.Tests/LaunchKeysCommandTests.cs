@@ -11,9 +11,9 @@ public sealed class LaunchKeysCommandTests
     {
         using var empty = new TempDir();
         var json = JsonNode.Parse(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-7b", "--format", "json").Out)!;
-        Assert.Equal("Qwen/Qwen2.5-7B-Instruct", json["model"]!["path"]!.GetValue<string>());
+        Assert.Equal("Qwen/Qwen2.5-7B", json["model"]!["path"]!.GetValue<string>()); // the base model, never silently the Instruct
 
-        var explain = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-7b", "--explain").Out;
+        var explain = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-7b-instruct", "--explain").Out;
         Assert.Contains("  path: Qwen/Qwen2.5-7B-Instruct    # derived: hub id of --model Qwen/Qwen2.5-7B-Instruct\n", explain, StringComparison.Ordinal);
     }
 

@@ -82,7 +82,7 @@ public sealed class RenderCommandTests
         Assert.Contains("# model:   Qwen/Qwen2.5-72B-Instruct (72.7B parameters)", r.Out);
         Assert.Contains("scaling rule 2 (large models", r.Out);
         var json = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-72b", "--format", "json"));
-        Assert.Equal("Qwen/Qwen2.5-72B-Instruct", json["trainplat"]!["model"]!.GetValue<string>());
+        Assert.Equal("Qwen/Qwen2.5-72B", json["trainplat"]!["model"]!.GetValue<string>()); // the base model: a distinct catalog entry
         Assert.Equal(512, json["batch"]!["global_batch_size"]!.GetValue<long>());
     }
 

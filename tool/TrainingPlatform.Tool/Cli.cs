@@ -12,6 +12,7 @@ public static class Cli
     internal static readonly TopLevelCommand[] TopLevel =
     [
         new("recipe", Commands.Recipe.RecipeCommand.Build),
+        new("model", Commands.Model.ModelCommand.Build),
         new("validate", Commands.Validate.ValidateCommand.Build),
         new("render", Commands.Render.RenderCommand.Build),
         new("export", Commands.Export.ExportCommand.Build),

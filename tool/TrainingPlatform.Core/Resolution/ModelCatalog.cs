@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
@@ -44,6 +45,15 @@ public sealed record ModelSpec(
 {
     /// <summary>Where <see cref="Parameters"/> comes from: <c>stated</c> (published), <c>calc</c> (summed from the config) or <c>project</c>.</summary>
     public string ParametersSource { get; init; } = "stated";
+
+    /// <summary><c>base</c> (pre-trained) or <c>instruct</c> (any post-trained checkpoint: instruct, chat, reasoning); empty for a project model.</summary>
+    public string Kind { get; init; } = "";
+
+    /// <summary>The catalog fields no fetched source stated (catalog/models.yaml <c>unverified:</c>).</summary>
+    public IReadOnlyList<string> Unverified { get; init; } = [];
+
+    /// <summary>True for a model from a project's <c>models:</c> list.</summary>
+    public bool IsProject => Source == "project";
 
     public bool IsMoe => Experts > 1 || ActiveParameters is not null;
 
@@ -112,8 +122,9 @@ public sealed record ModelSpec(
 /// <summary>
 /// The models <c>--model NAME</c> can name: the built-ins embedded from catalog/models.yaml plus a
 /// project's <c>models:</c> entries. Names match case-insensitively, with or without the organisation
-/// prefix and an <c>-Instruct</c>, <c>-Instruct-vX</c>, <c>-it</c> or <c>-Chat</c> suffix; a name that
-/// fits several models equally well resolves to none.
+/// prefix and with or without separators; a name that fits several models equally well resolves to
+/// none. A base model's name never resolves to its Instruct model (the two are distinct entries):
+/// an <c>-Instruct</c> or <c>-it</c> suffix only helps to suggest names.
 /// </summary>
 public sealed partial class ModelCatalog
 {
@@ -121,10 +132,12 @@ public sealed partial class ModelCatalog
 
     private const int ExactRank = 0;
     private const int BareRank = 1;
-    private const int StemRank = 2;
-    private const int CompactRank = 3;
+    private const int CompactRank = 2;
 
-    private static readonly Lazy<ModelCatalog> BuiltInCatalog = new(() => new ModelCatalog(Parse(EmbeddedResources.ReadText(ResourceName), "builtin:" + ResourceName)));
+    // Reading the file (about 1,200 lines of YAML) waits until a model is looked up: `render --model-size` never needs it.
+    private static readonly ModelCatalog BuiltInCatalog = new(() => ParseFile(EmbeddedResources.ReadText(ResourceName), "builtin:" + ResourceName));
+
+    private static readonly string[] Kinds = ["base", "instruct"];
 
     private static readonly string[] AttentionKinds = ["gqa", "mha", "mla"];
 
@@ -133,48 +146,30 @@ public sealed partial class ModelCatalog
         "name", "aliases", "family", "params", "params_source", "active_params", "layers", "hidden_size",
         "intermediate_size", "moe_intermediate_size", "experts", "experts_per_token", "heads", "kv_heads",
         "head_dim", "vocab_size", "max_position_embeddings", "tie_embeddings", "attention", "kv_lora_rank",
-        "qk_rope_head_dim", "source",
+        "qk_rope_head_dim", "source", "kind", "unverified",
     ];
 
-    private readonly Dictionary<string, List<(ModelSpec Spec, int Rank)>> _index = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<string>> _shortNames = new(StringComparer.Ordinal);
+    private readonly Lazy<Contents> _contents;
 
-    private ModelCatalog(IReadOnlyList<ModelSpec> models)
+    private ModelCatalog(Func<(IReadOnlyList<ModelSpec> Models, IReadOnlyDictionary<string, string> Sources)> load)
     {
-        Models = models;
-        foreach (var spec in models)
-        {
-            foreach (var name in spec.Aliases.Prepend(spec.Name))
-            {
-                foreach (var (form, rank) in Forms(name))
-                {
-                    if (!_index.TryGetValue(form, out var keys))
-                    {
-                        _index[form] = keys = [];
-                    }
-
-                    keys.Add((spec, rank));
-                }
-
-                var shortName = ShortName(name);
-                if (!_shortNames.TryGetValue(shortName, out var names))
-                {
-                    _shortNames[shortName] = names = [];
-                }
-
-                if (!names.Contains(spec.Name))
-                {
-                    names.Add(spec.Name);
-                }
-            }
-        }
+        _contents = new(() => new Contents(load()));
     }
 
     /// <summary>The models shipped in the tool; a malformed embedded file throws on first use.</summary>
-    public static ModelCatalog BuiltIn => BuiltInCatalog.Value;
+    public static ModelCatalog BuiltIn => BuiltInCatalog;
 
     /// <summary>Every model, built-ins in file order, then project additions.</summary>
-    public IReadOnlyList<ModelSpec> Models { get; }
+    public IReadOnlyList<ModelSpec> Models => _contents.Value.Models;
+
+    /// <summary>What each source key of <see cref="ModelSpec.Source"/> stands for (catalog/models.yaml <c>sources:</c>).</summary>
+    public IReadOnlyDictionary<string, string> Sources => _contents.Value.Sources;
+
+    /// <summary>The families, in catalog order.</summary>
+    public IReadOnlyList<string> Families => [.. Models.Select(m => m.Family).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>A catalog read from catalog/models.yaml text on first use (as the built-in one is); tests use it.</summary>
+    internal static ModelCatalog FromText(string text, string file) => new(() => ParseFile(text, file));
 
     /// <summary>The built-ins plus <paramref name="extra"/>; an extra model replaces a built-in of the same name.</summary>
     public static ModelCatalog Create(IEnumerable<ModelSpec> extra) => BuiltIn.With(extra);
@@ -203,21 +198,25 @@ public sealed partial class ModelCatalog
     public ModelCatalog With(IEnumerable<ModelSpec> extra)
     {
         ArgumentNullException.ThrowIfNull(extra);
-        var models = Models.ToList();
-        foreach (var spec in extra)
+        var added = extra.ToArray();
+        return new ModelCatalog(() =>
         {
-            var i = models.FindIndex(m => SameName(m.Name, spec.Name));
-            if (i >= 0)
+            var models = Models.ToList();
+            foreach (var spec in added)
             {
-                models[i] = spec;
+                var i = models.FindIndex(m => SameName(m.Name, spec.Name));
+                if (i >= 0)
+                {
+                    models[i] = spec;
+                }
+                else
+                {
+                    models.Add(spec);
+                }
             }
-            else
-            {
-                models.Add(spec);
-            }
-        }
 
-        return new ModelCatalog(models);
+            return (models, Sources);
+        });
     }
 
     /// <summary>The one model <paramref name="name"/> names; false when it names none, or several equally well.</summary>
@@ -226,6 +225,44 @@ public sealed partial class ModelCatalog
         var matches = Match(name);
         spec = matches.Count == 1 ? matches[0] : null;
         return matches.Count == 1;
+    }
+
+    /// <summary>The one model <paramref name="name"/> names (<see cref="TryResolve"/>); a user error naming the closest models otherwise.</summary>
+    public ModelSpec Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (TryResolve(name, out var spec))
+        {
+            return spec;
+        }
+
+        var near = Nearest(name);
+        var ambiguous = Match(name).Count > 1;
+        throw new UserErrorException(
+            ambiguous ? $"'{name}' names several models: {string.Join(", ", near)}" : $"unknown model '{name}'",
+            (ambiguous ? "give the full name with its organisation" : near.Count > 0 ? "nearest in the catalog: " + string.Join(", ", near) : "no model in the catalog is close") +
+            "; `trainplat model list` shows every model, and trainplat.yaml `models:` adds one");
+    }
+
+    /// <summary>
+    /// The models of <paramref name="family"/> (ignoring case), or every model when it is null; an unknown family
+    /// is a user error that lists the families.
+    /// </summary>
+    public IReadOnlyList<ModelSpec> InFamily(string? family)
+    {
+        if (family is null)
+        {
+            return Models;
+        }
+
+        var models = Models.Where(m => string.Equals(m.Family, family.Trim(), StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (models.Length == 0)
+        {
+            throw new UserErrorException($"unknown model family '{family}'",
+                (Suggestions.DidYouMean(family, Families) is { } dym ? dym + " " : "") + "families: " + string.Join(", ", Families));
+        }
+
+        return models;
     }
 
     /// <summary>
@@ -246,8 +283,9 @@ public sealed partial class ModelCatalog
             return [];
         }
 
-        return Suggestions.Closest(shortName, _shortNames.Keys, _shortNames.Count)
-            .SelectMany(s => _shortNames[s])
+        var shortNames = _contents.Value.ShortNames;
+        return Suggestions.Closest(shortName, shortNames.Keys, shortNames.Count)
+            .SelectMany(s => shortNames[s])
             .Distinct(StringComparer.Ordinal)
             .Take(max)
             .ToArray();
@@ -289,7 +327,13 @@ public sealed partial class ModelCatalog
     }
 
     /// <summary>Reads catalog/models.yaml text; anything malformed throws, since a bad built-in file is a bug.</summary>
-    internal static IReadOnlyList<ModelSpec> Parse(string text, string file)
+    internal static IReadOnlyList<ModelSpec> Parse(string text, string file) => ParseFile(text, file).Models;
+
+    /// <summary>
+    /// Reads catalog/models.yaml text: its <c>models:</c> and its optional <c>sources:</c> table. With the table, every
+    /// key an entry's <c>source</c> names must be in it.
+    /// </summary>
+    internal static (IReadOnlyList<ModelSpec> Models, IReadOnlyDictionary<string, string> Sources) ParseFile(string text, string file)
     {
         var tree = YamlTreeReader.Parse(text, file);
         if (tree.Diagnostics.FirstOrDefault(d => d.IsError) is { } error)
@@ -302,9 +346,25 @@ public sealed partial class ModelCatalog
             throw Malformed(file, 1, "expected a top-level `models:` list with at least one entry");
         }
 
-        if (root.Select(p => p.Key).FirstOrDefault(k => k != "models") is { } stray)
+        if (root.Select(p => p.Key).FirstOrDefault(k => k is not ("models" or "sources")) is { } stray)
         {
             throw Malformed(file, tree.KeyPositionOf("/" + YamlTreeReader.EscapePointerToken(stray)).Line, $"unknown top-level key '{stray}'");
+        }
+
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        switch (root["sources"])
+        {
+            case null:
+                break;
+            case JsonObject table:
+                foreach (var (key, value) in table)
+                {
+                    sources[key] = Text(value) is { Length: > 0 } what ? what : throw Malformed(file, tree.KeyPositionOf("/sources/" + YamlTreeReader.EscapePointerToken(key)).Line, $"source '{key}' must say what it is");
+                }
+
+                break;
+            default:
+                throw Malformed(file, tree.KeyPositionOf("/sources").Line, "sources must map each key to what it stands for");
         }
 
         var specs = new List<ModelSpec>();
@@ -322,10 +382,22 @@ public sealed partial class ModelCatalog
                 }
             }
 
+            if (sources.Count > 0 && SourceKeys(spec).FirstOrDefault(k => !sources.ContainsKey(k)) is { } unknown)
+            {
+                throw Malformed(file, tree.KeyPositionOf(pointer + "/source").Line, $"'{spec.Name}': source '{unknown}' is not in the sources table");
+            }
+
             specs.Add(spec);
         }
 
-        return specs;
+        return (specs, sources);
+    }
+
+    /// <summary>The keys of <see cref="Sources"/> a model's values come from (its <c>source</c>, split at commas).</summary>
+    public static IReadOnlyList<string> SourceKeys(ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Source.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
     }
 
     private IReadOnlyList<ModelSpec> Match(string name)
@@ -339,7 +411,7 @@ public sealed partial class ModelCatalog
         var best = int.MaxValue;
         foreach (var (form, rank) in Forms(name))
         {
-            if (!_index.TryGetValue(form, out var keys))
+            if (!_contents.Value.Index.TryGetValue(form, out var keys))
             {
                 continue;
             }
@@ -366,8 +438,8 @@ public sealed partial class ModelCatalog
 
     /// <summary>
     /// The spellings a name matches under, from strictest to loosest: as written, without the
-    /// organisation, without the -Instruct/-it/-Chat suffix (keeping a -vX version as a second
-    /// spelling), and with separators dropped.
+    /// organisation, and with separators dropped. The -Instruct/-it/-Chat suffix is never dropped:
+    /// a base model's name must not resolve to its Instruct model.
     /// </summary>
     private static IEnumerable<(string Form, int Rank)> Forms(string name)
     {
@@ -376,21 +448,12 @@ public sealed partial class ModelCatalog
         var bare = Bare(full);
         yield return (bare, BareRank);
         yield return (Compact(bare), CompactRank);
-        var m = SuffixPattern().Match(bare);
-        if (m.Success && m.Index > 0)
-        {
-            var stem = bare[..m.Index];
-            yield return (stem, StemRank);
-            yield return (Compact(stem), CompactRank);
-            if (m.Groups["version"].Success)
-            {
-                var versioned = stem + "-" + m.Groups["version"].Value;
-                yield return (versioned, StemRank);
-                yield return (Compact(versioned), CompactRank);
-            }
-        }
     }
 
+    /// <summary>
+    /// A name without organisation, -Instruct/-it/-Chat/-Base suffix and -vX version, so that a model's base and
+    /// Instruct names share it: what suggestions are ranked by, never what resolves.
+    /// </summary>
     private static string ShortName(string name)
     {
         var bare = Bare(name.Trim().ToLowerInvariant());
@@ -415,8 +478,53 @@ public sealed partial class ModelCatalog
     private static InvalidOperationException Malformed(string file, int line, string message) =>
         new($"{file}:{line}: the built-in model catalog is malformed: {message}");
 
-    [GeneratedRegex(@"-(?:instruct|it|chat)(?:-(?<version>v\d+(?:\.\d+)*))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:-(?:instruct|it|chat|base))?(?:-v\d+(?:\.\d+)*)?$", RegexOptions.CultureInvariant)]
     private static partial Regex SuffixPattern();
+
+    /// <summary>The models and the name index built over them, made on first use.</summary>
+    private sealed class Contents
+    {
+        public Contents((IReadOnlyList<ModelSpec> Models, IReadOnlyDictionary<string, string> Sources) loaded)
+        {
+            (Models, Sources) = loaded;
+            foreach (var spec in Models)
+            {
+                foreach (var name in spec.Aliases.Prepend(spec.Name))
+                {
+                    foreach (var (form, rank) in Forms(name))
+                    {
+                        if (!Index.TryGetValue(form, out var keys))
+                        {
+                            Index[form] = keys = [];
+                        }
+
+                        keys.Add((spec, rank));
+                    }
+
+                    var shortName = ShortName(name);
+                    if (!ShortNames.TryGetValue(shortName, out var names))
+                    {
+                        ShortNames[shortName] = names = [];
+                    }
+
+                    if (!names.Contains(spec.Name))
+                    {
+                        names.Add(spec.Name);
+                    }
+                }
+            }
+        }
+
+        public IReadOnlyList<ModelSpec> Models { get; }
+
+        public IReadOnlyDictionary<string, string> Sources { get; }
+
+        /// <summary>Every spelling a name matches under (<see cref="Forms"/>), to the models and how loose the spelling is.</summary>
+        public Dictionary<string, List<(ModelSpec Spec, int Rank)>> Index { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Short names (<see cref="ShortName"/>) to the models that have them, for suggestions.</summary>
+        public Dictionary<string, List<string>> ShortNames { get; } = new(StringComparer.Ordinal);
+    }
 
     /// <summary>Reads one entry of the built-in catalog strictly: unknown keys and missing or odd values throw.</summary>
     private sealed class CatalogEntry(YamlTree tree, string pointer, JsonObject entry)
@@ -473,6 +581,21 @@ public sealed partial class ModelCatalog
                 throw Fail("attention", "kv_lora_rank and qk_rope_head_dim go with mla attention, and only with it");
             }
 
+            var kind = RequiredText("kind");
+            if (!Kinds.Contains(kind))
+            {
+                throw Fail("kind", $"kind must be one of {string.Join(", ", Kinds)}");
+            }
+
+            var unverified = _entry["unverified"] switch
+            {
+                null => [],
+                JsonArray list => list.Select((n, i) => Text(n) is { } key && EntryKeys.Contains(key) && _entry.ContainsKey(key)
+                    ? key
+                    : throw Fail($"unverified/{i}", "unverified must list fields this entry has")).ToArray(),
+                _ => throw Fail("unverified", "unverified must be a list of field names"),
+            };
+
             var aliases = _entry["aliases"] switch
             {
                 null => [],
@@ -486,7 +609,7 @@ public sealed partial class ModelCatalog
                 RequiredInt("head_dim"), RequiredInt("vocab_size"), RequiredInt("max_position_embeddings"),
                 _entry["tie_embeddings"] is JsonValue tie && tie.TryGetValue<bool>(out var tied) ? tied : throw Fail("tie_embeddings", "tie_embeddings must be true or false"),
                 attention, experts, perToken, moeWidth, kvLoraRank, ropeDim, RequiredText("source"))
-            { ParametersSource = paramsSource };
+            { ParametersSource = paramsSource, Kind = kind, Unverified = unverified };
         }
 
         private string RequiredText(string key) =>
