@@ -22,8 +22,9 @@ public sealed class DiffCommandTests
         using var empty = new TempDir();
         var r = CliRun.InProcess(empty.Path, "diff", "grpo_basic", "grpo_basic", "--left-size", "7B", "--right-size", "70B", "--format", "markdown");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("| **critical** | `batch.global_batch_size` |", r.Out);
-        Assert.Contains("| important | `batch.mini_batch_size` |", r.Out);
+        // verl's 70B GRPO scripts keep the 7B script's 1024 / 256 batches and switch to a token budget per GPU.
+        Assert.DoesNotContain("`batch.global_batch_size`", r.Out);
+        Assert.Contains("| minor | `batch.max_tokens_per_gpu` |  | `24000` | added |", r.Out);
         Assert.Contains("`parallelism.rollout_tensor_parallel_size`", r.Out);
         Approvals.Verify(r.Out, "diff_grpo_basic_7B_70B_markdown");
     }

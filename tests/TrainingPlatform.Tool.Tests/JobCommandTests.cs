@@ -281,7 +281,7 @@ public sealed class JobCommandTests
         Assert.Equal([a], JsonNode.Parse(byName.Out)!.AsArray().Select(x => x!["job"]!.GetValue<string>()));
         var byHash = CliRun.InProcess(temp.Path, "lineage", "--dataset", "5583b766", "--format", "json");
         Assert.Equal([b], JsonNode.Parse(byHash.Out)!.AsArray().Select(x => x!["job"]!.GetValue<string>()));
-        var byBase = JsonNode.Parse(CliRun.InProcess(temp.Path, "lineage", "--recipe", "grpo_basic@1.1.0", "--format", "json").Out)!.AsArray();
+        var byBase = JsonNode.Parse(CliRun.InProcess(temp.Path, "lineage", "--recipe", "grpo_basic@1.2.0", "--format", "json").Out)!.AsArray();
         Assert.Equal([b, a], byBase.Select(x => x!["job"]!.GetValue<string>()));
         Assert.All(byBase, x => Assert.Equal("grpo_math_small@0.1.0", x!["via"]!.GetValue<string>()));
         var none = CliRun.InProcess(temp.Path, "lineage", "--recipe", "grpo_math_small@9.9.9");
@@ -391,7 +391,7 @@ public sealed class JobCommandTests
         Assert.Equal(0, lineage.ExitCode);
         Assert.Contains($"job {id} \"e2e\"  succeeded", lineage.Out, StringComparison.Ordinal);
         Assert.Contains("recipe   grpo_math_small@0.1.0  sha256 ", lineage.Out, StringComparison.Ordinal);
-        Assert.Contains("extends  grpo_basic@1.1.0", lineage.Out, StringComparison.Ordinal);
+        Assert.Contains("extends  grpo_basic@1.2.0", lineage.Out, StringComparison.Ordinal);
         Assert.Contains("config   sha256 ", lineage.Out, StringComparison.Ordinal);
         Assert.Contains("train  data/train.jsonl@659a86f5414c  jsonl", lineage.Out, StringComparison.Ordinal);
         Assert.Contains($"git      {commit[..12]}", lineage.Out, StringComparison.Ordinal);

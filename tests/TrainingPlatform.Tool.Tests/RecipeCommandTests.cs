@@ -144,7 +144,7 @@ public sealed class RecipeCommandTests
         var text = File.ReadAllText(created);
         Assert.Contains("\nid: my_grpo\n", text);
         Assert.Contains("\nversion: 0.1.0\n", text);
-        Assert.Contains("# Copied from grpo_basic@1.1.0", text);
+        Assert.Contains("# Copied from grpo_basic@1.2.0", text);
 
         var list = CliRun.InProcess(project.Path, "recipe", "list", "--format", "json");
         var mine = JsonNode.Parse(list.Out)!.AsArray().Single(e => e!["id"]!.GetValue<string>() == "my_grpo")!;

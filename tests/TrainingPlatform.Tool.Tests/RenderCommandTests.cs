@@ -65,12 +65,15 @@ public sealed class RenderCommandTests
         Assert.Equal(16, small["batch"]!["micro_batch_size_per_gpu"]!.GetValue<long>());
         Assert.False(small["parallelism"]!["param_offload"]!.GetValue<bool>());
 
-        // verl tuning/70b qwen2-70b_grpo_32_*: 32 GPUs, rollout TP 16, offload on; a different global batch.
+        // verl tuning/70b qwen2-70b_grpo_32_*: 32 GPUs, rollout TP 16, offload on, the same 1024 / 256 batches with
+        // dynamic batching at 24000 tokens per GPU (no halving of the batches: no script does that).
         Assert.Equal(32, large["trainer"]!["total_gpus"]!.GetValue<long>());
         Assert.Equal(16, large["parallelism"]!["rollout_tensor_parallel_size"]!.GetValue<long>());
         Assert.True(large["parallelism"]!["param_offload"]!.GetValue<bool>());
-        Assert.NotEqual(small["batch"]!["global_batch_size"]!.GetValue<long>(), large["batch"]!["global_batch_size"]!.GetValue<long>());
-        Assert.True(large["batch"]!["micro_batch_size_per_gpu"]!.GetValue<long>() <= 2);
+        Assert.Equal(1024, large["batch"]!["global_batch_size"]!.GetValue<long>());
+        Assert.Equal(256, large["batch"]!["mini_batch_size"]!.GetValue<long>());
+        Assert.True(large["batch"]!["dynamic_batch_size"]!.GetValue<bool>());
+        Assert.Equal(24000, large["batch"]!["max_tokens_per_gpu"]!.GetValue<long>());
     }
 
     [Fact]
@@ -80,10 +83,10 @@ public sealed class RenderCommandTests
         var r = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "Qwen/Qwen2.5-72B-Instruct");
         Assert.Equal(0, r.ExitCode);
         Assert.Contains("# model:   Qwen/Qwen2.5-72B-Instruct (72.7B parameters)", r.Out);
-        Assert.Contains("scaling rule 2 (large models", r.Out);
+        Assert.Contains("scaling rule 3 (70B-class models", r.Out);
         var json = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "qwen2.5-72b", "--format", "json"));
         Assert.Equal("Qwen/Qwen2.5-72B", json["trainplat"]!["model"]!.GetValue<string>()); // the base model: a distinct catalog entry
-        Assert.Equal(512, json["batch"]!["global_batch_size"]!.GetValue<long>());
+        Assert.Equal(24000, json["batch"]!["max_tokens_per_gpu"]!.GetValue<long>());
     }
 
     [Fact]
@@ -140,7 +143,7 @@ public sealed class RenderCommandTests
         Assert.All(valueLines, l => Assert.Matches(@"  # \S", l));
         Assert.Contains(valueLines, l => l.Contains("# extends grpo_basic", StringComparison.Ordinal));
         Assert.Contains(valueLines, l => l.Contains("rollout_n: 8", StringComparison.Ordinal) && l.EndsWith("# recipe", StringComparison.Ordinal));
-        Assert.Contains(valueLines, l => l.Contains("# scaling rule 2 (large models (34B and up)) of grpo_basic", StringComparison.Ordinal));
+        Assert.Contains(valueLines, l => l.Contains("# scaling rule 3 (70B-class models (34B and up)) of grpo_basic", StringComparison.Ordinal));
         Assert.Contains(valueLines, l => l.Contains("seed: 7", StringComparison.Ordinal) && l.EndsWith("# trainplat.yaml overrides", StringComparison.Ordinal));
         Assert.Contains(valueLines, l => l.Contains("nodes: 8", StringComparison.Ordinal) && l.EndsWith("# --gpus", StringComparison.Ordinal));
         Assert.Contains(valueLines, l => l.Contains("temperature: 0.9", StringComparison.Ordinal) && l.EndsWith("# --set", StringComparison.Ordinal));

@@ -111,8 +111,8 @@ public sealed class TrlExportTests : IDisposable
         var f = Fields(simpo);
         Assert.Equal("simpo", f["loss_type"]!.GetValue<string>());
         Assert.Equal(0.0, f["cpo_alpha"]!.GetValue<double>());
-        Assert.Equal(0.5, f["simpo_gamma"]!.GetValue<double>());
-        Assert.Equal(0.1, f["beta"]!.GetValue<double>());
+        Assert.Equal(1.375, f["simpo_gamma"]!.GetValue<double>()); // SimPO's gamma_beta_ratio 0.55 × beta 2.5, absolute in TRL
+        Assert.Equal(2.5, f["beta"]!.GetValue<double>());
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class TrlExportTests : IDisposable
         Assert.Equal(16, L(f, "lora_alpha"));
         Assert.True(f["load_in_4bit"]!.GetValue<bool>());
         Assert.Equal("nf4", f["bnb_4bit_quant_type"]!.GetValue<string>());
-        Assert.Equal(7, ((JsonArray)f["lora_target_modules"]!).Count);
+        Assert.Equal(6, ((JsonArray)f["lora_target_modules"]!).Count); // torchtune adapts q, v, output proj and the MLP, not k_proj
         Assert.Equal("adamw_torch_fused", f["optim"]!.GetValue<string>());
         Assert.Equal(0.0, f["max_grad_norm"]!.GetValue<double>()); // null: no clipping
     }
@@ -179,9 +179,9 @@ public sealed class TrlExportTests : IDisposable
     public void A_batch_the_gpus_cannot_share_exits_with_the_numbers()
     {
         var error = Assert.Throws<UserErrorException>(() =>
-            TrlExport.Export(ExportSource.FromRender(Render("sft_full", "7B", "batch.global_batch_size=20")), Trl));
-        Assert.Contains("global_batch_size 20 is not a multiple of the 8 TRL processes", error.Message, StringComparison.Ordinal);
-        Assert.Contains("multiple of 8", error.Hint, StringComparison.Ordinal);
+            TrlExport.Export(ExportSource.FromRender(Render("sft_full", "7B", "batch.global_batch_size=18")), Trl));
+        Assert.Contains("global_batch_size 18 is not a multiple of the 4 TRL processes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("multiple of 4", error.Hint, StringComparison.Ordinal);
 
         var grpo = Assert.Throws<UserErrorException>(() =>
             TrlExport.Export(ExportSource.FromRender(Render("grpo_basic", "7B", "batch.mini_batch_size=257", "batch.global_batch_size=1028")), Trl));
@@ -266,10 +266,10 @@ public sealed class TrlExportTests : IDisposable
         var rendered = Render("grpo_basic", "72B");
         var result = TrlExport.Export(ExportSource.FromRender(rendered), Trl);
         var text = TrlConfigWriter.Yaml(result, "9.9.9", explain: true);
-        Assert.StartsWith("# TRL 1.9.0 GRPOConfig config, exported by trainplat 9.9.9\n# recipe: grpo_basic@1.1.0 (sha256 ", text, StringComparison.Ordinal);
+        Assert.StartsWith("# TRL 1.9.0 GRPOConfig config, exported by trainplat 9.9.9\n# recipe: grpo_basic@1.2.0 (sha256 ", text, StringComparison.Ordinal);
         Assert.Contains("# run: trl grpo --config FILE", text, StringComparison.Ordinal);
         Assert.Contains("cluster: 32 GPUs (4 nodes × 8)", text, StringComparison.Ordinal);
-        Assert.Matches(@"\ngeneration_batch_size: 2560 +# from global 512 × rollout_n 5 \(scaling rule 2", text);
+        Assert.Matches(@"\ngeneration_batch_size: 5120 +# from global 1024 × rollout_n 5 \(recipe\)", text);
         Assert.Matches(@"\nlearning_rate: 1\.0e-06 +# from optimizer\.learning_rate \(recipe\)\n", text);
 
         // Loaded as YAML, the file holds exactly the exported keys and values.

@@ -60,8 +60,11 @@ public sealed class PreflightTests : IDisposable
         Assert.Contains("GB per GPU exceeds the 80.0 GB", memory.Message);
         Assert.False(tight.Memory!.Fits);
 
+        // Offload with a fixed micro batch of 2 (the 72B rule's dynamic batching at verl's 24000 tokens per GPU is
+        // a different question for the estimate).
         var roomy = Render("grpo_basic", ["--model", "Qwen/Qwen2.5-72B-Instruct", "--gpus", "32",
-            "--set", "parallelism.param_offload=true", "--set", "parallelism.optimizer_offload=true"]).Config!;
+            "--set", "parallelism.param_offload=true", "--set", "parallelism.optimizer_offload=true",
+            "--set", "batch.dynamic_batch_size=false", "--set", "batch.micro_batch_size_per_gpu=2"]).Config!;
         Assert.DoesNotContain(roomy.Findings, f => f.Code == DiagnosticCodes.MemoryExceeded);
         Assert.True(roomy.Memory!.Fits);
     }
@@ -79,7 +82,7 @@ public sealed class PreflightTests : IDisposable
         var text = File.ReadAllText(Path.Combine(Support.TestPaths.Recipes, "sft_full.yaml"))
             .Replace("id: sft_full", "id: my_sft", StringComparison.Ordinal);
         File.WriteAllText(Path.Combine(_dir, "my_sft.yaml"), text);
-        var r = Render("my_sft.yaml", ["--model-size", "8B", "--gpus", "4"]).Config!;
+        var r = Render("my_sft.yaml", ["--model-size", "8B", "--gpus", "2"]).Config!; // global 8 / (2 × 2 GPUs) = 2, not the recipe's 1
         Assert.Contains(r.Findings, f => f.Code == DiagnosticCodes.AccumulationReplaced);
         Assert.Equal(2, r.Config["batch"]!["gradient_accumulation_steps"]!.GetValue<long>());
     }

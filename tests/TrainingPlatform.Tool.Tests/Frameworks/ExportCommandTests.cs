@@ -107,7 +107,7 @@ public sealed class ExportCommandTests
 
         var explained = CliRun.InProcess(temp.Path, "export", "grpo_basic", "-s", "70B", "--to", "verl", "--explain");
         Assert.Matches(@"\nactor_rollout_ref\.actor\.optim\.lr=1\.0e-06 +# optimizer\.learning_rate \(recipe\)\n", explained.Out);
-        Assert.Matches(@"\ndata\.train_batch_size=512 +# batch\.global_batch_size \(scaling rule 2 \(large models \(34B and up\)\)\)\n", explained.Out);
+        Assert.Matches(@"\nactor_rollout_ref\.actor\.ppo_max_token_len_per_gpu=24000 +# batch\.max_tokens_per_gpu \(scaling rule 3 \(70B-class models \(34B and up\)\)\)\n", explained.Out);
         Assert.Matches(@"\nactor_rollout_ref\.actor\.optim\.betas=\[0\.9,0\.999\] +# optimizer\.beta1, optimizer\.beta2 \(schema default\)\n", explained.Out);
     }
 

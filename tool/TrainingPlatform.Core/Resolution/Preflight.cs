@@ -267,7 +267,7 @@ public static class Preflight
             v.Bool("model.gradient_checkpointing"),
             gpuMemoryGb,
             online ? (int)(v.Int("parallelism.rollout_tensor_parallel_size") ?? 1) : 0,
-            online ? v.Number("rl.gpu_memory_utilization") ?? 0.6 : null,
+            online ? v.Number("rl.gpu_memory_utilization") ?? FrameworkDefaults.GpuMemoryUtilization(v.Text("trainer.framework"))?.Value : null,
             hasReference,
             recipe.Algorithm == "ppo" || v.Text("rl.advantage_estimator") == "gae");
     }

@@ -225,6 +225,13 @@ public static class RecipeResolver
         // Sections only some recipes use get their schema defaults only when the recipe uses them.
         values.DropDefaultOnlySections(["lora", "preference", "rl"]);
 
+        // The rollout engine's memory share defaults per framework (verl 0.5, TRL 0.3): no one schema default fits.
+        if (OnlineRl.Is(recipe) && !values.Has("rl.gpu_memory_utilization") &&
+            FrameworkDefaults.GpuMemoryUtilization(values.Text("trainer.framework")) is { } utilization)
+        {
+            values.Set("rl.gpu_memory_utilization", JsonValue.Create(utilization.Value), new ValueOrigin(OriginKind.Default, utilization.Source));
+        }
+
         // 4. Derived values and pre-flight checks.
         var findings = new List<Diagnostic>();
         Derive(values, recipe, findings);
