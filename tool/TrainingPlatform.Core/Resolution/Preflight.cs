@@ -263,7 +263,7 @@ public static class Preflight
             }
             else if (!megatron && microPerGpu is { } micro && perGpu % micro != 0)
             {
-                // Megatron splits the mini batch without this assertion (megatron_actor.py:452-455); FSDP asserts it.
+                // Megatron splits the mini batch without this assertion (megatron_actor.py:456); FSDP asserts it.
                 error(DiagnosticCodes.PerGpuMiniBatch, "batch.micro_batch_size_per_gpu",
                     $"the per-GPU mini batch {Inv(perGpu)} (= {Inv(miniBatch)} × {Inv(n)} / {divisor}) is not divisible by micro_batch_size_per_gpu {Inv(micro)}",
                     $"use a micro batch that divides {Inv(perGpu)}");
