@@ -162,6 +162,11 @@ public static class Preflight
         }
 
         var perProcess = perUpdate / total;
+        if (perProcess <= 0)
+        {
+            return;
+        }
+
         var micro = v.Int("batch.micro_batch_size_per_gpu") ?? perProcess;
         var perDevice = Enumerable.Range(1, (int)Math.Min(Math.Max(micro, 1), perProcess)).Last(d => perProcess % d == 0);
         var generation = v.Int("batch.generation_batch_size") ?? global * n;
