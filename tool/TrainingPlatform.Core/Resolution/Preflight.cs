@@ -212,7 +212,8 @@ public static class Preflight
             if (microPerGpu is null)
             {
                 error(DiagnosticCodes.ActorMicroBatchMissing, "batch.micro_batch_size_per_gpu",
-                    "no micro_batch_size_per_gpu and dynamic_batch_size is off: verl's actor config asserts one of ppo_micro_batch_size(_per_gpu) is set",
+                    "no micro_batch_size_per_gpu and dynamic_batch_size is off: verl's actor config asserts one of ppo_micro_batch_size(_per_gpu) is set" +
+                    (v.Has("batch.micro_batch_size") ? " (batch.micro_batch_size, the deprecated global form, is not exported to verl)" : ""),
                     "set batch.micro_batch_size_per_gpu (responses per GPU per pass), or batch.dynamic_batch_size: true with batch.max_tokens_per_gpu");
             }
 
