@@ -52,6 +52,27 @@ public sealed class RenderCommandTests
         Assert.DoesNotContain("error", r.Error);
     }
 
+    [Theory]
+    [InlineData("grpo_large_scale", "70B", "batch.micro_batch_size_per_gpu=16")]  // Megatron: per-GPU mini 16 × 32 / dp 4, not / 64 GPUs
+    [InlineData("ppo", "32B", "rl.critic_micro_batch_size_per_gpu=8")]            // verl run_qwen2.5-32b.sh:38, critic mini 256 / 32 GPUs
+    public void Upstream_layouts_render_without_a_preflight_error(string recipe, string size, string set)
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", recipe, "--model-size", size, "--set", set);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("error", r.Error);
+    }
+
+    [Fact]
+    public void A_critic_micro_batch_verl_would_reject_fails_render_with_the_code_and_a_hint()
+    {
+        using var empty = new TempDir();
+        var r = CliRun.InProcess(empty.Path, "render", "ppo", "--model-size", "32B", "--set", "rl.critic_micro_batch_size_per_gpu=16");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error TP0318 [rl.critic_micro_batch_size_per_gpu]: the critic's per-GPU mini batch 8 (= 256 × 1 / (32 GPUs / sp 1)) is not divisible by critic_micro_batch_size_per_gpu 16", r.Error, StringComparison.Ordinal);
+        Assert.Contains("hint: use a critic micro batch that divides 8", r.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Grpo_basic_scales_from_7B_to_70B_like_the_verl_scripts()
     {

@@ -43,6 +43,37 @@ public sealed class ValidateCommandTests
     }
 
     [Fact]
+    public void A_grpo_recipe_with_one_generation_per_prompt_fails_validate_at_the_rollout_n_value_and_strict_too()
+    {
+        const string recipe = """
+            apiVersion: trainplat/v1
+            id: grpo_one
+            version: 1.0.0
+            task: rlhf
+            algorithm: grpo
+            description: a GRPO recipe that can never render
+            source: test
+            config:
+              batch:
+                global_batch_size: 64
+              rl:
+                rollout_n: 1
+            """;
+        using var dir = new TempDir();
+        dir.Write("grpo_one.yaml", recipe);
+        foreach (var args in new[] { new[] { "validate", "grpo_one.yaml" }, ["validate", "--strict", "grpo_one.yaml"] })
+        {
+            var r = CliRun.InProcess(dir.Path, args);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("grpo_one.yaml:12:16: error TP0306: rollout_n is 1: GRPO", r.Out, StringComparison.Ordinal);
+            Assert.Contains("  hint: use at least 2 generations per prompt", r.Out, StringComparison.Ordinal);
+        }
+
+        dir.Write("grpo_one.yaml", recipe.Replace("rollout_n: 1", "rollout_n: 8", StringComparison.Ordinal));
+        Assert.Equal(0, CliRun.InProcess(dir.Path, "validate", "--strict", "grpo_one.yaml").ExitCode);
+    }
+
+    [Fact]
     public void Json_format_lists_every_diagnostic()
     {
         using var dir = new TempDir();

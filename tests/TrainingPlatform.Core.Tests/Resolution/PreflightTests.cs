@@ -23,8 +23,17 @@ public sealed class PreflightTests : IDisposable
         { DiagnosticCodes.PerGpuMiniBatch, "grpo_basic", ["--model-size", "7B", "--set", "batch.micro_batch_size_per_gpu=12"] },
         { DiagnosticCodes.PerGpuMiniBatch, "grpo_basic", ["--model-size", "7B", "--set", "batch.mini_batch_size=1", "--set", "rl.rollout_n=2"] },
         { DiagnosticCodes.BothMicroBatches, "grpo_basic", ["--model-size", "7B", "--set", "batch.micro_batch_size=128"] },
-        { DiagnosticCodes.GenerationBatchVsGroup, "grpo_basic", ["--model-size", "7B", "--set", "batch.generation_batch_size=128"] },
-        { DiagnosticCodes.GenerationBatchVsDevices, "grpo_basic", ["--model-size", "7B", "--set", "batch.generation_batch_size=320"] },
+        { DiagnosticCodes.GenerationBatchVsGroup, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "batch.generation_batch_size=128"] },
+        { DiagnosticCodes.GenerationBatchVsDevices, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "batch.generation_batch_size=320"] },
+        { DiagnosticCodes.PerGpuMiniBatch, "grpo_large_scale", ["--model-size", "70B", "--set", "batch.mini_batch_size=1", "--set", "rl.rollout_n=2"] },
+        { DiagnosticCodes.CriticMiniBatch, "ppo", ["--model-size", "7B", "--set", "rl.critic_micro_batch_size_per_gpu=24"] },
+        { DiagnosticCodes.CriticMiniBatch, "ppo", ["--model-size", "32B", "--set", "rl.critic_micro_batch_size_per_gpu=16"] },
+        { DiagnosticCodes.TokenBudgetTooSmall, "dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=4096"] },
+        { DiagnosticCodes.OverlongBufferTooLong, "dapo", ["--model-size", "7B", "--set", "rl.overlong_buffer_length=30000"] },
+        { DiagnosticCodes.SequenceParallelNeedsRemovePadding, "grpo_basic", ["--model-size", "7B", "--set", "parallelism.sequence_parallel_size=2", "--set", "model.use_remove_padding=false"] },
+        { DiagnosticCodes.TrlSequenceParallel, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "parallelism.sequence_parallel_size=2"] },
+        { DiagnosticCodes.TrlSequenceParallel, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "parallelism.context_parallel_size=2"] },
+        { DiagnosticCodes.TrlUpdateBatchVsProcesses, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "batch.mini_batch_size=257"] },
         { DiagnosticCodes.GroupTooSmall, "grpo_basic", ["--model-size", "7B", "--set", "rl.rollout_n=1"] },
         { DiagnosticCodes.RolloutTensorParallel, "grpo_basic", ["--model-size", "7B", "--set", "parallelism.rollout_tensor_parallel_size=3"] },
         { DiagnosticCodes.SequenceParallel, "grpo_basic", ["--model-size", "7B", "--set", "parallelism.sequence_parallel_size=3"] },
@@ -92,6 +101,127 @@ public sealed class PreflightTests : IDisposable
     {
         var r = Render("dapo", ["--model-size", "32B", "--set", "batch.global_batch_size=511"]).Config!;
         Assert.DoesNotContain(r.Findings, f => f.Code == DiagnosticCodes.BatchNotDivisibleByMinimal);
+    }
+
+    public static TheoryData<string, string[]> UpstreamExamples() => new()
+    {
+        // recipe and arguments that carry an upstream launch, which verl (or TRL) accepts
+        { "grpo_large_scale", ["--model-size", "70B", "--set", "batch.micro_batch_size_per_gpu=16"] },  // Megatron: per-GPU mini 16 × 32 / dp 4 = 128
+        { "ppo", ["--model-size", "7B"] },    // verl run_deepseek7b_llm.sh: critic micro 32 of 256 / 8
+        { "ppo", ["--model-size", "32B"] },   // verl run_qwen2.5-32b.sh: critic micro 8 of 256 / 32
+        { "dapo", ["--model-size", "7B"] },   // verl test_dapo_7b_math.sh: dynamic batching without micro batches, SP 4 with remove padding
+        { "dapo", ["--model-size", "32B"] },  // verl run_dapo_qwen2.5_32b.sh: token budget 2048 + 20480 per GPU × SP 8, overlong buffer 4096 of 20480
+        { "grpo_basic", ["--model-size", "7B"] },
+        { "grpo_basic", ["--model-size", "7B", "--set", "batch.generation_batch_size=128"] },  // verl counts it in prompts (data.gen_batch_size)
+        { "grpo_basic", ["--model-size", "7B", "--set", "parallelism.sequence_parallel_size=2"] },  // grpo_basic packs sequences (use_remove_padding)
+        { "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl"] },  // TRL: 256 × 5 completions per update over 8 processes
+    };
+
+    [Theory]
+    [MemberData(nameof(UpstreamExamples))]
+    public void The_upstream_example_a_check_comes_from_passes(string recipe, string[] arguments)
+    {
+        var result = Render(recipe, arguments);
+        Assert.True(result.Config is not null, result.Error + " " + result.Hint);
+        var problems = result.Config!.Findings.Where(f => f.Code.StartsWith("TP03", StringComparison.Ordinal)
+            && f.Code is not DiagnosticCodes.MemoryExceeded and not DiagnosticCodes.RolloutMemory).ToArray();
+        Assert.True(problems.Length == 0, string.Join("; ", problems.Select(f => $"{f.Code} {f.Message}")));
+    }
+
+    [Fact]
+    public void Ppo_at_32B_carries_run_qwen2_5_32b()
+    {
+        var config = Render("ppo", ["--model-size", "32B"]).Config!.Config;
+        Assert.Equal(1024, config["data"]!["max_prompt_length"]!.GetValue<long>());
+        Assert.Equal(1024, config["data"]!["max_response_length"]!.GetValue<long>());
+        Assert.Equal(0.5, config["rl"]!["gpu_memory_utilization"]!.GetValue<double>());
+        Assert.Equal(8, config["rl"]!["critic_micro_batch_size_per_gpu"]!.GetValue<long>());
+        Assert.Equal(32, config["trainer"]!["total_gpus"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void Megatron_divides_the_mini_batch_by_its_data_parallel_size_not_by_the_gpu_count()
+    {
+        // 64 GPUs, TP 4 × PP 4: dp 4, so 16 prompts × 2 = 32 responses give 8 per GPU (GPUs / SP would give 0).
+        var r = Render("grpo_large_scale", ["--model-size", "70B", "--set", "rl.rollout_n=2", "--set", "batch.micro_batch_size_per_gpu=8"]).Config!;
+        Assert.DoesNotContain(r.Findings, f => f.Code == DiagnosticCodes.PerGpuMiniBatch);
+    }
+
+    [Fact]
+    public void A_token_budget_below_twice_the_sequence_is_a_warning_and_at_twice_it_passes()
+    {
+        // dapo at 7B: prompt 2048 + response 20480 = 22528 tokens, SP 4.
+        var low = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=6000"]).Config!;
+        var warning = Assert.Single(low.Findings, f => f.Code == DiagnosticCodes.TokenBudgetBelowTwice);
+        Assert.Equal(Severity.Warning, warning.Severity);
+        Assert.Contains("6000 × sp 4 = 24000 tokens is below 2 × (prompt + response) = 45056", warning.Message, StringComparison.Ordinal);
+
+        var enough = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=11264"]).Config!;
+        Assert.DoesNotContain(enough.Findings, f => f.Code is DiagnosticCodes.TokenBudgetBelowTwice or DiagnosticCodes.TokenBudgetTooSmall);
+    }
+
+    [Fact]
+    public void Dynamic_batching_still_needs_a_per_gpu_mini_batch()
+    {
+        var r = Render("dapo", ["--model-size", "7B", "--gpus", "64", "--nodes", "8", "--set", "batch.mini_batch_size=1", "--set", "rl.rollout_n=2"]).Config!;
+        Assert.Contains(r.Findings, f => f.Code == DiagnosticCodes.PerGpuMiniBatch && f.Message.Contains("leaves 0 samples per GPU", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("micro_batch_size_per_gpu: 4", "", DiagnosticCodes.CriticMicroBatchMissing)]
+    [InlineData("", "critic_micro_batch_size_per_gpu: 4", DiagnosticCodes.ActorMicroBatchMissing)]
+    public void Verl_requires_each_micro_batch_unless_batches_are_dynamic(string actor, string critic, string code)
+    {
+        var recipe = WriteOnlineRecipe("my_ppo", "ppo", actor, critic);
+        var errors = Render(recipe, ["--model-size", "7B"]).Config!.Findings.Where(f => f.IsError).Select(f => f.Code).ToArray();
+        Assert.Contains(code, errors);
+        if (code == DiagnosticCodes.ActorMicroBatchMissing)
+        {
+            // Without a training micro batch the export has no log-prob micro batch either (verl utils/config.py).
+            Assert.Contains(DiagnosticCodes.LogProbMicroBatchMissing, errors);
+        }
+
+        // The same recipe with dynamic batching (a token budget per GPU) needs none of them.
+        var dynamic = Render(recipe, ["--model-size", "7B", "--set", "batch.dynamic_batch_size=true", "--set", "batch.max_tokens_per_gpu=4096"]).Config!;
+        Assert.DoesNotContain(dynamic.Findings, f => f.Code is DiagnosticCodes.ActorMicroBatchMissing or DiagnosticCodes.LogProbMicroBatchMissing or DiagnosticCodes.CriticMicroBatchMissing);
+    }
+
+    [Fact]
+    public void A_log_prob_micro_batch_of_its_own_satisfies_verl_without_a_training_micro_batch_only_for_the_rollout()
+    {
+        var recipe = WriteOnlineRecipe("my_grpo", "grpo", "", "log_prob_micro_batch_size_per_gpu: 8");
+        var codes = Render(recipe, ["--model-size", "7B"]).Config!.Findings.Where(f => f.IsError).Select(f => f.Code).ToArray();
+        Assert.Equal([DiagnosticCodes.ActorMicroBatchMissing], codes);
+    }
+
+    private string WriteOnlineRecipe(string id, string algorithm, string batchLine, string rlLine)
+    {
+        var text = $"""
+            apiVersion: trainplat/v1
+            id: {id}
+            version: 1.0.0
+            task: rlhf
+            algorithm: {algorithm}
+            description: test
+            source: test
+            config:
+              model:
+                use_remove_padding: true
+              batch:
+                global_batch_size: 64
+                mini_batch_size: 16
+                {batchLine}
+              data:
+                max_prompt_length: 512
+                max_response_length: 512
+              trainer:
+                framework: verl
+              rl:
+                rollout_n: {(algorithm == "ppo" ? 1 : 4)}
+                {rlLine}
+            """;
+        File.WriteAllText(Path.Combine(_dir, id + ".yaml"), text);
+        return id + ".yaml";
     }
 
     private RenderResult Render(string recipe, string[] arguments)

@@ -56,6 +56,16 @@ public static class DiagnosticCodes
     public const string SequenceParallel = "TP0312";
     public const string HeadsNotDivisible = "TP0313";
     public const string AccumulationReplaced = "TP0314";
+    public const string ActorMicroBatchMissing = "TP0315";
+    public const string LogProbMicroBatchMissing = "TP0316";
+    public const string CriticMicroBatchMissing = "TP0317";
+    public const string CriticMiniBatch = "TP0318";
+    public const string TokenBudgetTooSmall = "TP0319";
+    public const string TokenBudgetBelowTwice = "TP0320";
+    public const string OverlongBufferTooLong = "TP0321";
+    public const string SequenceParallelNeedsRemovePadding = "TP0322";
+    public const string TrlSequenceParallel = "TP0323";
+    public const string TrlUpdateBatchVsProcesses = "TP0324";
 
     // import verl / import trl (TP06xx)
     public const string ImportUnresolved = "TP0610";

@@ -28,6 +28,7 @@ public static partial class RecipeRules
         IdMatchesFileName(doc, recipe, result);
         Tags(tree, root, result);
         Batches(tree, root["config"] as JsonObject, "/config", result);
+        OnlineRlRules(tree, recipe, root["config"] as JsonObject, root["scaling"] as JsonArray, result);
         Extends(tree, recipe, lookup, result);
         Scaling(tree, root["scaling"] as JsonArray, result);
         return result;
@@ -160,6 +161,93 @@ public static partial class RecipeRules
             Error(DiagnosticCodes.BothMicroBatches, "micro_batch_size", atKey: true,
                 "both micro_batch_size and micro_batch_size_per_gpu are set",
                 "set only micro_batch_size_per_gpu (micro_batch_size is the legacy global form)");
+        }
+    }
+
+    /// <summary>
+    /// The pre-flight checks of online RL that need no model size or GPU count (the same codes as <c>render</c>), on the
+    /// values the file itself sets: a recipe that breaks one can never render.
+    /// </summary>
+    private static void OnlineRlRules(YamlTree tree, Recipe recipe, JsonObject? config, JsonArray? scaling, List<Diagnostic> result)
+    {
+        if (!Recipes.OnlineRl.IsAlgorithm(recipe.Algorithm) || config is null)
+        {
+            return;
+        }
+
+        var rl = config["rl"] as JsonObject;
+        var batch = config["batch"] as JsonObject;
+        var parallelism = config["parallelism"] as JsonObject;
+        var framework = (config["trainer"] as JsonObject)?["framework"] is JsonValue f && f.TryGetValue<string>(out var fw) ? fw : null;
+        var trl = framework == "trl";
+
+        void Error(string code, string pointer, string message, string hint)
+        {
+            var pos = tree.PositionOf(pointer);
+            result.Add(new Diagnostic(code, Severity.Error, tree.File, pos.Line, pos.Column, pointer, message, hint));
+        }
+
+        // GRPO-style advantages need a group (TRL grpo_config.py:1116 raises; verl core_algos.py:314-316 drops the baseline).
+        var estimator = rl?["advantage_estimator"] is JsonValue e && e.TryGetValue<string>(out var est) ? est : null;
+        if (recipe.Algorithm is "grpo" or "dapo" or "rloo" || estimator is "grpo" or "rloo")
+        {
+            const string hint = "use at least 2 generations per prompt (verl suggests 16-64)";
+            if (Integer(rl?["rollout_n"]) is { } n and < 2)
+            {
+                Error(DiagnosticCodes.GroupTooSmall, "/config/rl/rollout_n",
+                    $"rollout_n is {Inv(n)}: {recipe.Algorithm.ToUpperInvariant()} normalises rewards within a group of completions per prompt, and a group of one has no baseline (TRL refuses it)", hint);
+            }
+
+            for (var i = 0; i < (scaling?.Count ?? 0); i++)
+            {
+                if (scaling![i] is JsonObject rule && rule["set"] is JsonObject set && Integer(set["rl.rollout_n"]) is { } sn and < 2)
+                {
+                    Error(DiagnosticCodes.GroupTooSmall, PointerText.Child("/scaling/" + Inv(i) + "/set", "rl.rollout_n"),
+                        $"scaling rule sets rollout_n {Inv(sn)}: {recipe.Algorithm.ToUpperInvariant()} needs a group of at least 2 completions per prompt", hint);
+                }
+            }
+        }
+
+        // verl workers/reward_manager/dapo.py:49: max_resp_len >= overlong_buffer.len.
+        if (Integer(rl?["overlong_buffer_length"]) is { } buffer && Integer((config["data"] as JsonObject)?["max_response_length"]) is { } response && buffer > response)
+        {
+            Error(DiagnosticCodes.OverlongBufferTooLong, "/config/rl/overlong_buffer_length",
+                $"overlong_buffer_length {Inv(buffer)} is longer than max_response_length {Inv(response)}",
+                $"the soft-penalty zone lies inside the response: use at most {Inv(response)} tokens");
+        }
+
+        var sp = Integer(parallelism?["sequence_parallel_size"]) ?? 1;
+        var cp = Integer(parallelism?["context_parallel_size"]) ?? 1;
+        if (trl)
+        {
+            // TRL 1.9.0 grpo_config.py:1047-1055.
+            if (recipe.Algorithm is "grpo" or "dapo" && (sp > 1 || cp > 1))
+            {
+                var key = cp > 1 ? "context_parallel_size" : "sequence_parallel_size";
+                Error(DiagnosticCodes.TrlSequenceParallel, "/config/parallelism/" + key,
+                    $"TRL's GRPOTrainer does not support sequence-dim parallelism ({key} {Inv(cp > 1 ? cp : sp)})",
+                    "set it to 1 for TRL, or use trainer.framework: verl, which supports Ulysses sequence parallelism");
+            }
+
+            // TRL counts the generation batch in completions (grpo_config.py:1110).
+            if (Integer(batch?["generation_batch_size"]) is { } g && Integer(rl?["rollout_n"]) is { } groups and > 0 && g % groups != 0)
+            {
+                Error(DiagnosticCodes.GenerationBatchVsGroup, "/config/batch/generation_batch_size",
+                    $"generation_batch_size {Inv(g)} completions is not divisible by rollout_n (num_generations) {Inv(groups)}",
+                    "TRL GRPOConfig requires whole prompt groups in a generation batch; leave it out to generate global × rollout_n");
+            }
+        }
+        else if (sp > 1 && !(parallelism?["strategy"] is JsonValue sv && sv.TryGetValue<string>(out var strategy) && strategy == "megatron"))
+        {
+            // verl/workers/config/actor.py:304-307. Absent means verl's default false, unless a base recipe may set it.
+            var padding = (config["model"] as JsonObject)?["use_remove_padding"];
+            var off = padding is JsonValue pv && pv.TryGetValue<bool>(out var on) ? !on : padding is null && recipe.Extends is null;
+            if (off)
+            {
+                Error(DiagnosticCodes.SequenceParallelNeedsRemovePadding, "/config/parallelism/sequence_parallel_size",
+                    $"sequence_parallel_size {Inv(sp)} needs model.use_remove_padding: true (verl refuses Ulysses sequence parallelism on padded batches)",
+                    "set model.use_remove_padding: true");
+            }
         }
     }
 
