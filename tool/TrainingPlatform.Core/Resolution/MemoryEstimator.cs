@@ -72,7 +72,8 @@ public sealed record MemoryInputs(
 public sealed record MemoryTerm(string Name, double Gb, string Formula);
 
 /// <summary>
-/// The per-GPU estimate for the training step. <see cref="Fits"/> compares <see cref="TotalGb"/> with the GPU.
+/// The per-GPU estimate for the training step. <see cref="Fits"/> compares <see cref="TotalGb"/> (the actor's update) and, for PPO,
+/// <see cref="CriticPhaseGb"/> (the critic's update) with the GPU.
 /// For online RL, <see cref="RolloutFits"/> is verl's rollout sizing rule, checked on its own: the hybrid engine
 /// runs rollout and training in turn, so the two are not added.
 /// </summary>
