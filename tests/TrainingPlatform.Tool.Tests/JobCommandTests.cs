@@ -117,6 +117,25 @@ public sealed class JobCommandTests
     }
 
     [Fact]
+    public void Job_show_json_carries_the_memory_estimate_as_render_printed_it_and_export_import_keeps_it()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var created = CliRun.InProcess(temp.Path, "job", "create", "-r", "grpo_math_small", "-s", "7B");
+        Assert.Equal(ExitCodes.Ok, created.ExitCode);
+        var id = created.Out.Trim();
+        var rendered = JsonNode.Parse(CliRun.InProcess(temp.Path, "render", "grpo_math_small", "-s", "7B", "--format", "json").Out)!;
+        var job = JsonNode.Parse(CliRun.InProcess(temp.Path, "job", "show", id, "--format", "json").Out)!;
+        Assert.True(JsonNode.DeepEquals(rendered["trainplat"]!["memory"], job["memory"]), job["memory"]?.ToJsonString());
+        Assert.NotEmpty(job["memory"]!["terms"]!.AsArray());
+
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "job", "export", "--all", "-o", "jobs.jsonl").ExitCode);
+        using var other = new TempDir();
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(other.Path, "job", "import", Path.Combine(temp.Path, "jobs.jsonl")).ExitCode);
+        var imported = JsonNode.Parse(CliRun.InProcess(other.Path, "job", "show", id, "--format", "json").Out)!;
+        Assert.True(JsonNode.DeepEquals(job["memory"], imported["memory"]));
+    }
+
+    [Fact]
     public void Pre_flight_errors_refuse_the_job_unless_forced_and_the_forced_errors_are_recorded()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

@@ -111,6 +111,30 @@ public sealed class RenderCommandTests
     }
 
     [Fact]
+    public void Json_carries_the_memory_estimate_under_trainplat_memory()
+    {
+        using var empty = new TempDir();
+        var json = Json(CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model", "Qwen/Qwen2.5-7B-Instruct", "--format", "json"));
+        var memory = json["trainplat"]!["memory"]!;
+        var terms = memory["terms"]!.AsArray();
+        Assert.NotEmpty(terms);
+        Assert.All(terms, t =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(t!["formula"]!.GetValue<string>()));
+            Assert.InRange(Math.Abs(t["gb"]!.GetValue<double>() - (t["bytes"]!.GetValue<long>() / 1e9)), 0, 0.005001); // gb is bytes rounded to 0.01
+        });
+        Assert.Equal(memory["total_gb"]!.GetValue<double>(), terms.Sum(t => t!["gb"]!.GetValue<double>()), 1);
+        Assert.Equal(80, memory["gpu_memory_gb"]!.GetValue<double>());
+        Assert.True(memory["fits"]!.GetValue<bool>());
+        Assert.Equal(2 * 7.61, memory["rollout"]!["need_gb"]!.GetValue<double>(), 2);
+        Assert.StartsWith("fp32 actor (verl", memory["precision"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // Offline recipes have no rollout check.
+        var sft = Json(CliRun.InProcess(empty.Path, "render", "sft_full", "--model-size", "8B", "--format", "json"));
+        Assert.Null(sft["trainplat"]!["memory"]!["rollout"]);
+    }
+
+    [Fact]
     public void An_unknown_model_exits_2_naming_the_nearest_and_model_size()
     {
         using var empty = new TempDir();

@@ -60,6 +60,122 @@ public sealed class MemoryEstimatorTests
     private static double PolicyStates(MemoryEstimate estimate) =>
         Gb(estimate, "policy weights") + Gb(estimate, "policy gradients") + Gb(estimate, "policy optimizer");
 
+    // --- precision per framework, optimizer, phases (issue 15, point 3) ---
+
+    [Fact]
+    public void Torchtune_trains_in_pure_bf16_so_adamw_is_8_bytes_per_parameter()
+    {
+        var estimate = MemoryEstimator.Estimate(Llama31_8B with { Framework = "torchtune", Strategy = "ddp", Gpus = 1 });
+
+        Assert.Equal(2 * 8.03, Gb(estimate, "policy weights"), 6);
+        Assert.Equal(2 * 8.03, Gb(estimate, "policy gradients"), 6);
+        Assert.Equal(4 * 8.03, Gb(estimate, "policy optimizer states"), 6);
+        Assert.StartsWith("pure bf16", estimate.PrecisionRegime, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verl_keeps_an_fp32_actor_and_its_lora_base_in_fp32()
+    {
+        var full = MemoryEstimator.Estimate(Qwen25_7B with { Framework = "verl" });
+        Assert.Equal(4 * 7.61 / 8, Gb(full, "policy weights"), 6);
+        Assert.Equal(4 * 7.61 / 8, Gb(full, "policy gradients"), 6);
+        Assert.Equal(8 * 7.61 / 8, Gb(full, "policy optimizer states"), 6);
+
+        var lora = MemoryEstimator.Estimate(Qwen25_7B with { Framework = "verl", Lora = true, LoraRank = 32 });
+        Assert.Equal(4 * 7.61 / 8, Gb(lora, "policy frozen base weights"), 6);
+        var trl = MemoryEstimator.Estimate(Qwen25_7B with { Framework = "trl", Lora = true, LoraRank = 32 });
+        Assert.Equal(2 * 7.61 / 8, Gb(trl, "policy frozen base weights"), 6);
+    }
+
+    [Theory]
+    [InlineData("adamw", 12)]
+    [InlineData("adamw_8bit", 6)]
+    [InlineData("lion", 8)]
+    [InlineData("sgd", 4)]
+    [InlineData("adafactor", 4)]
+    public void Optimizer_name_sets_the_state_size_under_mixed_precision(string optimizer, double bytesPerParameter)
+    {
+        var estimate = MemoryEstimator.Estimate(Llama31_8B with { Framework = "trl", Optimizer = optimizer, Strategy = "ddp" });
+
+        Assert.Equal(bytesPerParameter * 8.03, Gb(estimate, "policy optimizer states"), 6);
+    }
+
+    [Fact]
+    public void Paged_optimizer_states_and_optimizer_in_backward_gradients_leave_the_gpu()
+    {
+        var estimate = MemoryEstimator.Estimate(Llama31_8B with
+        {
+            Framework = "torchtune",
+            Strategy = "ddp",
+            Gpus = 1,
+            Optimizer = "paged_adamw_8bit",
+            OptimizerInBackward = true,
+        });
+
+        Assert.Equal(0, Gb(estimate, "policy gradients"), 6);
+        Assert.Equal(0, Gb(estimate, "policy optimizer states"), 6);
+        Assert.Contains(estimate.Notes, n => n.Contains("unified memory", StringComparison.Ordinal));
+        Assert.Contains(estimate.Notes, n => n.Contains("optimizer_in_bwd", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Verl_keeps_the_reference_on_cpu_under_fsdp_but_not_elsewhere()
+    {
+        var verl = MemoryEstimator.Estimate(Grpo(Qwen25_7B, rolloutTp: 2, utilization: 0.5) with { Framework = "verl" });
+        Assert.Equal(0, Gb(verl, "reference model weights"), 6);
+        Assert.Contains("fsdp_workers.py:526", verl.Terms.Single(t => t.Name == "reference model weights").Formula, StringComparison.Ordinal);
+
+        var megatron = MemoryEstimator.Estimate(Grpo(Qwen25_7B, rolloutTp: 2, utilization: 0.5) with { Framework = "verl", Strategy = "megatron" });
+        Assert.Equal(2 * 7.61, Gb(megatron, "reference model weights"), 6);
+    }
+
+    [Fact]
+    public void Dynamic_batching_token_budget_is_per_gpu_and_not_divided_by_sequence_parallel_again()
+    {
+        var budget = Grpo(Qwen25_7B, rolloutTp: 2, utilization: 0.5) with { SequenceParallel = 4, SequenceLength = 16384 };
+        var perGpu = MemoryEstimator.Estimate(budget with { SequenceIsPerGpu = true });
+        var split = MemoryEstimator.Estimate(budget);
+
+        Assert.Equal(2.0 * 16384 * 3584 * 28 / 1e9, Gb(perGpu, "activations: checkpointed layer inputs"), 6);
+        Assert.Equal(2.0 * 4096 * 3584 * 28 / 1e9, Gb(split, "activations: checkpointed layer inputs"), 6);
+    }
+
+    [Fact]
+    public void Ppo_counts_the_reward_model_and_checks_the_critic_update_phase()
+    {
+        var ppo = Grpo(Qwen25_7B, rolloutTp: 2, utilization: 0.5) with { Algorithm = "ppo", HasCritic = true };
+        var without = MemoryEstimator.Estimate(ppo);
+        var with = MemoryEstimator.Estimate(ppo with { HasRewardModel = true });
+
+        Assert.Equal(2 * 7.61 / 8, Gb(with, "reward model weights"), 6);
+        Assert.Equal(2 * 7.61 / 8, with.TotalGb - without.TotalGb, 6);
+        Assert.NotNull(with.CriticPhaseGb);
+        Assert.Contains(with.Notes, n => n.StartsWith("Critic update phase", StringComparison.Ordinal));
+
+        // verl: the reward model is wrapped in CPUOffload (fsdp_workers.py:1755).
+        var verl = MemoryEstimator.Estimate(ppo with { HasRewardModel = true, Framework = "verl" });
+        Assert.Equal(0, Gb(verl, "reward model weights"), 6);
+    }
+
+    [Fact]
+    public void Critic_update_phase_decides_the_verdict_when_it_is_the_larger_phase()
+    {
+        // Offloaded actor and critic: each is reloaded for its own update, so the critic phase holds the critic in full.
+        var ppo = Grpo(Qwen25_72B, rolloutTp: 8, utilization: 0.5) with
+        {
+            Algorithm = "ppo",
+            HasCritic = true,
+            Gpus = 16,
+            ParamOffload = true,
+            OptimizerOffload = true,
+            Framework = "verl",
+        };
+        var estimate = MemoryEstimator.Estimate(ppo);
+
+        Assert.True(estimate.CriticPhaseGb > 16 * 72.7 / 16);
+        Assert.Equal(estimate.TotalGb <= estimate.GpuMemoryGb && estimate.CriticPhaseGb <= estimate.GpuMemoryGb, estimate.Fits);
+    }
+
     // --- sanity targets ---
 
     [Fact]
@@ -225,8 +341,10 @@ public sealed class MemoryEstimatorTests
         var off = MemoryEstimator.Estimate(Qwen25_72B);
 
         Assert.Equal(4 * 72.7e9 / 8 / 1e9, off.TotalGb - on.TotalGb, 6);
-        // 2 × 2 bytes × largest layer: the 152064 × 8192 embedding for Qwen2.5-72B.
-        Assert.Equal(4.0 * 152064 * 8192 / 1e9, Gb(on, "gathered-layer working set"), 6);
+        // 3 × 2 bytes × largest layer (current, its gradient, prefetched): the 152064 × 8192 embedding for Qwen2.5-72B.
+        Assert.Equal(6.0 * 152064 * 8192 / 1e9, Gb(on, "gathered-layer working set"), 6);
+        var lora = MemoryEstimator.Estimate(Qwen25_72B with { ParamOffload = true, Lora = true, LoraRank = 16 });
+        Assert.Equal(4.0 * 152064 * 8192 / 1e9, Gb(lora, "gathered-layer working set"), 6); // a frozen base has no gradient
     }
 
     [Fact]
@@ -302,14 +420,20 @@ public sealed class MemoryEstimatorTests
     }
 
     [Fact]
-    public void Checkpointing_keeps_layer_inputs_plus_one_layer()
+    public void Checkpointing_keeps_layer_inputs_plus_the_larger_of_one_layer_and_the_logits()
     {
+        // Logits (4·s·b·V = 8.4 GB) are freed in the output layer's backward, before any layer is recomputed (1.1 GB).
         var estimate = MemoryEstimator.Estimate(Llama31_8B with { MicroBatchPerGpu = 2, SequenceLength = 8192 });
         var tokens = 2.0 * 8192;
 
         Assert.Equal(2 * tokens * 4096 * 32 / 1e9, Gb(estimate, "activations: checkpointed layer inputs"), 6);
-        Assert.Equal(34 * tokens * 4096 / 1e9, Gb(estimate, "activations: one layer recomputed"), 6);
+        Assert.Equal(0, Gb(estimate, "activations: one layer recomputed"), 6);
         Assert.Equal(4 * tokens * 128256 / 1e9, Gb(estimate, "logits (fp32)"), 6);
+
+        // With a small vocabulary share (a reward model's scalar head) the recomputed layer is the larger.
+        var reward = MemoryEstimator.Estimate(Llama31_8B with { Algorithm = "reward_model", MicroBatchPerGpu = 1, SequenceLength = 8192 });
+        Assert.Equal(34 * 2 * 8192.0 * 4096 / 1e9, Gb(reward, "activations: one layer recomputed"), 6);
+        Assert.Equal(0, Gb(reward, "logits"), 6);
     }
 
     [Fact]

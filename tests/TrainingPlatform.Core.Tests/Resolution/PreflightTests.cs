@@ -79,6 +79,49 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
+    public void Out_of_memory_hint_suggests_only_what_is_not_already_on()
+    {
+        var noOffload = Render("grpo_basic", ["--model", "Qwen/Qwen2.5-72B-Instruct", "--gpus", "8",
+            "--set", "parallelism.param_offload=false", "--set", "parallelism.optimizer_offload=false"]).Config!;
+        var hint = Assert.Single(noOffload.Findings, f => f.Code == DiagnosticCodes.MemoryExceeded).Hint!;
+        Assert.Contains("param_offload and optimizer_offload", hint, StringComparison.Ordinal);
+
+        // Offload and checkpointing already on: what is left is more GPUs, a larger rollout TP, a smaller micro batch, LoRA.
+        var offloaded = Render("grpo_basic", ["--model", "Qwen/Qwen2.5-72B-Instruct", "--gpus", "8",
+            "--set", "parallelism.param_offload=true", "--set", "parallelism.optimizer_offload=true", "--set", "model.gradient_checkpointing=true",
+            "--set", "batch.micro_batch_size_per_gpu=4"]).Config!;
+        var onHint = Assert.Single(offloaded.Findings, f => f.Code == DiagnosticCodes.MemoryExceeded).Hint!;
+        Assert.DoesNotContain("offload", onHint, StringComparison.Ordinal);
+        Assert.DoesNotContain("gradient_checkpointing", onHint, StringComparison.Ordinal);
+        Assert.Contains("more GPUs", onHint, StringComparison.Ordinal);
+        Assert.Contains("rollout_tensor_parallel_size", onHint, StringComparison.Ordinal);
+        Assert.Contains("micro_batch_size_per_gpu", onHint, StringComparison.Ordinal);
+        Assert.Contains("LoRA", onHint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Memory_inputs_come_from_the_framework_optimizer_and_token_budget_of_the_config()
+    {
+        // torchtune's optimizer_in_bwd has no trainplat key: it passes through under extra, where the estimate reads it.
+        var text = File.ReadAllText(Path.Combine(Support.TestPaths.Recipes, "sft_full.yaml"))
+            .Replace("id: sft_full", "id: my_sft", StringComparison.Ordinal) + "\nextra:\n  optimizer_in_bwd: true\n";
+        File.WriteAllText(Path.Combine(_dir, "my_sft.yaml"), text);
+        var tune = Render("my_sft.yaml", ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpus", "1",
+            "--set", "optimizer.name=paged_adamw_8bit"]).Config!;
+        var terms = tune.Memory!.Terms.ToDictionary(t => t.Name, t => t.Gb);
+        Assert.Equal(0, terms["policy gradients (optimizer in backward)"]);
+        Assert.Equal(0, terms["policy optimizer states (paged)"]);
+        Assert.StartsWith("pure bf16", tune.Memory.PrecisionRegime, StringComparison.Ordinal);
+
+        // dapo: verl, dynamic batching with SP; the per-GPU token budget is not divided by SP.
+        var dapo = Render("dapo", ["--model", "Qwen/Qwen2.5-32B-Instruct"]).Config!;
+        var budget = dapo.Config["batch"]!["max_tokens_per_gpu"]!.GetValue<long>();
+        Assert.True(dapo.Config["parallelism"]!["sequence_parallel_size"]!.GetValue<long>() > 1);
+        var checkpoints = dapo.Memory!.Terms.Single(t => t.Name == "activations: checkpointed layer inputs");
+        Assert.Equal(2.0 * budget * 5120 * 64 / 1e9, checkpoints.Gb, 6);
+    }
+
+    [Fact]
     public void Verl_rollout_rule_is_checked()
     {
         var r = Render("grpo_basic", ["--model", "Qwen/Qwen2.5-72B-Instruct", "--set", "parallelism.rollout_tensor_parallel_size=2"]).Config!;

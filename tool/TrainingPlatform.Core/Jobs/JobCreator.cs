@@ -4,6 +4,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Rendering;
 using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Text;
 
@@ -242,6 +243,7 @@ public static class JobCreator
             Git = git,
             ParentId = request.ParentId,
             Forced = [.. errors.Select(e => $"{e.Code} [{PointerText.Dotted(e.Pointer)}] {e.Message}")],
+            MemoryJson = resolved.Memory is { } memory ? RenderedConfigWriter.MemoryJson(memory).ToJsonString() : null,
             User = origin.User,
             Host = origin.Host,
             ToolVersion = origin.ToolVersion,

@@ -124,6 +124,11 @@ internal sealed class JobLine
     [JsonPropertyName("forced")]
     public required IReadOnlyList<string> Forced { get; init; }
 
+    /// <summary>The memory estimate at creation as JSON text (absent for jobs that have none).</summary>
+    [JsonPropertyName("memory")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Memory { get; init; }
+
     [JsonPropertyName("user")]
     public required string User { get; init; }
 

@@ -129,6 +129,12 @@ public sealed record JobRecord
     /// <summary>Pre-flight errors accepted with <c>--force</c>, as <c>CODE path: message</c>.</summary>
     public IReadOnlyList<string> Forced { get; init; } = [];
 
+    /// <summary>
+    /// The memory estimate at creation, as the JSON object <c>render --format json</c> prints under <c>trainplat.memory</c>
+    /// (docs/memory.md); null for jobs recorded before it was kept, or without an estimate.
+    /// </summary>
+    public string? MemoryJson { get; init; }
+
     public required string User { get; init; }
 
     public required string Host { get; init; }

@@ -35,6 +35,12 @@ public static class RenderedConfigWriter
 
             sb.Append("#   ").Append("total".PadRight(width)).Append(' ').Append(Gb(memory.TotalGb).PadLeft(7))
               .Append(" GB of ").Append(Gb(memory.GpuMemoryGb)).Append(memory.Fits ? " GB: fits\n" : " GB: does NOT fit\n");
+            if (memory.CriticPhaseGb is { } critic)
+            {
+                sb.Append("#   critic update phase ").Append(Gb(critic)).Append(" GB of ").Append(Gb(memory.GpuMemoryGb))
+                  .Append(critic <= memory.GpuMemoryGb ? " GB: fits\n" : " GB: does NOT fit\n");
+            }
+
             if (memory.RolloutNeedGb > 0)
             {
                 sb.Append("#   rollout weights ").Append(Gb(memory.RolloutNeedGb)).Append(" GB need, ")
@@ -74,6 +80,7 @@ public static class RenderedConfigWriter
                 ["gpu_memory_gb"] = r.GpuMemoryGb,
                 ["scaling_rules"] = new JsonArray([.. r.AppliedRules.Select(s => (JsonNode?)JsonValue.Create(s))]),
                 ["config_sha256"] = r.ConfigHash,
+                ["memory"] = r.Memory is { } memory ? MemoryJson(memory) : null,
             },
         };
         foreach (var (key, value) in r.Config)
@@ -95,6 +102,45 @@ public static class RenderedConfigWriter
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
+
+    /// <summary>
+    /// The memory estimate as data (docs/memory.md, "The estimate as data"): every term with its GB, bytes and formula,
+    /// the per-GPU total, the GPU memory, the verdict, the critic's update phase and the rollout check.
+    /// </summary>
+    public static JsonObject MemoryJson(MemoryEstimate m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        return new JsonObject
+        {
+            ["unit"] = "GB (1e9 bytes)",
+            ["precision"] = m.PrecisionRegime,
+            ["terms"] = new JsonArray([.. m.Terms.Select(t => (JsonNode)new JsonObject
+            {
+                ["name"] = t.Name,
+                ["gb"] = Round(t.Gb),
+                ["bytes"] = (long)Math.Round(t.Gb * MemoryEstimator.BytesPerGb),
+                ["formula"] = t.Formula,
+            })]),
+            ["total_gb"] = Round(m.TotalGb),
+            ["gpu_memory_gb"] = m.GpuMemoryGb,
+            ["fits"] = m.Fits,
+            ["critic_phase_gb"] = m.CriticPhaseGb is { } critic ? Round(critic) : null,
+            ["rollout"] = m.RolloutReservedGb is { } reserved
+                ? new JsonObject
+                {
+                    ["need_gb"] = Round(m.RolloutNeedGb),
+                    ["have_gb"] = Round(m.RolloutHaveGb),
+                    ["fits"] = m.RolloutFits,
+                    ["reserved_gb"] = Round(reserved),
+                    ["phase_gb"] = m.RolloutPhaseGb is { } phase ? Round(phase) : null,
+                }
+                : null,
+            ["notes"] = new JsonArray([.. m.Notes.Select(n => (JsonNode?)JsonValue.Create(n))]),
+        };
+    }
+
+    /// <summary>Two decimals: what the estimate can claim, and stable across platforms.</summary>
+    private static double Round(double gb) => Math.Round(gb, 2, MidpointRounding.AwayFromZero);
 
     private static IEnumerable<string> Header(ResolvedConfig r, string toolVersion)
     {

@@ -88,6 +88,9 @@ public sealed class ConfigValues
         }
     }
 
+    /// <summary>A boolean member of <c>extra</c> (a framework's own key passed through), false when absent.</summary>
+    public bool ExtraBool(string key) => _extra[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
     /// <summary>Merges <c>extra</c> deeply (maps merge, lists and scalars replace).</summary>
     public void MergeExtra(JsonObject extra, ValueOrigin origin)
     {

@@ -44,13 +44,36 @@ public sealed record MemoryInputs(
     int RolloutTensorParallel,
     double? RolloutGpuMemoryUtilization,
     bool HasReferenceModel,
-    bool HasCritic);
+    bool HasCritic)
+{
+    /// <summary>
+    /// trainer.framework (verl, trl, torchtune, openrlhf, ...); empty when unknown. It decides the precision of the model
+    /// states: torchtune trains in pure bf16, verl keeps an fp32 actor, the others use mixed precision (docs/memory.md §1).
+    /// </summary>
+    public string Framework { get; init; } = "";
+
+    /// <summary>optimizer.name: adamw, adamw_fused, adamw_8bit, paged_adamw_8bit, paged_adamw_32bit, adafactor, sgd, lion.</summary>
+    public string Optimizer { get; init; } = "adamw";
+
+    /// <summary>torchtune's <c>optimizer_in_bwd</c>: each parameter is stepped as its gradient arrives, so no gradient is kept.</summary>
+    public bool OptimizerInBackward { get; init; }
+
+    /// <summary>PPO with a model-based reward (<c>rl.reward_model</c>): a frozen reward model, assumed the policy's size.</summary>
+    public bool HasRewardModel { get; init; }
+
+    /// <summary>
+    /// <see cref="SequenceLength"/> is a token budget per GPU (dynamic batching, verl <c>ppo_max_token_len_per_gpu</c>):
+    /// it is not divided by SP or CP again (verl dp_actor.py:552 packs budget × SP tokens, which Ulysses splits over SP GPUs).
+    /// </summary>
+    public bool SequenceIsPerGpu { get; init; }
+}
 
 /// <summary>One line of the estimate: what it is, its size in GB (1e9 bytes), and the arithmetic behind it.</summary>
 public sealed record MemoryTerm(string Name, double Gb, string Formula);
 
 /// <summary>
-/// The per-GPU estimate for the training step. <see cref="Fits"/> compares <see cref="TotalGb"/> with the GPU.
+/// The per-GPU estimate for the training step. <see cref="Fits"/> compares <see cref="TotalGb"/> (the actor's update) and, for PPO,
+/// <see cref="CriticPhaseGb"/> (the critic's update) with the GPU.
 /// For online RL, <see cref="RolloutFits"/> is verl's rollout sizing rule, checked on its own: the hybrid engine
 /// runs rollout and training in turn, so the two are not added.
 /// </summary>
@@ -62,7 +85,20 @@ public sealed record MemoryEstimate(
     bool RolloutFits,
     double RolloutNeedGb,
     double RolloutHaveGb,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Online RL with <c>rl.gpu_memory_utilization</c>: training state left on the GPU during generation plus the engine's reservation; null otherwise.</summary>
+    public double? RolloutPhaseGb { get; init; }
+
+    /// <summary>The rollout engine's reservation (GPU memory × gpu_memory_utilization); null without a rollout.</summary>
+    public double? RolloutReservedGb { get; init; }
+
+    /// <summary>PPO: the peak of the critic's update phase (critic states and activations plus what stays resident); null without a critic.</summary>
+    public double? CriticPhaseGb { get; init; }
+
+    /// <summary>How the model states were counted: "pure bf16 (torchtune)", "fp32 actor (verl)", "mixed precision", "megatron".</summary>
+    public string PrecisionRegime { get; init; } = "";
+}
 
 /// <summary>
 /// Per-GPU memory for post-training, from published formulas (docs/memory.md gives each with its source):
@@ -153,7 +189,12 @@ public static class MemoryEstimator
 
         var divisorSymbol = sharding == Sharding.Megatron ? "DP" : "N";
         var weightDivisor = sharding == Sharding.Full ? n : 1;
-        var parts = StateParts(sharding, precisionBytes, n);
+        var stateBytes = StateBytesOf(inputs, sharding, precisionBytes, notes);
+        var parts = StateParts(sharding, stateBytes, n);
+        var verlFsdp = IsVerl(inputs) && sharding == Sharding.Full;
+
+        // verl's LoRA actor is loaded in fp32 like any actor (fsdp_workers.py:324-326): the frozen base is 4 bytes per parameter.
+        var baseBytes = verlFsdp ? 4 : precisionBytes;
 
         // In verl's hybrid engine, param/optimizer offload moves the actor to CPU between phases and
         // update_actor loads it back (verl/workers/fsdp_workers.py), so the update step holds the full shard.
@@ -166,16 +207,16 @@ public static class MemoryEstimator
                 + "(fsdp_workers.update_actor), so the actor's states are counted in full; offload frees memory for the rollout phase.");
         }
 
-        AddAdapterNotes(inputs, shape, precisionBytes, notes);
+        AddAdapterNotes(inputs, shape, baseBytes, notes);
 
         // Policy model states, and what stays on the GPU while the rollout engine runs.
         var policy = inputs.Lora
-            ? LoraStates("policy", inputs, shape, psiRank, rankSymbol, precisionBytes, parts, weightDivisor, divisorSymbol, policyParamOffload, policyOptimizerOffload)
+            ? LoraStates("policy", inputs, shape, psiRank, rankSymbol, baseBytes, parts, weightDivisor, divisorSymbol, policyParamOffload, policyOptimizerOffload)
             : FullStates("policy", psiRank, rankSymbol, parts, divisorSymbol, policyParamOffload, policyOptimizerOffload);
         terms.AddRange(policy);
         var residentDuringRollout = phaseOffload
             ? Sum(inputs.Lora
-                ? LoraStates("policy", inputs, shape, psiRank, rankSymbol, precisionBytes, parts, weightDivisor, divisorSymbol, paramOffload, optimizerOffload)
+                ? LoraStates("policy", inputs, shape, psiRank, rankSymbol, baseBytes, parts, weightDivisor, divisorSymbol, paramOffload, optimizerOffload)
                 : FullStates("policy", psiRank, rankSymbol, parts, divisorSymbol, paramOffload, optimizerOffload))
             : Sum(policy);
 
@@ -183,15 +224,20 @@ public static class MemoryEstimator
         var gathersWeights = (sharding == Sharding.Full && n > 1) || policyParamOffload;
         if (gathersWeights)
         {
-            var baseBytes = inputs.Lora ? QuantizedBytes(inputs.Quantization, precisionBytes) : precisionBytes;
-            var layer = shape.LayerParams * baseBytes;
+            var layerBytes = inputs.Lora ? QuantizedBytes(inputs.Quantization, precisionBytes) : precisionBytes;
+            var layer = shape.LayerParams * layerBytes;
             var embedding = shape.EmbeddingParams * precisionBytes;
-            var bytes = 2 * Math.Max(layer, embedding) / tp;
+            // Full-parameter training also holds the gathered layer's unsharded gradient until it is reduce-scattered
+            // (FSDP backward with BACKWARD_PRE prefetch: current layer, its gradient, next layer); frozen LoRA bases have none.
+            var copies = inputs.Lora ? 2 : 3;
+            var bytes = copies * Math.Max(layer, embedding) / tp;
             terms.Add(new MemoryTerm(
                 "gathered-layer working set",
                 bytes / BytesPerGb,
-                $"2 × max({Num(baseBytes)} × {Sci(shape.LayerParams)} layer, {Num(precisionBytes)} × {Sci(shape.EmbeddingParams)} embedding){TpText(tp)} bytes "
-                + "(current and prefetched layer; DeepSpeed LL = 4 × largest layer)"));
+                $"{copies} × max({Num(layerBytes)} × {Sci(shape.LayerParams)} layer, {Num(precisionBytes)} × {Sci(shape.EmbeddingParams)} embedding){TpText(tp)} bytes "
+                + (inputs.Lora
+                    ? "(current and prefetched layer; DeepSpeed LL = 4 × largest layer)"
+                    : "(current layer, its unsharded gradient before reduce-scatter, and the prefetched layer)")));
         }
 
         // Reference model: frozen 16-bit weights sharded like the policy's weights.
@@ -200,6 +246,10 @@ public static class MemoryEstimator
             if (inputs.Lora)
             {
                 notes.Add("LoRA: the reference is the base model with adapters disabled (TRL, torchtune, verl), so no second copy is counted.");
+            }
+            else if (verlFsdp)
+            {
+                terms.Add(new MemoryTerm("reference model weights", 0, "on CPU: verl always wraps the reference in FSDP CPUOffload (fsdp_workers.py:526, FSDP2 :552); streamed a layer at a time"));
             }
             else if (paramOffload)
             {
@@ -217,26 +267,70 @@ public static class MemoryEstimator
             }
         }
 
-        // Critic (PPO): a second set of model states; with offload it sits on CPU while the actor updates.
+        // Reward model (PPO with rl.reward_model): frozen 16-bit weights, assumed the policy's size; verl keeps it on CPU under FSDP.
+        if (inputs.HasRewardModel)
+        {
+            if (verlFsdp || paramOffload)
+            {
+                terms.Add(new MemoryTerm("reward model weights", 0, verlFsdp
+                    ? "on CPU: verl wraps the reward model in FSDP CPUOffload (fsdp_workers.py:1755); streamed a layer at a time"
+                    : "offloaded to CPU (param_offload); streamed a layer at a time"));
+            }
+            else
+            {
+                var bytes = precisionBytes * psiRank / weightDivisor;
+                var term = new MemoryTerm("reward model weights", bytes / BytesPerGb, PerParam(precisionBytes, rankSymbol, psiRank, weightDivisor, divisorSymbol) + " (assumed the policy's size)");
+                terms.Add(term);
+                residentDuringRollout += term.Gb;
+            }
+
+            notes.Add("Reward model: assumed the same size as the policy (rl.reward_model names it; its size is not looked up).");
+        }
+
+        // Critic (PPO): a second set of model states. Outside its own update it stays on the GPU unless offloaded.
+        List<MemoryTerm>? criticFull = null;
+        double criticResident = 0;
         if (inputs.HasCritic)
         {
             var critic = inputs.Lora
-                ? LoraStates("critic", inputs, shape, psiRank, rankSymbol, precisionBytes, parts, weightDivisor, divisorSymbol, paramOffload, optimizerOffload)
+                ? LoraStates("critic", inputs, shape, psiRank, rankSymbol, baseBytes, parts, weightDivisor, divisorSymbol, paramOffload, optimizerOffload)
                 : FullStates("critic", psiRank, rankSymbol, parts, divisorSymbol, paramOffload, optimizerOffload);
             terms.AddRange(critic);
-            residentDuringRollout += Sum(critic);
-            notes.Add("Critic activations are not added: verl updates the critic in its own phase, and its scalar head has no vocabulary-sized logits.");
+            criticResident = Sum(critic);
+            residentDuringRollout += criticResident;
+
+            // verl's update_critic loads the critic's weights and optimizer back (fsdp_workers.py:1560-1564), like update_actor.
+            criticFull = inputs.Lora
+                ? LoraStates("critic", inputs, shape, psiRank, rankSymbol, baseBytes, parts, weightDivisor, divisorSymbol, policyParamOffload, policyOptimizerOffload)
+                : FullStates("critic", psiRank, rankSymbol, parts, divisorSymbol, policyParamOffload, policyOptimizerOffload);
         }
 
-        terms.AddRange(Activations(inputs, shape, algorithm, precisionBytes, sharding, tp, cp, sp, notes));
+        var activations = Activations(inputs, shape, algorithm, precisionBytes, sharding, tp, cp, sp, notes, critic: false);
+        terms.AddRange(activations);
         terms.Add(new MemoryTerm("CUDA context and fragmentation", OverheadGb, "fixed 2 GB per GPU (CUDA context, NCCL buffers, allocator fragmentation)"));
         residentDuringRollout += OverheadGb;
 
         var total = terms.Sum(t => t.Gb);
         var fits = total <= inputs.GpuMemoryGb;
 
+        // The critic's update phase: its full states and its own activations (a scalar value head, no vocabulary logits),
+        // beside whatever of the actor, reference and reward model stays on the GPU.
+        double? criticPhase = null;
+        if (criticFull is not null)
+        {
+            var actorResident = residentDuringRollout - criticResident - OverheadGb;
+            var criticActivations = Sum(Activations(inputs, shape, algorithm, precisionBytes, sharding, tp, cp, sp, [], critic: true));
+            var workingSet = terms.Where(t => t.Name == "gathered-layer working set").Sum(t => t.Gb);
+            criticPhase = Sum(criticFull) + workingSet + criticActivations + actorResident + OverheadGb;
+            notes.Add($"Critic update phase: {Num(Sum(criticFull))} GB critic states + {Num(workingSet)} GB working set + {Num(criticActivations)} GB activations (scalar value head) "
+                + $"+ {Num(actorResident)} GB of actor/reference/reward model left on the GPU + {Num(OverheadGb)} GB = {Num(criticPhase.Value)} GB of {Num(inputs.GpuMemoryGb)} GB"
+                + (criticPhase > inputs.GpuMemoryGb ? ": does NOT fit." : "."));
+            fits = fits && criticPhase <= inputs.GpuMemoryGb;
+        }
+
         var rolloutFits = true;
         double need = 0, have = 0;
+        double? rolloutPhaseGb = null, reservedGb = null;
         if (inputs.RolloutGpuMemoryUtilization is { } utilization)
         {
             var rolloutTp = Math.Max(1, inputs.RolloutTensorParallel);
@@ -252,6 +346,8 @@ public static class MemoryEstimator
 
             var reserved = inputs.GpuMemoryGb * utilization;
             var rolloutPhase = residentDuringRollout + reserved;
+            rolloutPhaseGb = rolloutPhase;
+            reservedGb = reserved;
             notes.Add($"Rollout phase: {Num(residentDuringRollout)} GB of training state stays on the GPU + {Num(reserved)} GB reserved by the rollout engine "
                 + $"= {Num(rolloutPhase)} GB of {Num(inputs.GpuMemoryGb)} GB"
                 + (rolloutPhase > inputs.GpuMemoryGb
@@ -264,7 +360,13 @@ public static class MemoryEstimator
             notes.Add("No rl.gpu_memory_utilization: the rollout engine was not checked.");
         }
 
-        return new MemoryEstimate(terms, total, inputs.GpuMemoryGb, fits, rolloutFits, need, have, notes);
+        return new MemoryEstimate(terms, total, inputs.GpuMemoryGb, fits, rolloutFits, need, have, notes)
+        {
+            RolloutPhaseGb = rolloutPhaseGb,
+            RolloutReservedGb = reservedGb,
+            CriticPhaseGb = criticPhase,
+            PrecisionRegime = stateBytes.Regime,
+        };
     }
 
     /// <summary>
@@ -283,20 +385,117 @@ public static class MemoryEstimator
         return shape.Known ? rank * shape.LoraWidthPerLayer * shape.Layers : 0.005 * inputs.Parameters * rank / 16;
     }
 
-    private static IReadOnlyList<StatePart> StateParts(Sharding sharding, double precisionBytes, int n)
+    private static IReadOnlyList<StatePart> StateParts(Sharding sharding, StateBytes bytes, int n)
     {
-        // Mixed-precision Adam: 16-bit weights and grads, fp32 master + two moments = 12 bytes (ZeRO paper K = 12).
-        // In fp32 there is no separate master copy: 4 + 4 + 8, still 16 bytes per parameter.
-        var optimizerBytes = 16 - (2 * precisionBytes);
+        var (w, g, o) = (bytes.Weights, bytes.Gradients, bytes.Optimizer);
         return sharding switch
         {
-            Sharding.None => [new("weights", precisionBytes, 1, Offload.Param), new("gradients", precisionBytes, 1, Offload.Param), new("optimizer states", optimizerBytes, 1, Offload.Optimizer)],
-            Sharding.Optimizer => [new("weights", precisionBytes, 1, Offload.Param), new("gradients", precisionBytes, 1, Offload.Param), new("optimizer states", optimizerBytes, n, Offload.Optimizer)],
-            Sharding.OptimizerAndGradients => [new("weights", precisionBytes, 1, Offload.Param), new("gradients", precisionBytes, n, Offload.Param), new("optimizer states", optimizerBytes, n, Offload.Optimizer)],
-            Sharding.Full => [new("weights", precisionBytes, n, Offload.Param), new("gradients", precisionBytes, n, Offload.Param), new("optimizer states", optimizerBytes, n, Offload.Optimizer)],
+            Sharding.None => [new($"weights{bytes.WeightsNote}", w, 1, Offload.Param), new($"gradients{bytes.GradientsNote}", g, 1, Offload.Param), new($"optimizer states{bytes.OptimizerNote}", o, 1, Offload.Optimizer)],
+            Sharding.Optimizer => [new($"weights{bytes.WeightsNote}", w, 1, Offload.Param), new($"gradients{bytes.GradientsNote}", g, 1, Offload.Param), new($"optimizer states{bytes.OptimizerNote}", o, n, Offload.Optimizer)],
+            Sharding.OptimizerAndGradients => [new($"weights{bytes.WeightsNote}", w, 1, Offload.Param), new($"gradients{bytes.GradientsNote}", g, n, Offload.Param), new($"optimizer states{bytes.OptimizerNote}", o, n, Offload.Optimizer)],
+            Sharding.Full => [new($"weights{bytes.WeightsNote}", w, n, Offload.Param), new($"gradients{bytes.GradientsNote}", g, n, Offload.Param), new($"optimizer states{bytes.OptimizerNote}", o, n, Offload.Optimizer)],
             // Megatron with the distributed optimizer: 6 + 12/DP bytes (16-bit weights, fp32 main grads, sharded Adam).
-            _ => [new("weights", precisionBytes, 1, Offload.Param), new("gradients (fp32 main grads)", 4, 1, Offload.Param), new("optimizer states", optimizerBytes, n, Offload.Optimizer)],
+            _ => [new($"weights{bytes.WeightsNote}", w, 1, Offload.Param), new($"gradients (fp32 main grads){bytes.GradientsNote}", g, 1, Offload.Param), new($"optimizer states{bytes.OptimizerNote}", o, n, Offload.Optimizer)],
         };
+    }
+
+    /// <summary>Bytes per trainable parameter of weights, gradients and optimizer states, with a label suffix for each.</summary>
+    private sealed record StateBytes(double Weights, double Gradients, double Optimizer, string WeightsNote, string GradientsNote, string OptimizerNote, string Regime);
+
+    /// <summary>
+    /// The precision regime of the framework and the optimizer's state size (docs/memory.md §1):
+    /// torchtune trains in pure bf16 (memory_optimizations.rst:57-58, "we don't support mixed-precision training"),
+    /// verl loads the actor in fp32 (fsdp_workers.py:324-326, model_dtype fp32) and computes in bf16,
+    /// everything else is mixed precision with an fp32 master copy (ZeRO paper, K = 12 for Adam).
+    /// </summary>
+    private static StateBytes StateBytesOf(MemoryInputs inputs, Sharding sharding, double precisionBytes, List<string> notes)
+    {
+        var framework = inputs.Framework.Trim().ToLowerInvariant();
+        var optimizer = inputs.Optimizer.Trim().ToLowerInvariant();
+        // Optimizer moments in fp32 bytes per parameter.
+        double moments;
+        var eightBit = false;
+        switch (optimizer)
+        {
+            case "" or "adamw" or "adamw_fused" or "adam" or "paged_adamw_32bit":
+                moments = 8;
+                break;
+            case "adamw_8bit" or "paged_adamw_8bit":
+                moments = 2; // bitsandbytes/torchao 8-bit AdamW: two 1-byte moments (block-wise absmax not counted)
+                eightBit = true;
+                break;
+            case "lion":
+                moments = 4; // one momentum
+                break;
+            case "sgd":
+                moments = 0; // torch.optim.SGD momentum defaults to 0: no state
+                notes.Add("Optimizer sgd: no state counted (torch.optim.SGD's momentum defaults to 0; with momentum add 4 bytes per parameter).");
+                break;
+            case "adafactor":
+                moments = 0; // factored second moment: rows + columns per matrix, negligible per parameter
+                notes.Add("Optimizer adafactor: its factored second moment (rows + columns per matrix) is not counted per parameter.");
+                break;
+            default:
+                moments = 8;
+                notes.Add($"Optimizer '{inputs.Optimizer}' is not known; counted as AdamW (two fp32 moments).");
+                break;
+        }
+
+        var paged = optimizer.StartsWith("paged_", StringComparison.Ordinal);
+        string optimizerNote = paged ? " (paged)" : eightBit ? " (8-bit)" : "";
+        double weights, gradients, states;
+        string regime;
+        if (sharding == Sharding.Megatron)
+        {
+            weights = precisionBytes;
+            gradients = 4;
+            states = (precisionBytes < 4 ? 4 : 0) + moments;
+            regime = "megatron (16-bit weights, fp32 main grads, fp32 master and moments)";
+        }
+        else if (framework == "torchtune")
+        {
+            weights = precisionBytes;
+            gradients = precisionBytes;
+            states = eightBit ? moments : moments * precisionBytes / 4;
+            regime = $"pure {(precisionBytes == 4 ? "fp32" : "bf16")} (torchtune: weights, gradients and optimizer states in one dtype)";
+        }
+        else if (framework == "verl" && sharding == Sharding.Full)
+        {
+            weights = 4;
+            gradients = 4;
+            states = moments;
+            regime = "fp32 actor (verl: model_dtype fp32, bf16 compute)";
+            if (precisionBytes < 4)
+            {
+                notes.Add("verl loads the actor (and critic) in fp32 and computes in bf16 (fsdp_workers.py:324-326, model_dtype): "
+                    + "4-byte weights and gradients, fp32 optimizer states.");
+            }
+        }
+        else
+        {
+            weights = precisionBytes;
+            gradients = precisionBytes;
+            states = (precisionBytes < 4 ? 4 : 0) + moments;
+            regime = precisionBytes < 4 ? "mixed precision (16-bit weights and gradients, fp32 master and moments)" : "fp32";
+        }
+
+        var gradientsNote = "";
+        if (inputs.OptimizerInBackward)
+        {
+            gradients = 0;
+            gradientsNote = " (optimizer in backward)";
+            notes.Add("optimizer_in_bwd: each parameter is stepped as its gradient arrives and the gradient is freed, so no gradients are kept "
+                + "(torchtune memory_optimizations.rst, \"Fusing optimizer step into backward pass\").");
+        }
+
+        if (paged)
+        {
+            notes.Add($"Paged optimizer: bitsandbytes keeps its {Num(states)} bytes per parameter of states in CUDA unified memory and pages them to CPU "
+                + "when the GPU is full (torchtune memory_optimizations.rst:171-173); they are counted as 0 on the GPU.");
+            states = 0;
+        }
+
+        return new StateBytes(weights, gradients, states, "", gradientsNote, optimizerNote, regime);
     }
 
     private static List<MemoryTerm> FullStates(string owner, double psiRank, string symbol, IReadOnlyList<StatePart> parts, string divisorSymbol, bool paramOffload, bool optimizerOffload)
@@ -398,7 +597,11 @@ public static class MemoryEstimator
         }
     }
 
-    private static List<MemoryTerm> Activations(MemoryInputs inputs, ModelShape shape, string algorithm, double precisionBytes, Sharding sharding, int tp, int cp, int sp, List<string> notes)
+    private static bool IsVerl(MemoryInputs inputs) => inputs.Framework.Trim().Equals("verl", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsTorchtune(MemoryInputs inputs) => inputs.Framework.Trim().Equals("torchtune", StringComparison.OrdinalIgnoreCase);
+
+    private static List<MemoryTerm> Activations(MemoryInputs inputs, ModelShape shape, string algorithm, double precisionBytes, Sharding sharding, int tp, int cp, int sp, List<string> notes, bool critic)
     {
         var terms = new List<MemoryTerm>();
         if (inputs.SequenceLength <= 0)
@@ -409,15 +612,21 @@ public static class MemoryEstimator
 
         var paired = PairedAlgorithms.Contains(algorithm);
         var b = Math.Max(1, inputs.MicroBatchPerGpu) * (paired ? 2 : 1);
-        var s = (double)inputs.SequenceLength / (cp * sp);
+        // A dynamic-batching token budget is already per GPU: verl packs budget × SP tokens and Ulysses splits them over SP GPUs (dp_actor.py:552).
+        var split = inputs.SequenceIsPerGpu ? 1 : cp * sp;
+        var s = (double)inputs.SequenceLength / split;
         var h = (double)shape.Hidden;
         var l = shape.Layers;
         var scale = precisionBytes / 2;
         var batchText = paired ? $"b = {Math.Max(1, inputs.MicroBatchPerGpu)} × 2 chosen+rejected" : "";
-        var seqText = cp * sp > 1 ? $"s = {inputs.SequenceLength} / CP·SP {cp * sp}" : "";
+        var seqText = split > 1 ? $"s = {inputs.SequenceLength} / CP·SP {split}" : inputs.SequenceIsPerGpu ? "s = token budget per GPU" : "";
         var context = string.Join("; ", new[] { seqText, batchText, scale > 1 ? "× 2 for fp32" : "" }.Where(t => t.Length > 0));
         context = context.Length > 0 ? $" ({context})" : "";
         var sbh = $"{Num(s)} × {b} × {Num(h)}";
+
+        // A reward model or a critic ends in a scalar head, so its "logits" are one value per token.
+        var vocabulary = critic || algorithm.Equals("reward_model", StringComparison.OrdinalIgnoreCase) ? 1 : shape.Vocab;
+        var (logitsName, logitsBytes, logitsFormula) = Logits(inputs, s, b, vocabulary, tp, paired);
 
         if (inputs.GradientCheckpointing)
         {
@@ -427,26 +636,49 @@ public static class MemoryEstimator
                 "activations: checkpointed layer inputs",
                 2 * s * b * h * l * scale / inputTp / BytesPerGb,
                 $"2·s·b·h·L{(inputTp > 1 ? "/TP" : "")} = 2 × {sbh} × {l}{TpText(inputTp)} bytes{context}"));
-            terms.Add(new MemoryTerm(
-                "activations: one layer recomputed",
-                ActivationBytesPerLayer * s * b * h * scale / tp / BytesPerGb,
-                $"34·s·b·h{(tp > 1 ? "/TP" : "")} = 34 × {sbh}{TpText(tp)} bytes{context}"));
-        }
-        else
-        {
-            terms.Add(new MemoryTerm(
-                "activations: all layers",
-                ActivationBytesPerLayer * s * b * h * l * scale / tp / BytesPerGb,
-                $"34·s·b·h·L{(tp > 1 ? "/TP" : "")} = 34 × {sbh} × {l}{TpText(tp)} bytes{context}"));
+
+            // The logits live from the end of the forward until the output layer's backward; they are freed before the
+            // first layer is recomputed, so the two never coexist: the peak on top of the checkpoints is the larger one.
+            var layerBytes = ActivationBytesPerLayer * s * b * h * scale / tp;
+            var layerFormula = $"34·s·b·h{(tp > 1 ? "/TP" : "")} = 34 × {sbh}{TpText(tp)} bytes{context}";
+            terms.Add(layerBytes >= logitsBytes
+                ? new MemoryTerm("activations: one layer recomputed", layerBytes / BytesPerGb,
+                    $"{layerFormula}; larger than the {logitsName} ({Num(logitsBytes / BytesPerGb)} GB), which are freed before the first recompute")
+                : new MemoryTerm(logitsName, logitsBytes / BytesPerGb,
+                    $"{logitsFormula}; larger than one recomputed layer ({Num(layerBytes / BytesPerGb)} GB), which only runs after the logits are freed"));
+            return terms;
         }
 
-        // A reward model ends in a scalar head, so its "logits" are one value per token.
-        var vocabulary = algorithm.Equals("reward_model", StringComparison.OrdinalIgnoreCase) ? 1 : shape.Vocab;
         terms.Add(new MemoryTerm(
-            "logits (fp32)",
-            4 * s * b * vocabulary / tp / BytesPerGb,
-            $"4·s·b·V{(tp > 1 ? "/TP" : "")} = 4 × {Num(s)} × {b} × {vocabulary}{TpText(tp)} bytes{(paired ? $" (b = {Math.Max(1, inputs.MicroBatchPerGpu)} × 2 chosen+rejected)" : "")}"));
+            "activations: all layers",
+            ActivationBytesPerLayer * s * b * h * l * scale / tp / BytesPerGb,
+            $"34·s·b·h·L{(tp > 1 ? "/TP" : "")} = 34 × {sbh} × {l}{TpText(tp)} bytes{context}"));
+        terms.Add(new MemoryTerm(logitsName, logitsBytes / BytesPerGb, logitsFormula));
         return terms;
+    }
+
+    /// <summary>The output layer's logits by framework: torchtune chunks them, verl keeps them in bf16 with an in-place loss, the rest upcast to fp32.</summary>
+    private static (string Name, double Bytes, string Formula) Logits(MemoryInputs inputs, double s, int b, int vocabulary, int tp, bool paired)
+    {
+        var pairText = paired ? $" (b = {Math.Max(1, inputs.MicroBatchPerGpu)} × 2 chosen+rejected)" : "";
+        if (vocabulary > 1 && IsTorchtune(inputs))
+        {
+            // torchtune's chunked cross-entropy (CEWithChunkedOutputLoss, 8 chunks): 16-bit output chunks, one fp32 chunk at a time.
+            return ("logits (chunked cross-entropy)", ((2 * s * b * vocabulary) + (4 * s * b * vocabulary / 8)) / tp,
+                $"2·s·b·V + 4·s·b·V/8 = 2 × {Num(s)} × {b} × {vocabulary} + 4 × {Num(s)} × {b} × {vocabulary} / 8{TpText(tp)} bytes "
+                + "(torchtune: bf16 output in 8 chunks, one upcast to fp32 at a time)" + pairText);
+        }
+
+        if (vocabulary > 1 && IsVerl(inputs))
+        {
+            // verl dp_actor.py:262-268: bf16 logits into flash-attn's cross-entropy with inplace_backward (torch_functional.py:89-94).
+            return ("logits (bf16)", 2 * s * b * vocabulary / tp,
+                $"2·s·b·V{(tp > 1 ? "/TP" : "")} = 2 × {Num(s)} × {b} × {vocabulary}{TpText(tp)} bytes "
+                + "(verl: bf16 logits, flash-attn cross-entropy with in-place backward)" + pairText);
+        }
+
+        return ("logits (fp32)", 4 * s * b * vocabulary / tp,
+            $"4·s·b·V{(tp > 1 ? "/TP" : "")} = 4 × {Num(s)} × {b} × {vocabulary}{TpText(tp)} bytes" + pairText);
     }
 
     private static void AddKvCacheNote(MemoryInputs inputs, ModelShape shape, int rolloutTp, double reservedGb, List<string> notes)

@@ -368,7 +368,7 @@ public static class Preflight
             findings.Add(Finding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
                 $"estimated {Gb(estimate.TotalGb)} GB per GPU exceeds the {Gb(gpuMemoryGb)} GB of GPU memory (" +
                 string.Join(", ", estimate.Terms.Where(t => t.Gb >= 0.05).Select(t => $"{t.Name} {Gb(t.Gb)}")) + ")",
-                "turn on parallelism.param_offload / optimizer_offload, use more GPUs, a smaller micro batch, or gradient checkpointing (`render --explain` shows the formulas)"));
+                OutOfMemoryHint(inputs, OnlineRl.Is(recipe))));
         }
 
         if (OnlineRl.Is(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
@@ -385,7 +385,8 @@ public static class Preflight
     {
         var online = OnlineRl.Is(recipe);
         var dynamic = v.Bool("batch.dynamic_batch_size");
-        var sequence = dynamic && v.Int("batch.max_tokens_per_gpu") is { } tokens
+        var budget = dynamic ? v.Int("batch.max_tokens_per_gpu") : null;
+        var sequence = budget is { } tokens
             ? tokens
             : v.Int("data.max_seq_length") ?? ((v.Int("data.max_prompt_length") ?? 0) + (v.Int("data.max_response_length") ?? 0)) switch
             {
@@ -429,7 +430,48 @@ public static class Preflight
             online ? (int)(v.Int("parallelism.rollout_tensor_parallel_size") ?? 1) : 0,
             online ? v.Number("rl.gpu_memory_utilization") ?? FrameworkDefaults.GpuMemoryUtilization(v.Text("trainer.framework"))?.Value : null,
             hasReference,
-            recipe.Algorithm == "ppo" || v.Text("rl.advantage_estimator") == "gae");
+            recipe.Algorithm == "ppo" || v.Text("rl.advantage_estimator") == "gae")
+        {
+            Framework = v.Text("trainer.framework") ?? "",
+            Optimizer = v.Text("optimizer.name") ?? "adamw",
+            // torchtune's own key, passed through under extra (memory_optimizations.rst: `optimizer_in_bwd: True`).
+            OptimizerInBackward = v.ExtraBool("optimizer_in_bwd"),
+            HasRewardModel = online && !string.IsNullOrWhiteSpace(v.Text("rl.reward_model")),
+            SequenceIsPerGpu = budget is not null,
+        };
+    }
+
+    /// <summary>
+    /// What to suggest when the estimate does not fit: only levers that are not already on (issue 15, point 6).
+    /// </summary>
+    internal static string OutOfMemoryHint(MemoryInputs inputs, bool online)
+    {
+        var levers = new List<string>();
+        if (!inputs.ParamOffload || !inputs.OptimizerOffload)
+        {
+            levers.Add(!inputs.ParamOffload && !inputs.OptimizerOffload
+                ? "turn on parallelism.param_offload and optimizer_offload"
+                : !inputs.ParamOffload ? "turn on parallelism.param_offload" : "turn on parallelism.optimizer_offload");
+        }
+
+        if (!inputs.GradientCheckpointing)
+        {
+            levers.Add("turn on model.gradient_checkpointing");
+        }
+
+        levers.Add("use more GPUs (--gpus)");
+        if (online && inputs.RolloutGpuMemoryUtilization is not null)
+        {
+            levers.Add("a larger parallelism.rollout_tensor_parallel_size");
+        }
+
+        levers.Add(inputs.SequenceIsPerGpu ? "a smaller batch.max_tokens_per_gpu" : inputs.MicroBatchPerGpu > 1 ? "a smaller batch.micro_batch_size_per_gpu" : "a shorter sequence");
+        if (!inputs.Lora)
+        {
+            levers.Add("LoRA (lora.rank)");
+        }
+
+        return string.Join(", ", levers) + " (`render --explain` shows the formulas)";
     }
 
     private static string Inv(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -113,6 +113,7 @@ internal static class JobFormatter
         ["parent"] = j.ParentId,
         ["children"] = JsonText.Array(children.Select(c => c.Id).Order(StringComparer.Ordinal)),
         ["forced"] = JsonText.Array(j.Forced),
+        ["memory"] = j.MemoryJson is { } memory ? JsonNode.Parse(memory) : null,
         ["user"] = j.User,
         ["host"] = j.Host,
         ["tool_version"] = j.ToolVersion,
