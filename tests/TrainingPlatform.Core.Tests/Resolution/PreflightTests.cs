@@ -28,7 +28,7 @@ public sealed class PreflightTests : IDisposable
         { DiagnosticCodes.PerGpuMiniBatch, "grpo_large_scale", ["--model-size", "70B", "--set", "batch.mini_batch_size=1", "--set", "rl.rollout_n=2"] },
         { DiagnosticCodes.CriticMiniBatch, "ppo", ["--model-size", "7B", "--set", "rl.critic_micro_batch_size_per_gpu=24"] },
         { DiagnosticCodes.CriticMiniBatch, "ppo", ["--model-size", "32B", "--set", "rl.critic_micro_batch_size_per_gpu=16"] },
-        { DiagnosticCodes.TokenBudgetTooSmall, "dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=4096"] },
+        { DiagnosticCodes.TokenBudgetTooSmall, "dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=2048"] },
         { DiagnosticCodes.OverlongBufferTooLong, "dapo", ["--model-size", "7B", "--set", "rl.overlong_buffer_length=30000"] },
         { DiagnosticCodes.SequenceParallelNeedsRemovePadding, "grpo_basic", ["--model-size", "7B", "--set", "parallelism.sequence_parallel_size=2", "--set", "model.use_remove_padding=false"] },
         { DiagnosticCodes.TrlSequenceParallel, "grpo_basic", ["--model-size", "7B", "--set", "trainer.framework=trl", "--set", "parallelism.sequence_parallel_size=2"] },
@@ -89,7 +89,7 @@ public sealed class PreflightTests : IDisposable
         // Offload and checkpointing already on: what is left is more GPUs, a larger rollout TP, a smaller micro batch, LoRA.
         var offloaded = Render("grpo_basic", ["--model", "Qwen/Qwen2.5-72B-Instruct", "--gpus", "8",
             "--set", "parallelism.param_offload=true", "--set", "parallelism.optimizer_offload=true", "--set", "model.gradient_checkpointing=true",
-            "--set", "batch.micro_batch_size_per_gpu=4"]).Config!;
+            "--set", "batch.dynamic_batch_size=false", "--set", "batch.micro_batch_size_per_gpu=4"]).Config!;
         var onHint = Assert.Single(offloaded.Findings, f => f.Code == DiagnosticCodes.MemoryExceeded).Hint!;
         Assert.DoesNotContain("offload", onHint, StringComparison.Ordinal);
         Assert.DoesNotContain("gradient_checkpointing", onHint, StringComparison.Ordinal);
@@ -193,13 +193,13 @@ public sealed class PreflightTests : IDisposable
     [Fact]
     public void A_token_budget_below_twice_the_sequence_is_a_warning_and_at_twice_it_passes()
     {
-        // dapo at 7B: prompt 2048 + response 20480 = 22528 tokens, SP 4.
-        var low = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=6000"]).Config!;
+        // dapo at 7B (test_dapo_7b_math.sh): prompt 2048 + response 8192 = 10240 tokens, SP 4.
+        var low = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=4096"]).Config!;
         var warning = Assert.Single(low.Findings, f => f.Code == DiagnosticCodes.TokenBudgetBelowTwice);
         Assert.Equal(Severity.Warning, warning.Severity);
-        Assert.Contains("6000 × sp 4 = 24000 tokens is below 2 × (prompt + response) = 45056", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("4096 × sp 4 = 16384 tokens is below 2 × (prompt + response) = 20480", warning.Message, StringComparison.Ordinal);
 
-        var enough = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=11264"]).Config!;
+        var enough = Render("dapo", ["--model-size", "7B", "--set", "batch.max_tokens_per_gpu=5120"]).Config!;
         Assert.DoesNotContain(enough.Findings, f => f.Code is DiagnosticCodes.TokenBudgetBelowTwice or DiagnosticCodes.TokenBudgetTooSmall);
     }
 
