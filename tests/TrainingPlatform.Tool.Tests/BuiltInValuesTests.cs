@@ -103,7 +103,7 @@ public sealed class BuiltInValuesTests
         var verl = CliRun.InProcess(dir.Path, "render", "./my_verl.yaml", "--model-size", "7B", "--explain");
         Assert.True(verl.ExitCode == 0, verl.ToString());
         Assert.Matches(@"gpu_memory_utilization: 0\.5 +# verl default, verl/trainer/config/rollout/rollout\.yaml:32", verl.Out);
-        Assert.Contains("80 × 0.5 × 2 = 80 GB", verl.Out); // the rollout check uses the same default
+        Assert.Contains("85.899 × 0.5 × 2 = 85.899 GB", verl.Out); // the rollout check uses the same default (80 GiB = 85.899 GB)
 
         var trl = CliRun.InProcess(dir.Path, "render", "./my_trl.yaml", "--model-size", "7B", "--explain");
         Assert.True(trl.ExitCode == 0, trl.ToString());

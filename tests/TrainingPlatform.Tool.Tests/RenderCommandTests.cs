@@ -124,7 +124,7 @@ public sealed class RenderCommandTests
             Assert.InRange(Math.Abs(t["gb"]!.GetValue<double>() - (t["bytes"]!.GetValue<long>() / 1e9)), 0, 0.005001); // gb is bytes rounded to 0.01
         });
         Assert.Equal(memory["total_gb"]!.GetValue<double>(), terms.Sum(t => t!["gb"]!.GetValue<double>()), 1);
-        Assert.Equal(80, memory["gpu_memory_gb"]!.GetValue<double>());
+        Assert.Equal(85.9, memory["gpu_memory_gb"]!.GetValue<double>()); // the cluster's "80 GB" GPU is 80 GiB
         Assert.True(memory["fits"]!.GetValue<bool>());
         Assert.Equal(2 * 7.61, memory["rollout"]!["need_gb"]!.GetValue<double>(), 2);
         Assert.StartsWith("fp32 actor (verl", memory["precision"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -132,6 +132,22 @@ public sealed class RenderCommandTests
         // Offline recipes have no rollout check.
         var sft = Json(CliRun.InProcess(empty.Path, "render", "sft_full", "--model-size", "8B", "--format", "json"));
         Assert.Null(sft["trainplat"]!["memory"]!["rollout"]);
+    }
+
+    [Fact]
+    public void A_data_sheet_gpu_size_is_read_as_gib_so_a_run_verl_fits_on_80_gb_cards_is_not_flagged()
+    {
+        // verl qwen2-70b_grpo_32_h800_fsdp_vllm.sh runs this layout on 80 GB H800s: ~85 GB of 1e9 bytes is under 80 GiB (85.9 GB).
+        using var empty = new TempDir();
+        var onH800 = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "72B", "--explain");
+        Assert.Equal(0, onH800.ExitCode);
+        Assert.DoesNotContain("TP0307", onH800.Error, StringComparison.Ordinal);
+        Assert.Matches(@"total +8\d\.\d GB of 85\.9 GB \(80 GiB\): fits", onH800.Out);
+
+        // On a 40 GB card the same run does not fit, and the warning names both figures.
+        var on40 = CliRun.InProcess(empty.Path, "render", "grpo_basic", "--model-size", "72B", "--gpu-memory", "40");
+        Assert.Equal(0, on40.ExitCode);
+        Assert.Contains("exceeds the 42.9 GB (= 40.0 GiB) of GPU memory", on40.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class PreflightTests : IDisposable
             "--set", "parallelism.param_offload=false", "--set", "parallelism.optimizer_offload=false"]).Config!;
         var memory = Assert.Single(tight.Findings, f => f.Code == DiagnosticCodes.MemoryExceeded);
         Assert.Equal(Severity.Warning, memory.Severity);
-        Assert.Contains("GB per GPU exceeds the 80.0 GB", memory.Message);
+        Assert.Contains("GB per GPU exceeds the 85.9 GB (= 80.0 GiB) of GPU memory", memory.Message);
         Assert.False(tight.Memory!.Fits);
 
         // Offload with a fixed micro batch of 2 (the 72B rule's dynamic batching at verl's 24000 tokens per GPU is

@@ -34,7 +34,8 @@ public static class RenderedConfigWriter
             }
 
             sb.Append("#   ").Append("total".PadRight(width)).Append(' ').Append(Gb(memory.TotalGb).PadLeft(7))
-              .Append(" GB of ").Append(Gb(memory.GpuMemoryGb)).Append(memory.Fits ? " GB: fits\n" : " GB: does NOT fit\n");
+              .Append(" GB of ").Append(Gb(memory.GpuMemoryGb)).Append(" GB (").Append(Gb(r.GpuMemoryGb)).Append(" GiB)")
+              .Append(memory.Fits ? ": fits\n" : ": does NOT fit\n");
             if (memory.CriticPhaseGb is { } critic)
             {
                 sb.Append("#   critic update phase ").Append(Gb(critic)).Append(" GB of ").Append(Gb(memory.GpuMemoryGb))
@@ -122,7 +123,7 @@ public static class RenderedConfigWriter
                 ["formula"] = t.Formula,
             })]),
             ["total_gb"] = Round(m.TotalGb),
-            ["gpu_memory_gb"] = m.GpuMemoryGb,
+            ["gpu_memory_gb"] = Round(m.GpuMemoryGb), // the device's capacity in GB: the cluster's data-sheet "80 GB" is 80 GiB = 85.9 GB
             ["fits"] = m.Fits,
             ["critic_phase_gb"] = m.CriticPhaseGb is { } critic ? Round(critic) : null,
             ["rollout"] = m.RolloutReservedGb is { } reserved

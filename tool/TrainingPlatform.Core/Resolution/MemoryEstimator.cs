@@ -111,6 +111,16 @@ public static class MemoryEstimator
     /// <summary>Bytes in one GB as used by every figure here (decimal, like GPU data sheets' "80 GB").</summary>
     public const double BytesPerGb = 1e9;
 
+    /// <summary>Bytes in one GiB. GPU data sheets' sizes are binary: an "80 GB" H100 or A100 has 80 GiB of HBM.</summary>
+    public const double BytesPerGib = 1024.0 * 1024 * 1024;
+
+    /// <summary>
+    /// What a GPU sold as <paramref name="nominalGb"/> "GB" holds, in GB (1e9 bytes): the data-sheet figure is GiB, so an
+    /// "80 GB" GPU holds 85.9 GB (nvidia-smi reports 81559 MiB = 85.5 GB on an H100 80GB; the driver's reservation is
+    /// inside the fixed overhead term). The estimate's terms are GB, so this is the figure they are compared with.
+    /// </summary>
+    public static double DeviceCapacityGb(double nominalGb) => nominalGb * BytesPerGib / BytesPerGb;
+
     /// <summary>Fixed per-GPU allowance for the CUDA context, NCCL buffers and allocator fragmentation.</summary>
     public const double OverheadGb = 2.0;
 

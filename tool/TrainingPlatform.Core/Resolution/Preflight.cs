@@ -366,7 +366,7 @@ public static class Preflight
         if (!estimate.Fits)
         {
             findings.Add(Finding(DiagnosticCodes.MemoryExceeded, Severity.Warning, "parallelism.param_offload",
-                $"estimated {Gb(estimate.TotalGb)} GB per GPU exceeds the {Gb(gpuMemoryGb)} GB of GPU memory (" +
+                $"estimated {Gb(estimate.TotalGb)} GB per GPU exceeds the {Gb(estimate.GpuMemoryGb)} GB (= {Gb(gpuMemoryGb)} GiB) of GPU memory (" +
                 string.Join(", ", estimate.Terms.Where(t => t.Gb >= 0.05).Select(t => $"{t.Name} {Gb(t.Gb)}")) + ")",
                 OutOfMemoryHint(inputs, OnlineRl.Is(recipe))));
         }
@@ -374,7 +374,7 @@ public static class Preflight
         if (OnlineRl.Is(recipe) && inputs.RolloutTensorParallel > 0 && !estimate.RolloutFits)
         {
             findings.Add(Finding(DiagnosticCodes.RolloutMemory, Severity.Warning, "parallelism.rollout_tensor_parallel_size",
-                $"rollout weights need {Gb(estimate.RolloutNeedGb)} GB (2 bytes × parameters) but {Gb(gpuMemoryGb)} GB × gpu_memory_utilization {(inputs.RolloutGpuMemoryUtilization ?? 0).ToString("0.##", CultureInfo.InvariantCulture)} × rollout TP {Inv(inputs.RolloutTensorParallel)} gives {Gb(estimate.RolloutHaveGb)} GB",
+                $"rollout weights need {Gb(estimate.RolloutNeedGb)} GB (2 bytes × parameters) but {Gb(estimate.GpuMemoryGb)} GB × gpu_memory_utilization {(inputs.RolloutGpuMemoryUtilization ?? 0).ToString("0.##", CultureInfo.InvariantCulture)} × rollout TP {Inv(inputs.RolloutTensorParallel)} gives {Gb(estimate.RolloutHaveGb)} GB",
                 "raise rollout_tensor_parallel_size or rl.gpu_memory_utilization (verl docs/perf/best_practices.rst)"));
         }
 
@@ -426,7 +426,7 @@ public static class Preflight
             (int)micro,
             (int)sequence,
             v.Bool("model.gradient_checkpointing"),
-            gpuMemoryGb,
+            MemoryEstimator.DeviceCapacityGb(gpuMemoryGb), // the data-sheet "80 GB" is GiB
             online ? (int)(v.Int("parallelism.rollout_tensor_parallel_size") ?? 1) : 0,
             online ? v.Number("rl.gpu_memory_utilization") ?? FrameworkDefaults.GpuMemoryUtilization(v.Text("trainer.framework"))?.Value : null,
             hasReference,

@@ -42,7 +42,7 @@ internal sealed class RenderTargetOptions
 
     public Option<double?> GpuMemory { get; } = PositiveGigabytes(new Option<double?>("--gpu-memory")
     {
-        Description = "Memory of one GPU in GB (default 80).",
+        Description = "Memory of one GPU as its data sheet gives it (default 80, read as 80 GiB = 85.9 GB).",
     });
 
     public Option<string[]> Sets { get; } = new("--set")
