@@ -9,8 +9,12 @@ public sealed class ConfigValues
     private readonly Dictionary<string, JsonNode?> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ValueOrigin> _origins = new(StringComparer.Ordinal);
     private readonly JsonObject _extra = [];
+    private readonly Dictionary<string, ValueOrigin> _removed = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, ValueOrigin> Origins => _origins;
+
+    /// <summary>Pass-through keys (<c>extra.KEY</c>) a scaling rule removed, with the rule that removed each.</summary>
+    public IReadOnlyDictionary<string, ValueOrigin> Removed => _removed;
 
     public void Set(string path, JsonNode? value, ValueOrigin origin)
     {
@@ -95,6 +99,66 @@ public sealed class ConfigValues
     public void MergeExtra(JsonObject extra, ValueOrigin origin)
     {
         Merge(_extra, extra, "extra", origin);
+    }
+
+    /// <summary>
+    /// Sets one pass-through key, or removes it when <paramref name="value"/> is null. <paramref name="key"/> is the name
+    /// after <c>extra.</c>: an existing dotted name (<c>data.gen_batch_size</c>) or a path into a nested map
+    /// (<c>verl.data.gen_batch_size</c> under <c>extra: {verl: {data: …}}</c>); a new key is added under its dotted name.
+    /// </summary>
+    public void SetExtra(string key, JsonNode? value, ValueOrigin origin)
+    {
+        var path = "extra." + key;
+        foreach (var stale in _origins.Keys.Where(p => p.StartsWith(path + ".", StringComparison.Ordinal)).ToArray())
+        {
+            _origins.Remove(stale);
+        }
+
+        var chain = Locate(_extra, key) ?? [(_extra, key)];
+        var (parent, name) = chain[^1];
+        if (value is null)
+        {
+            _origins.Remove(path);
+            if (parent.Remove(name))
+            {
+                _removed[path] = origin;
+
+                // A nested map the removal left empty goes too: an empty map would still be passed through.
+                for (var i = chain.Count - 2; i >= 0 && chain[i + 1].Parent.Count == 0; i--)
+                {
+                    chain[i].Parent.Remove(chain[i].Name);
+                }
+            }
+
+            return;
+        }
+
+        parent[name] = value.DeepClone();
+        _origins[path] = origin;
+        _removed.Remove(path);
+    }
+
+    /// <summary>
+    /// The maps leading to <paramref name="key"/>, outermost first, each with the member name taken there: the key itself
+    /// when the map has it, else a dotted prefix that names a nested map holding the rest. Null when the key is not there.
+    /// </summary>
+    private static List<(JsonObject Parent, string Name)>? Locate(JsonObject o, string key)
+    {
+        if (o.ContainsKey(key))
+        {
+            return [(o, key)];
+        }
+
+        for (var dot = key.LastIndexOf('.'); dot > 0; dot = key.LastIndexOf('.', dot - 1))
+        {
+            if (o[key[..dot]] is JsonObject inner && Locate(inner, key[(dot + 1)..]) is { } rest)
+            {
+                rest.Insert(0, (o, key[..dot]));
+                return rest;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The config: sections and keys in schema order, then <c>extra</c> (keys sorted).</summary>

@@ -20,6 +20,9 @@ public static class RecipeResolver
 {
     public const double DefaultGpuMemoryGb = 80;
 
+    /// <summary>A scaling rule's <c>set</c> key with this prefix sets (or, with null, removes) a pass-through key of <c>extra</c>.</summary>
+    public const string ExtraPrefix = "extra.";
+
     public static RenderResult Resolve(RenderRequest request)
     {
         var project = ProjectContext.Discover(request.WorkingDirectory);
@@ -148,7 +151,14 @@ public static class RecipeResolver
                 applied.Add(text);
                 foreach (var (path, value) in (JsonObject)rule["set"]!)
                 {
-                    values.Set(path, value, new ValueOrigin(OriginKind.Scaling, text));
+                    if (path.StartsWith(ExtraPrefix, StringComparison.Ordinal))
+                    {
+                        values.SetExtra(path[ExtraPrefix.Length..], value, new ValueOrigin(OriginKind.Scaling, text));
+                    }
+                    else
+                    {
+                        values.Set(path, value, new ValueOrigin(OriginKind.Scaling, text));
+                    }
                 }
             }
         }
@@ -254,6 +264,7 @@ public static class RecipeResolver
             GpuMemoryGb = gpuMemory,
             Config = values.ToJson(),
             Origins = values.Origins,
+            RemovedExtra = values.Removed,
             AppliedRules = applied,
             Findings = findings.OrderBy(f => f.IsError ? 0 : 1).ThenBy(f => f.Code, StringComparer.Ordinal).ThenBy(f => f.Pointer, StringComparer.Ordinal).ToArray(),
             Memory = memory,

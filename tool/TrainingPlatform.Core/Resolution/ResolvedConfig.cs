@@ -77,6 +77,9 @@ public sealed class ResolvedConfig
     /// <summary>Origin of every value, by dotted path (<c>optimizer.learning_rate</c>, <c>extra.x</c>).</summary>
     public required IReadOnlyDictionary<string, ValueOrigin> Origins { get; init; }
 
+    /// <summary>Pass-through keys (<c>extra.x</c>) a scaling rule removed with <c>null</c>, and the rule that removed each.</summary>
+    public IReadOnlyDictionary<string, ValueOrigin> RemovedExtra { get; init; } = new Dictionary<string, ValueOrigin>();
+
     public required IReadOnlyList<string> AppliedRules { get; init; }
 
     /// <summary>Pre-flight findings: <see cref="Diagnostic"/>s whose pointer is into <see cref="Config"/> (no file, line 0).</summary>

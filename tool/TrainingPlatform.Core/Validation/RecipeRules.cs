@@ -365,8 +365,35 @@ public static partial class RecipeRules
         }
     }
 
-    private static void ScalingSet(YamlTree tree, JsonObject set, string pointer, string rule, List<Diagnostic> result) =>
-        ConfigPathValues(tree, set, pointer, $"scaling rule '{rule}'", result);
+    /// <summary>
+    /// A rule's <c>set</c>: config paths as everywhere else, plus <c>extra.KEY</c> (any value; <c>null</c> removes the
+    /// pass-through key). A bare <c>extra</c> or an <c>extra.</c> without a key name is an error.
+    /// </summary>
+    private static void ScalingSet(YamlTree tree, JsonObject set, string pointer, string rule, List<Diagnostic> result)
+    {
+        var config = new JsonObject();
+        foreach (var (key, value) in set)
+        {
+            if (key == "extra" || key.StartsWith(RecipeResolver.ExtraPrefix, StringComparison.Ordinal))
+            {
+                var name = key == "extra" ? "" : key[RecipeResolver.ExtraPrefix.Length..];
+                if (name.Length == 0 || name.StartsWith('.') || name.EndsWith('.') || name.Contains("..", StringComparison.Ordinal))
+                {
+                    var keyPointer = PointerText.Child(pointer, key);
+                    var pos = tree.KeyPositionOf(keyPointer);
+                    result.Add(new Diagnostic(DiagnosticCodes.ScalingUnknownKey, Severity.Error, tree.File, pos.Line, pos.Column, keyPointer,
+                        $"scaling rule '{rule}' sets '{key}', which names no pass-through key",
+                        "write one key per entry, e.g. `extra.data.gen_batch_size: 512`, or `extra.data.gen_batch_size: null` to remove it"));
+                }
+
+                continue;
+            }
+
+            config[key] = value?.DeepClone();
+        }
+
+        ConfigPathValues(tree, config, pointer, $"scaling rule '{rule}'", result);
+    }
 
     /// <summary>
     /// Checks a mapping of dotted config paths to values (scaling rules' <c>set</c>, the project's

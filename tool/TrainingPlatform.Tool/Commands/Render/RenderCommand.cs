@@ -42,7 +42,8 @@ internal static class RenderCommand
 
             var text = format.Get(parse) == YamlFormat.Json
                 ? RenderedConfigWriter.Json(resolved, ToolVersion.Current)
-                : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain));
+                : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain)) +
+                  (parse.GetValue(explain) ? RemovedKeysNote.Yaml(resolved) : "");
             if (parse.GetValue(output) is { } file)
             {
                 var project = ProjectContext.Discover(context.WorkingDirectory);
