@@ -22,6 +22,10 @@ public static class RenderedConfigWriter
 
         Func<string, string?>? comment = explain ? path => Origin(r, path) : null;
         YamlText.WriteMapping(sb, r.Config, 0, "", comment);
+        if (explain)
+        {
+            sb.Append(RemovedKeysNote.Yaml(r)); // a removed pass-through key has no line of its own to carry its origin
+        }
 
         if (explain && r.Memory is { } memory)
         {

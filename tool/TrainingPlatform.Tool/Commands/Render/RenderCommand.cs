@@ -42,8 +42,7 @@ internal static class RenderCommand
 
             var text = format.Get(parse) == YamlFormat.Json
                 ? RenderedConfigWriter.Json(resolved, ToolVersion.Current)
-                : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain)) +
-                  (parse.GetValue(explain) ? RemovedKeysNote.Yaml(resolved) : "");
+                : RenderedConfigWriter.Yaml(resolved, ToolVersion.Current, parse.GetValue(explain));
             if (parse.GetValue(output) is { } file)
             {
                 var project = ProjectContext.Discover(context.WorkingDirectory);
