@@ -155,4 +155,61 @@ public sealed class DatasetsCountTests
             Assert.Equal(scanned, DatasetsTools.Snapshot(path, algorithm: "").Samples); // --count-only: footer only
         }
     }
+    [Fact]
+    public async Task Parquet_fields_of_nested_columns_are_the_top_level_names_Parquet_Net_reads()
+    {
+        using var dir = new DatasetsTempDir();
+        var path = dir.File("nested.parquet");
+        var rows = Enumerable.Range(0, 40).Select(i => new NestedRow
+        {
+            Id = i,
+            Meta = i % 4 == 0 ? null : new NestedMeta { Source = "s" + i, Weight = i / 3.0 },
+            Tags = [.. Enumerable.Range(0, i % 3).Select(t => "t" + t)],
+            Counts = new Dictionary<string, int> { ["a"] = i },
+            At = DateTime.UnixEpoch.AddDays(i),
+            Price = i * 1.25m,
+            Name = i % 5 == 0 ? null : "n" + i,
+        }).ToList();
+        await using (var stream = File.Create(path))
+        {
+            await ParquetSerializer.SerializeAsync(rows, stream);
+        }
+
+        string[] expected;
+        await using (var stream = File.OpenRead(path))
+        await using (var reader = await ParquetReader.CreateAsync(stream))
+        {
+            expected = [.. reader.Schema.Fields.Select(f => f.Name)];
+        }
+
+        var snapshot = DatasetsTools.Snapshot(path, check: true);
+        Assert.Equal(["Id", "Meta", "Tags", "Counts", "At", "Price", "Name"], expected);
+        Assert.Equal(expected, snapshot.Fields);
+        Assert.Equal(40, snapshot.Samples);
+        Assert.Equal(0, snapshot.ProblemCount);
+    }
+
+    private sealed class NestedRow
+    {
+        public int Id { get; set; }
+
+        public NestedMeta? Meta { get; set; }
+
+        public List<string> Tags { get; set; } = [];
+
+        public Dictionary<string, int> Counts { get; set; } = [];
+
+        public DateTime At { get; set; }
+
+        public decimal Price { get; set; }
+
+        public string? Name { get; set; }
+    }
+
+    private sealed class NestedMeta
+    {
+        public string Source { get; set; } = "";
+
+        public double Weight { get; set; }
+    }
 }

@@ -8,12 +8,13 @@ namespace TrainingPlatform.Core.Datasets;
 /// corrupt footer can otherwise send a parser into a loop that never ends (seen with Parquet.Net 6.1 on a
 /// footer with flipped bytes). Checks the trailing length and magic, that every varint, string, list, set
 /// and map fits in the footer, a nesting limit, and that the struct ends exactly at the footer's end.
+/// Returns the footer's bytes, which <see cref="ParquetFooter"/> then reads.
 /// </summary>
 internal static class ThriftFooterCheck
 {
     private const int MaxDepth = 64;
 
-    public static void Check(Stream stream)
+    public static byte[] Check(Stream stream)
     {
         var length = stream.Length;
         if (length < 12)
@@ -53,6 +54,8 @@ internal static class ThriftFooterCheck
         {
             throw new UserErrorException("not a valid Parquet file (corrupt footer: bytes after its end)");
         }
+
+        return footer;
     }
 
     private static void SkipStruct(ReadOnlySpan<byte> data, ref int position, int depth)
@@ -79,7 +82,7 @@ internal static class ThriftFooterCheck
         }
     }
 
-    private static void SkipValue(ReadOnlySpan<byte> data, ref int position, int type, int depth, bool inStruct)
+    internal static void SkipValue(ReadOnlySpan<byte> data, ref int position, int type, int depth, bool inStruct)
     {
         switch (type)
         {
@@ -142,7 +145,7 @@ internal static class ThriftFooterCheck
         }
     }
 
-    private static ulong Varint(ReadOnlySpan<byte> data, ref int position)
+    internal static ulong Varint(ReadOnlySpan<byte> data, ref int position)
     {
         ulong value = 0;
         for (var shift = 0; shift < 70; shift += 7)
@@ -158,7 +161,7 @@ internal static class ThriftFooterCheck
         throw Corrupt("a varint longer than 10 bytes");
     }
 
-    private static int Size(ReadOnlySpan<byte> data, ref int position)
+    internal static int Size(ReadOnlySpan<byte> data, ref int position)
     {
         var size = Varint(data, ref position);
         return size > int.MaxValue ? throw Corrupt("a size beyond the footer") : (int)size;
@@ -172,5 +175,5 @@ internal static class ThriftFooterCheck
         }
     }
 
-    private static UserErrorException Corrupt(string what) => new($"not a valid Parquet file (corrupt footer: {what})");
+    internal static UserErrorException Corrupt(string what) => new($"not a valid Parquet file (corrupt footer: {what})");
 }
