@@ -428,7 +428,7 @@ public static class Preflight
             v.Bool("model.gradient_checkpointing"),
             MemoryEstimator.DeviceCapacityGb(gpuMemoryGb), // the data-sheet "80 GB" is GiB
             online ? (int)(v.Int("parallelism.rollout_tensor_parallel_size") ?? 1) : 0,
-            online ? v.Number("rl.gpu_memory_utilization") ?? FrameworkDefaults.GpuMemoryUtilization(v.Text("trainer.framework"))?.Value : null,
+            online ? v.Number("rl.gpu_memory_utilization") : null, // the resolver has filled in the framework's default (FrameworkDefaults)
             hasReference,
             recipe.Algorithm == "ppo" || v.Text("rl.advantage_estimator") == "gae")
         {
