@@ -53,3 +53,38 @@ ensure_hyperfine() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine >/dev/null
     fi
 }
+
+# The two builds every benchmark compares (issue 16): the portable framework-dependent build
+# (`dotnet build -c Release`, JIT; what `dotnet pack` ships by default) and the Native AOT
+# publish (what the release pack ships for linux-x64). Sets JIT_BIN and AOT_BIN (absolute paths).
+# Both are rebuilt once per script run; REUSE_BUILDS=1 keeps what bench/out/build/ already has
+# (when several scripts run in a row on the same commit: bench/all.sh).
+ensure_builds() {
+    local root out
+    root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
+    out=$root/bench/out/build
+    JIT_BIN=$out/jit/trainplat
+    AOT_BIN=$out/aot/trainplat
+    if [[ ${REUSE_BUILDS:-0} = 1 && -x $JIT_BIN && -x $AOT_BIN ]]; then
+        log "reusing the builds in $out ($(cat "$out/commit" 2>/dev/null || echo 'commit unknown'))"
+        return
+    fi
+    mkdir -p "$out"
+    rm -rf "$out/jit" "$out/aot"
+    log "building the portable (JIT) Release build into $out/jit"
+    dotnet build -c Release "$root/tool/TrainingPlatform.Tool" -nologo -v q -o "$out/jit" >"$out/jit.log" 2>&1 \
+        || { cat "$out/jit.log" >&2; exit 1; }
+    log "publishing the Native AOT build into $out/aot (a minute or two)"
+    dotnet publish "$root/tool/TrainingPlatform.Tool" -c Release -r linux-x64 -p:PublishAot=true -nologo -v q \
+        -o "$out/aot" >"$out/aot.log" 2>&1 || { cat "$out/aot.log" >&2; exit 1; }
+    echo "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" status --porcelain --untracked-files=no -- tool 2>/dev/null | grep -q . && echo ' + uncommitted changes under tool/')" >"$out/commit"
+}
+
+# One markdown table per workload from a hyperfine JSON export (bench/table.py): every command's
+# median, mean ± σ, min and max, then the ratio of each build to the anchor and the target verdict.
+#   workload_table JSON ANCHOR_NAME TARGET_EXPR > summary.md
+# TARGET_EXPR e.g. "aot<=0.5*anchor" or "aot<=50ms"; the names are the hyperfine -n names
+# "portable", "AOT" and the anchor's.
+workload_table() {
+    python3 "$(dirname "${BASH_SOURCE[0]}")/table.py" "$@"
+}
