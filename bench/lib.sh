@@ -1,5 +1,7 @@
 # Shared helpers for the whole-process benchmarks in bench/ (sourced, not run).
 
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 log() { printf '== %s\n' "$*" >&2; }
 
 # CPU busy % of the whole machine over $1 seconds (from /proc/stat).
@@ -86,5 +88,15 @@ ensure_builds() {
 # TARGET_EXPR e.g. "aot<=0.5*anchor" or "aot<=50ms"; the names are the hyperfine -n names
 # "portable", "AOT" and the anchor's.
 workload_table() {
-    python3 "$(dirname "${BASH_SOURCE[0]}")/table.py" "$@"
+    python3 "$BENCH_DIR/table.py" "$@"
+}
+
+# ajv-cli 5 and ajv-formats from the npm registry into bench/.node (the anchor for `validate`).
+ensure_ajv() {
+    local prefix
+    prefix=$(git rev-parse --show-toplevel 2>/dev/null || pwd)/bench/.node
+    if [[ ! -x $prefix/node_modules/.bin/ajv || ! -d $prefix/node_modules/ajv-formats ]]; then
+        log "installing ajv-cli@5 and ajv-formats (npm, into $prefix)"
+        npm install --prefix "$prefix" --no-audit --no-fund --silent ajv-cli@5 ajv-formats
+    fi
 }

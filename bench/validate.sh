@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Benchmark: `trainplat validate` on 1,000 recipes vs ajv-cli on the same recipes as JSON,
-# and `trainplat --version` start-up. Installs what it needs, builds Release, generates the
-# files into bench/out/, checks that both validators accept all of them, runs hyperfine and
-# prints the medians. Results: bench/out/validate.json, bench/out/version.json,
-# bench/out/machine.txt, bench/out/summary.md (the numbers in docs/performance.md).
+# Benchmark: `trainplat validate` on 1,000 recipes vs ajv-cli on the same recipes as JSON, for
+# the portable (JIT) build and the Native AOT build in the same hyperfine run as the anchor, with
+# each one's peak RSS. Target (issue 16): AOT median <= 0.5x ajv's. Installs what it needs, builds
+# both (bench/lib.sh ensure_builds), generates the files into bench/out/, checks that both
+# validators accept all of them and reject a broken one, runs hyperfine and writes
+# bench/out/validate.json, bench/out/machine.txt and bench/out/summary.md (docs/performance.md).
 #
 # The machine has 2 cores, so any other busy process distorts the numbers: the script waits
 # (up to QUIET_TIMEOUT s, default 300) for the CPUs to be idle before measuring, and the summary
@@ -17,19 +18,13 @@ COUNT=${COUNT:-1000}
 OUT=bench/out
 NODE_PREFIX=bench/.node
 AJV=$NODE_PREFIX/node_modules/.bin/ajv
-TRAINPLAT=tool/TrainingPlatform.Tool/bin/Release/net10.0/trainplat
 SCHEMA=schemas/recipe.v1.schema.json
-TARGET_VALIDATE_S=1.5
-TARGET_VERSION_S=0.150
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 ensure_hyperfine
 
-if [[ ! -x $AJV || ! -d $NODE_PREFIX/node_modules/ajv-formats ]]; then
-    log "installing ajv-cli@5 and ajv-formats (npm, into $NODE_PREFIX)"
-    npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --silent ajv-cli@5 ajv-formats
-fi
+ensure_ajv
 
 PYTHON=python3
 if ! "$PYTHON" -c 'import yaml' 2>/dev/null; then
@@ -44,26 +39,30 @@ if ! "$PYTHON" -c 'import yaml' 2>/dev/null; then
 fi
 
 # --- build and generate --------------------------------------------------------------------
-log "building Release"
 mkdir -p "$OUT"
-dotnet build -c Release tool/TrainingPlatform.Tool -nologo -v q >"$OUT/build.log" 2>&1 || {
-    cat "$OUT/build.log" >&2; exit 1; }
+ensure_builds
+TRAINPLAT=$AOT_BIN
 
 log "generating $COUNT recipes"
 "$PYTHON" bench/generate_recipes.py --count "$COUNT" --yaml-dir "$OUT/recipes" --json-dir "$OUT/json"
 
-# The two commands measured (run from the repository root, no shell: hyperfine -N).
+# The commands measured (run from the repository root, no shell: hyperfine -N).
 TRAINPLAT_CMD="$TRAINPLAT validate $OUT/recipes"
+PORTABLE_CMD="$JIT_BIN validate $OUT/recipes"
 AJV_CMD="$AJV validate --spec=draft2020 --strict=false -c ajv-formats -s $SCHEMA -d \"$OUT/json/*.json\""
 
 # --- correctness checks --------------------------------------------------------------------
-log "checking: trainplat accepts all $COUNT files"
+log "checking: trainplat (both builds) accepts all $COUNT files, with the same output"
 if ! $TRAINPLAT_CMD >"$OUT/trainplat-validate.txt" 2>&1; then
     tail -20 "$OUT/trainplat-validate.txt" >&2
     echo "FAIL: trainplat validate rejected generated recipes (see $OUT/trainplat-validate.txt)" >&2
     exit 1
 fi
 tail -1 "$OUT/trainplat-validate.txt"
+if ! $PORTABLE_CMD 2>&1 | cmp -s - "$OUT/trainplat-validate.txt"; then
+    echo "FAIL: the portable and the AOT build answer 'validate $OUT/recipes' differently" >&2
+    exit 1
+fi
 
 log "checking: ajv accepts all $COUNT files"
 if ! eval "$AJV_CMD" >"$OUT/ajv-validate.txt" 2>&1; then
@@ -116,69 +115,53 @@ wait_quiet
 cat "$OUT/machine.txt"
 
 # --- benchmarks ----------------------------------------------------------------------------
-log "hyperfine: validate $COUNT recipes (trainplat vs ajv, one invocation)"
+log "hyperfine: validate $COUNT recipes (portable, AOT, ajv; one invocation each)"
 CPU0=$(busy_seconds); T0=$(date +%s.%N)
-hyperfine -N --warmup 2 --runs 10 \
-    --command-name "trainplat validate" "$TRAINPLAT_CMD" \
-    --command-name "ajv validate (anchor)" "$AJV_CMD" \
+hyperfine -N --warmup 2 --runs "${RUNS:-10}" \
+    -n portable "$PORTABLE_CMD" \
+    -n AOT "$TRAINPLAT_CMD" \
+    -n ajv-cli "$AJV_CMD" \
     --export-json "$OUT/validate.json"
 CPU1=$(busy_seconds); T1=$(date +%s.%N)
 
-log "hyperfine: trainplat --version"
-hyperfine -N --warmup 3 --runs 30 \
-    --command-name "trainplat --version" "$TRAINPLAT --version" \
-    --export-json "$OUT/version.json"
+log "peak RSS (GNU time, one run each)"
+peak_rss() { /usr/bin/time -f '%M' -o "$OUT/rss.tmp" "$@" >/dev/null 2>&1 || true; echo "$(( $(tail -1 "$OUT/rss.tmp") / 1024 ))"; }
+RSS_PORTABLE=$(peak_rss $PORTABLE_CMD)
+RSS_AOT=$(peak_rss $TRAINPLAT_CMD)
+RSS_AJV=$(peak_rss "$AJV" validate --spec=draft2020 --strict=false -c ajv-formats -s "$SCHEMA" -d "$OUT/json/*.json")
+rm -f "$OUT/rss.tmp"
 
 BUSY_AFTER=$(busy_percent 3)
 echo "CPU busy after the benchmarks (3 s sample, other processes): ${BUSY_AFTER}%" | tee -a "$OUT/machine.txt"
 
 # --- summary -------------------------------------------------------------------------------
-CPU0=$CPU0 CPU1=$CPU1 T0=$T0 T1=$T1 BUSY_BEFORE=$BUSY_BEFORE BUSY_AFTER=$BUSY_AFTER TRAINPLAT_CMD=$TRAINPLAT_CMD AJV_CMD=$AJV_CMD VERSION_CMD="$TRAINPLAT --version" \
-"$PYTHON" - "$OUT" "$TARGET_VALIDATE_S" "$TARGET_VERSION_S" "$COUNT" <<'PY'
+status=0
+{
+    echo "Validate $COUNT recipes (portable: \`$PORTABLE_CMD\`; AOT: \`$TRAINPLAT_CMD\`; ajv-cli: \`$AJV_CMD\`)"
+    echo
+    workload_table "$OUT/validate.json" ajv-cli "AOT<=0.5*anchor" || status=1
+    echo
+    echo "Peak RSS (GNU time, one run each): portable ${RSS_PORTABLE} MiB, AOT ${RSS_AOT} MiB, ajv-cli ${RSS_AJV} MiB"
+    CPU0=$CPU0 CPU1=$CPU1 T0=$T0 T1=$T1 "$PYTHON" - "$OUT" <<'PY'
 import json, os, sys
 from pathlib import Path
-
-out, target_validate, target_version, count = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-
-def rows(name):
-    return json.loads((out / name).read_text())["results"]
-
-def ms(x):
-    return f"{x * 1000:.0f} ms"
-
-def row(r):
-    return (f"| `{r['command']}` | {ms(r['median'])} | {ms(r['mean'])} ± {ms(r['stddev'])} "
-            f"| {ms(r['min'])} | {ms(r['max'])} |")
-
-head = "| command | median | mean ± σ | min | max |\n|---|---|---|---|---|"
-lines = []
-v = rows("validate.json")
-tp, ajv = v[0], v[1]  # the order of the hyperfine invocation
-lines += [f"Validate {count} recipes", "", head, row(tp), row(ajv), "",
-          f"trainplat: `{os.environ['TRAINPLAT_CMD']}`", f"ajv:       `{os.environ['AJV_CMD']}`", ""]
-lines.append(f"ratio trainplat / ajv (medians): {tp['median'] / ajv['median']:.2f}x")
-ok = tp["median"] <= target_validate
-lines.append(f"target: trainplat median <= {target_validate:.1f} s: {'PASS' if ok else 'FAIL'} ({tp['median']:.3f} s)")
-lines.append("")
-ver = rows("version.json")[0]
-lines += ["Start-up", "", head, row(ver), "", f"`{os.environ['VERSION_CMD']}`", ""]
-ok2 = ver["median"] <= target_version
-lines.append(f"target: median <= {target_version * 1000:.0f} ms: {'PASS' if ok2 else 'FAIL'} ({ms(ver['median'])})")
-# CPU used by other processes during the validate runs: the machine's busy CPU time minus what
-# the measured commands used (hyperfine's mean user+system per run, times runs + 2 warm-ups).
+out = Path(sys.argv[1])
+v = json.loads((out / "validate.json").read_text())["results"]
+# CPU used by other processes during the runs: the machine's busy CPU time minus what the
+# measured commands used (hyperfine's mean user+system per run, times runs + 2 warm-ups).
 cores = os.cpu_count() or 1
 window = float(os.environ["T1"]) - float(os.environ["T0"])
 busy = float(os.environ["CPU1"]) - float(os.environ["CPU0"])
 ours = sum((r["user"] + r["system"]) * (len(r["times"]) + 2) for r in v)
 other = max(0.0, busy - ours) / (window * cores) * 100
-lines.append(f"other processes during the validate runs: about {other:.0f}% of {cores} CPUs "
-             f"(machine busy {busy:.1f} CPU-s in {window:.1f} s, the benchmarked commands about {ours:.1f} CPU-s)")
+print(f"Other processes during the runs: about {other:.0f}% of {cores} CPUs "
+      f"(machine busy {busy:.1f} CPU-s in {window:.1f} s, the benchmarked commands about {ours:.1f} CPU-s)")
 (out / "disturbance.txt").write_text(f"{other:.1f}\n")
 if other >= 5:
-    lines.append(f"WARNING: other processes used about {other:.0f}% of the CPUs during the runs: "
-                 "these numbers are disturbed; run again on a quiet machine")
-text = "\n".join(lines) + "\n"
-(out / "summary.md").write_text(text)
-print()
-print(text, end="")
+    print(f"WARNING: other processes used about {other:.0f}% of the CPUs during the runs: "
+          "these numbers are disturbed; run again on a quiet machine")
 PY
+} >"$OUT/summary.md"
+echo
+cat "$OUT/summary.md"
+exit "$status"
