@@ -61,7 +61,7 @@ TAGS = ["baseline", "sweep", "ablation", "nightly", "prod-candidate", "debug", "
 BRANCHES = ["main", "main", "main", "exp/lr-sweep", "exp/long-context", "fix/reward-parser", "release/2026.11"]
 FAIL_NOTES = ["CUDA out of memory at step {s}", "NCCL timeout at step {s}", "node lost at step {s}", "loss spike, stopped at step {s}", None]
 
-SAFE_STRING = re.compile(r"^[A-Za-z0-9_./:\- ]*$")
+SAFE_STRING = re.compile(r"^[A-Za-z0-9_./:$\- ]*$")  # `$`: the built-ins' $HOME/data/... paths; .NET writes it as is
 
 
 # ---- number and JSON spelling as trainplat writes them --------------------------------------

@@ -68,6 +68,7 @@ public static class PullRequestCheck
     {
         private readonly List<Diagnostic> _diagnostics = [];
         private RevisionSnapshot? _snapshot;
+        private GitBlobReader? _baseFiles;
 
         private string Short => commit.Length > 7 ? commit[..7] : commit;
 
@@ -96,6 +97,7 @@ public static class PullRequestCheck
             finally
             {
                 _snapshot?.Dispose();
+                _baseFiles?.Dispose();
             }
         }
 
@@ -194,7 +196,8 @@ public static class PullRequestCheck
 
         private RecipeDocument? BaseDocument(string repositoryPath)
         {
-            var bytes = git.Show(commit, repositoryPath);
+            _baseFiles ??= git.OpenBlobReader(); // one git process for all the base files
+            var bytes = _baseFiles.Read(commit, repositoryPath);
             var text = bytes is null ? null : SourceFile.Decode(bytes, repositoryPath, out _);
             return text is null ? null : RecipeDocument.Parse(text, Short + ":" + repositoryPath, RecipeOrigin.Project);
         }

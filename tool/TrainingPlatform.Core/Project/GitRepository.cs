@@ -98,6 +98,12 @@ public sealed class GitRepository
         }
     }
 
+    /// <summary>
+    /// A reader of files at commits over one <c>git cat-file --batch</c> process (started on the first read,
+    /// ended on dispose): use it where a command reads many files, instead of one <see cref="Show"/> each.
+    /// </summary>
+    public GitBlobReader OpenBlobReader() => new(this);
+
     /// <summary>A path relative to the repository root, with forward slashes.</summary>
     public string RelativePath(string fullPath) => Path.GetRelativePath(Root, fullPath).Replace('\\', '/');
 
@@ -116,13 +122,9 @@ public sealed class GitRepository
                 : new UserErrorException(reason);
     }
 
-    /// <summary>
-    /// Runs git (English messages, never a prompt, a time limit); returns its standard output, or
-    /// null and git's reason in one line ("fatal: " and "error: " taken off).
-    /// </summary>
-    internal static byte[]? TryRun(string workingDirectory, out string? reason, params string[] args)
+    /// <summary>git with <paramref name="args"/> in <paramref name="workingDirectory"/>: no pager, unquoted paths, English messages, never a prompt; all three streams redirected.</summary>
+    internal static ProcessStartInfo StartInfo(string workingDirectory, params string[] args)
     {
-        reason = null;
         var start = new ProcessStartInfo("git")
         {
             WorkingDirectory = workingDirectory,
@@ -142,7 +144,17 @@ public sealed class GitRepository
         start.Environment["LC_ALL"] = "C";
         start.Environment["LANGUAGE"] = "C";
         start.Environment["GIT_TERMINAL_PROMPT"] = "0";
+        return start;
+    }
 
+    /// <summary>
+    /// Runs git (English messages, never a prompt, a time limit); returns its standard output, or
+    /// null and git's reason in one line ("fatal: " and "error: " taken off).
+    /// </summary>
+    internal static byte[]? TryRun(string workingDirectory, out string? reason, params string[] args)
+    {
+        reason = null;
+        var start = StartInfo(workingDirectory, args);
         Process process;
         try
         {

@@ -149,13 +149,14 @@ public static class RecipeHistory
 
     private static List<Step> Revisions(GitRepository git, List<LogEntry> commits)
     {
+        using var files = git.OpenBlobReader(); // one git process for every commit's file
         var steps = new List<Step>();
         string? previousKey = null;
         string? previousVersion = null;
         foreach (var c in commits)
         {
             var path = c.Path ?? "";
-            var bytes = c.Deleted || path.Length == 0 ? null : git.Show(c.Commit, path);
+            var bytes = c.Deleted || path.Length == 0 ? null : files.Read(c.Commit, path);
             if (bytes is null)
             {
                 steps.Add(new Step(new RecipeRevision(c.Commit, c.Date, c.Author, c.Subject, path, null, null, false, false, "deleted"), null));

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Benchmark (issue 16): `trainplat suggest grpo_basic -s 7B` with 10,000 jobs in the store, portable (JIT)
+# and Native AOT builds side by side with an anchor in the same hyperfine run. Target: AOT median <= 150 ms.
+#
+# The store: 10,000 jobs from bench/generate_lineage.py (seed 20261125) over a template export of one real
+# job per recipe and model size (made here with `trainplat job create`, as bench/lineage.sh does), put in
+# with one `trainplat job import`.
+# The anchor: python3 reading the same jobs from the JSON Lines export and gathering the same evidence
+# (bench/suggest_anchor.py: succeeded GRPO jobs in the 3.5B-14B window, the 1,000 most recent, their
+# configs, the median learning rate) - the floor of a script doing that work from a flat file.
+# Correctness first: both builds print the same suggestion, and its evidence counts equal the anchor's.
+# suggest exits 1 when it has suggestions (it has: the learning rate 1e-5 is far from the evidence), hence -i.
+#
+# Results: bench/out/suggest/summary.md (workload_table), suggest.json (hyperfine), machine.txt.
+# Usage: bash bench/suggest.sh   (REUSE_BUILDS=1 keeps the builds in bench/out/build; JOBS=N another job count)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=bench/out/suggest
+JOBS=${JOBS:-10000}
+SEED=20261125
+
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+ensure_hyperfine
+ensure_builds
+
+# --- template: one real job per recipe and model size (as in bench/lineage.sh) -------------------
+rm -rf "$OUT" && mkdir -p "$OUT"
+PROJECT=$OUT/project
+cp -r examples "$PROJECT"
+team_recipe() { # id base task algorithm description, then the config block on stdin
+    {
+        printf '# %s: a team recipe for the suggest benchmark (bench/suggest.sh), based on %s.\n' "$1" "$2"
+        printf 'apiVersion: trainplat/v1\nid: %s\nversion: 0.3.0\ntask: %s\nalgorithm: %s\ntags: [team, bench]\n' "$1" "$3" "$4"
+        printf 'description: %s\nsource: Built-in or project recipe %s with a few values changed.\nextends: %s\nconfig:\n' "$5" "$2" "$2"
+        cat
+    } >"$PROJECT/recipes/$1.yaml"
+}
+team_recipe team_grpo_code grpo_basic rlhf grpo "GRPO on code with unit-test rewards." <<'YAML'
+  data:
+    max_response_length: 2048
+  rl:
+    rollout_n: 8
+YAML
+team_recipe team_grpo_tool grpo_math_small rlhf grpo "GRPO on tool-use traces, from the math recipe." <<'YAML'
+  rl:
+    temperature: 0.9
+YAML
+team_recipe team_ppo_helpful ppo rlhf ppo "PPO against the helpfulness reward model." <<'YAML'
+  optimizer:
+    learning_rate: 5.0e-7
+YAML
+team_recipe team_dpo_safety dpo_full preference dpo "DPO on safety preference pairs." <<'YAML'
+  preference:
+    beta: 0.1
+YAML
+team_recipe team_sft_code sft_full sft sft "Full SFT on code instructions in ChatML." <<'YAML'
+  model:
+    chat_template: chatml
+YAML
+python3 - "$PROJECT/data" <<'PY'
+import json, random, sys
+rng = random.Random(20261125)
+for name, n in [("math_train", 400), ("math_eval", 50), ("code_train", 300)]:
+    with open(f"{sys.argv[1]}/{name}.jsonl", "w") as f:
+        for i in range(n):
+            a, b = rng.randrange(1000), rng.randrange(1000)
+            f.write(json.dumps({"prompt": f"What is {a} + {b}?", "answer": str(a + b)}) + "\n")
+PY
+datasets_for() {
+    case $1 in
+        team_grpo_code) echo "-d train=data/code_train.jsonl -d eval=data/math_eval.jsonl" ;;
+        grpo_* | team_grpo_* | dapo | ppo | team_ppo_*) echo "-d train=data/math_train.jsonl -d eval=data/math_eval.jsonl" ;;
+        sft_* | team_sft_*) echo "-d train=data/train.jsonl" ;;
+        *) echo "-d train=data/prefs.parquet" ;;
+    esac
+}
+log "recording template jobs (one per recipe and size) with trainplat job create"
+TEMPLATE_STORE=$ROOT/$OUT/template.db
+RECIPES="grpo_basic grpo_math_small team_grpo_code team_grpo_tool grpo_large_scale grpo_lora dapo ppo team_ppo_helpful
+dpo_full dpo_lora team_dpo_safety simpo orpo sft_full sft_lora sft_qlora sft_chat team_sft_code reward_model"
+for recipe in $RECIPES; do
+    for size in 1.5B 7B 8B 14B 32B 70B; do
+        # shellcheck disable=SC2046
+        (cd "$PROJECT" && "$AOT_BIN" job create -r "$recipe" -s "$size" $(datasets_for "$recipe") --store "$TEMPLATE_STORE" \
+            >/dev/null 2>>"$ROOT/$OUT/template-create.log") || true # pre-flight errors at this size: left out
+    done
+done
+"$AOT_BIN" job export --all --store "$TEMPLATE_STORE" -o "$OUT/template.jsonl" >/dev/null
+
+log "generating $JOBS jobs (seed $SEED) and importing them"
+python3 bench/generate_lineage.py jobs --template "$OUT/template.jsonl" --jobs "$JOBS" --seed "$SEED" \
+    --out "$OUT/jobs.jsonl" --facts "$OUT/facts.json" >/dev/null
+"$AOT_BIN" job import "$OUT/jobs.jsonl" --store "$OUT/jobs.db" >/dev/null
+rm -f "$OUT/jobs.db.lock"
+STORED=$("$AOT_BIN" job list --limit 0 --format json --store "$OUT/jobs.db" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[[ $STORED == "$JOBS" ]] || { echo "FAIL: the store holds $STORED jobs, expected $JOBS" >&2; exit 1; }
+
+# --- correctness -----------------------------------------------------------------------------------
+cd "$OUT"
+SUGGEST_ARGS=(suggest grpo_basic -s 7B --set optimizer.learning_rate=1e-5 --store "$ROOT/$OUT/jobs.db")
+ANCHOR_CMD="python3 $ROOT/bench/suggest_anchor.py jobs.jsonl rlhf grpo 7e9"
+log "checking: both builds give the same suggestion, with the evidence the anchor finds"
+(cd project && "$JIT_BIN" "${SUGGEST_ARGS[@]}" --format json >../portable.json) || [[ $? == 1 ]]
+(cd project && "$AOT_BIN" "${SUGGEST_ARGS[@]}" --format json >../aot.json) || [[ $? == 1 ]]
+cmp portable.json aot.json || { echo "FAIL: the portable and AOT builds disagree (portable.json, aot.json)" >&2; exit 1; }
+$ANCHOR_CMD >anchor.json
+python3 - <<'PY'
+import json, sys
+got, want = json.load(open("aot.json")), json.load(open("anchor.json"))
+ev = got["evidence"]
+if sorted(ev["jobs"]) != want["jobs"]:
+    sys.exit(f"FAIL: the evidence differs: trainplat read {len(ev['jobs'])} jobs, the anchor {len(want['jobs'])}, "
+             f"{len(set(ev['jobs']) ^ set(want['jobs']))} not in both")
+lr = [s for s in got["suggestions"] if s["key"] == "optimizer.learning_rate"]
+if not lr:
+    sys.exit("FAIL: suggest did not flag the learning rate 1e-5")
+print(f"evidence: the same {len(ev['jobs'])} most recent of {want['candidates']} succeeded GRPO jobs as the anchor; "
+      f"learning rate 1e-5 flagged, suggested {lr[0]['suggested']} (anchor's median of the evidence: {want['median_learning_rate']:.3g})")
+PY
+
+# --- benchmark -------------------------------------------------------------------------------------
+wait_quiet
+{
+    machine_facts
+    echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
+    echo "builds: $(cat "$ROOT/bench/out/build/commit" 2>/dev/null || echo unknown)"
+    echo "store: $JOBS jobs, $(stat -c %s jobs.db) bytes; export $(stat -c %s jobs.jsonl) bytes"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy before (3 s sample): ${BUSY_BEFORE}%"
+} >machine.txt
+log "hyperfine: suggest with $JOBS jobs in the store"
+cd project
+hyperfine -N -i --warmup 3 --runs 30 \
+    -n portable "$JIT_BIN ${SUGGEST_ARGS[*]}" \
+    -n AOT "$AOT_BIN ${SUGGEST_ARGS[*]}" \
+    -n "python3 anchor" "python3 $ROOT/bench/suggest_anchor.py ../jobs.jsonl rlhf grpo 7e9" \
+    --export-json ../suggest.json
+cd ..
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy after (3 s sample): $(busy_percent 3)%" >>machine.txt
+{
+    echo "## suggest grpo_basic -s 7B with $JOBS jobs in the store"
+    echo
+    workload_table suggest.json "python3 anchor" "AOT<=150ms" || true
+    echo
+    echo "Command (in a copy of examples/ with five team recipes): \`trainplat ${SUGGEST_ARGS[*]/$ROOT\//}\`; anchor: \`$ANCHOR_CMD\` (the same jobs as JSON Lines)."
+    echo
+    sed 's/^/    /' machine.txt
+} >summary.md
+cat summary.md
