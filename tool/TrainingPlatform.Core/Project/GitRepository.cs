@@ -84,23 +84,9 @@ public sealed class GitRepository
             "pass --base REV, e.g. --base HEAD or --base origin/develop");
     }
 
-    /// <summary>A file's bytes at a commit, or null when the file does not exist there.</summary>
-    public byte[]? Show(string commit, string repositoryPath)
-    {
-        try
-        {
-            return Bytes("show", "--no-textconv", commit + ":" + repositoryPath);
-        }
-        catch (UserErrorException ex) when (ex.Message.Contains("does not exist", StringComparison.Ordinal) ||
-                                      ex.Message.Contains("exists on disk", StringComparison.Ordinal))
-        {
-            return null;
-        }
-    }
-
     /// <summary>
     /// A reader of files at commits over one <c>git cat-file --batch</c> process (started on the first read,
-    /// ended on dispose): use it where a command reads many files, instead of one <see cref="Show"/> each.
+    /// ended on dispose): use it where a command reads many files, instead of one <c>git show</c> each.
     /// </summary>
     public GitBlobReader OpenBlobReader() => new(this);
 
