@@ -31,6 +31,16 @@ public sealed class DistributionTests(SourceTreeCopy source)
             Assert.Equal(source.Commit, repository.Attribute("commit")?.Value);
             Assert.Contains(zip.Entries, e => e.FullName == "README.md");
 
+            // The default pack stays the one portable package (pre-commit's `language: dotnet` installs what it packs):
+            // the framework-dependent build run by `dotnet`, with no platform packages behind it.
+            Assert.Equal("DotnetTool", metadata.Descendants().Single(e => e.Name.LocalName == "packageType").Attribute("name")?.Value);
+            using var settingsStream = zip.Entries.Single(e => e.FullName == "tools/net10.0/any/DotnetToolSettings.xml").Open();
+            var settings = XDocument.Load(settingsStream).Root!;
+            Assert.Empty(settings.Descendants("RuntimeIdentifierPackages"));
+            var command = settings.Descendants("Command").Single();
+            Assert.Equal(("dotnet", "trainplat.dll"), ((string?)command.Attribute("Runner"), (string?)command.Attribute("EntryPoint")));
+            Assert.Contains(zip.Entries, e => e.FullName == "tools/net10.0/any/trainplat.dll");
+
             // SourceLink: the PDB maps the sources to the repository at that commit.
             using var pdb = zip.Entries.Single(e => e.FullName.EndsWith("/trainplat.pdb", StringComparison.Ordinal)).Open();
             using var buffer = new MemoryStream();
