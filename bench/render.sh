@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark: `trainplat render` whole-process (target: median <= 200 ms), for the portable build
-# (what `dotnet build` and the default `dotnet pack` give) and the ReadyToRun release package
+# (what `dotnet build` and the default `dotnet pack` give) and the Native AOT release package
 # (`dotnet pack -p:ReleasePack=true`); plus the alias bomb's time and peak memory (target:
 # < 1 s, < 200 MB). Results: bench/out/render/*.json and summary.md (numbers in docs/performance.md).
 #
@@ -17,13 +17,13 @@ source bench/lib.sh
 ensure_hyperfine
 
 rm -rf "$OUT" && mkdir -p "$OUT/nupkg"
-log "building Release and packing the ReadyToRun release package"
+log "building Release and packing the Native AOT release package"
 dotnet build -c Release tool/TrainingPlatform.Tool -nologo -v q >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
 dotnet pack tool/TrainingPlatform.Tool -c Release -p:ReleasePack=true -o "$OUT/nupkg" -nologo -v q >>"$OUT/build.log" 2>&1 || { cat "$OUT/build.log" >&2; exit 1; }
 dotnet tool install --tool-path "$OUT/tools" --add-source "$OUT/nupkg" TrainingPlatform.Tool >>"$OUT/build.log" 2>&1
-R2R=$OUT/tools/trainplat
+NATIVE=$OUT/tools/trainplat
 PORTABLE=$PWD/$PORTABLE
-R2R=$PWD/$R2R
+NATIVE=$PWD/$NATIVE
 
 # A copy of the example project: a built-in recipe and a project recipe (validated, extends a built-in).
 work=$(mktemp -d)
@@ -31,7 +31,7 @@ trap 'rm -rf "$work"' EXIT
 cp -r examples "$work/project"
 cd "$work/project"
 "$PORTABLE" render grpo_basic --model-size 7B >/dev/null
-"$R2R" render grpo_math_small --model-size 7B >/dev/null
+"$NATIVE" render grpo_math_small --model-size 7B >/dev/null
 
 wait_quiet
 {
@@ -42,9 +42,9 @@ wait_quiet
 hyperfine -N --style basic --warmup 3 --runs "$RUNS" --export-json "$OLDPWD/$OUT/render.json" \
     -n "portable: render grpo_basic --model-size 7B" "$PORTABLE render grpo_basic --model-size 7B" \
     -n "portable: render grpo_math_small (project) --model-size 7B" "$PORTABLE render grpo_math_small --model-size 7B" \
-    -n "ReadyToRun: render grpo_basic --model-size 7B" "$R2R render grpo_basic --model-size 7B" \
-    -n "ReadyToRun: render grpo_math_small (project) --model-size 7B" "$R2R render grpo_math_small --model-size 7B" \
-    -n "ReadyToRun: --version" "$R2R --version"
+    -n "native release package: render grpo_basic --model-size 7B" "$NATIVE render grpo_basic --model-size 7B" \
+    -n "native release package: render grpo_math_small (project) --model-size 7B" "$NATIVE render grpo_math_small --model-size 7B" \
+    -n "native release package: --version" "$NATIVE --version"
 
 bomb=$OLDPWD/tests/TrainingPlatform.Core.Tests/Corpus/bad/alias_bomb.yaml
 /usr/bin/time -v "$PORTABLE" validate "$bomb" >"$OLDPWD/$OUT/bomb.out" 2>"$OLDPWD/$OUT/bomb.time" || true
