@@ -110,6 +110,8 @@ public sealed class BuiltInValuesTests
         Assert.Matches(@"gpu_memory_utilization: 0\.3 +# TRL default, trl/trainer/grpo_config\.py:647", trl.Out);
     }
 
+    // The schema file against Core: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
     public void The_schema_names_the_same_framework_defaults_as_the_resolver()
     {

@@ -12,6 +12,8 @@ public sealed class CommandTreeTests
 
     public static TheoryData<string> CommandsWithFormat() => [.. Commands().Where(c => Find(c.Command, "--format") is not null).Select(c => c.Path)];
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     [Theory]
     [MemberData(nameof(SharedOptionNames))]
     public void Every_occurrence_of_a_shared_option_is_the_same_declaration(string name)
@@ -43,6 +45,8 @@ public sealed class CommandTreeTests
         }
     }
 
+    // Reads the source files: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Theory]
     [MemberData(nameof(SharedOptionNames))]
     public void A_shared_option_is_declared_once_in_the_source(string name)
@@ -97,6 +101,8 @@ public sealed class CommandTreeTests
         Assert.False(Directory.Exists(Path.Combine(temp.Path, ".trainplat")), "nothing is recorded");
     }
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     [Fact]
     public void The_top_level_table_names_each_command_as_it_is_built()
     {
@@ -105,6 +111,8 @@ public sealed class CommandTreeTests
         Assert.Equal(Cli.TopLevel.Select(c => c.Name), Cli.BuildRoot(context).Subcommands.Select(c => c.Name));
     }
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     [Theory]
     [InlineData("render grpo_basic -s 7B", "render")]
     [InlineData("job list", "job")]

@@ -25,6 +25,8 @@ public sealed class JobCommandTests
         return result.Out.Trim();
     }
 
+    // Every command on the pinned clock and seeded ids (golden times and ids): in-process only.
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     [Fact]
     public void A_job_from_creation_to_success_with_metrics_and_lineage_golden()
     {

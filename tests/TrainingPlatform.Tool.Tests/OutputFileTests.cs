@@ -88,6 +88,8 @@ public sealed class OutputFileTests
         Assert.Equal(["config.yaml"], Directory.GetFiles(Path.Combine(temp.Path, "out")).Select(Path.GetFileName));
     }
 
+    // OutputFile in-process with a failing writer: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
     public void A_failed_write_leaves_the_old_file_and_no_temporary_file()
     {

@@ -80,6 +80,8 @@ public sealed class TerminalTextTests
         Assert.StartsWith("trainplat: error: unknown recipe 'x\\x1b[2J\\nfake'\n", result.Error, StringComparison.Ordinal);
     }
 
+    // TerminalText.Escape in-process: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Theory]
     [InlineData("plain", "plain")]
     [InlineData("tab\there", "tab\\there")]

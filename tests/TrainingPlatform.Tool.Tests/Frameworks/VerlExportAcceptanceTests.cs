@@ -55,6 +55,8 @@ public sealed class VerlExportAcceptanceTests
         return data;
     }
 
+    // The test data only: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
     public void Every_verl_builtin_is_covered() =>
         Assert.Equal(["dapo", "grpo_basic", "grpo_lora", "ppo"], VerlBuiltIns().Select(row => (string)row[0]).Distinct().Order(StringComparer.Ordinal));
@@ -86,6 +88,8 @@ public sealed class VerlExportAcceptanceTests
         }
     }
 
+    // The Python harness only: no build runs.
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
     public void The_harness_rejects_a_key_the_release_does_not_have()
     {
