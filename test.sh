@@ -48,11 +48,13 @@ if [ "${TRAINPLAT_TEST_AOT:-1}" != 0 ]; then
         aot_dir=$(mktemp -d "${TMPDIR:-/tmp}/trainplat-aot.XXXXXX")
         trap 'rm -rf "$aot_dir"' EXIT
         echo "test.sh: publishing the Native AOT build ($rid) into $aot_dir/bin" >&2
+        published=$SECONDS
         # Its own artifacts folder: a publish for a runtime identifier must not share obj/ with the test builds.
         if dotnet publish tool/TrainingPlatform.Tool -c Release -r "$rid" -p:PublishAot=true \
             --artifacts-path "$aot_dir/artifacts" -o "$aot_dir/bin" >"$aot_dir/publish.log" 2>&1; then
             aot_bin="$aot_dir/bin/trainplat"
             export TRAINPLAT_AOT_BIN="$aot_dir/bin"
+            echo "test.sh: the Native AOT publish took $((SECONDS - published)) s" >&2
         else
             # The first pass still runs: AotBuildTests publish again and fail with the compiler's output.
             tail -n 40 "$aot_dir/publish.log" >&2

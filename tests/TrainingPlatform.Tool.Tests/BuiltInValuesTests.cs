@@ -111,8 +111,8 @@ public sealed class BuiltInValuesTests
     }
 
     // The schema file against Core: no build runs.
-    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void The_schema_names_the_same_framework_defaults_as_the_resolver()
     {
         var schema = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "schemas", "recipe.v1.schema.json")))!;

@@ -62,8 +62,8 @@ public sealed class EndToEndTests
     }
 
     // Packs and installs the portable package: it tests that package, not the build under test.
-    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void The_package_installs_as_a_tool_and_validates_the_examples()
     {
         using var work = new TempDir();

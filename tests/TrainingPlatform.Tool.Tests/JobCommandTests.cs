@@ -26,8 +26,8 @@ public sealed class JobCommandTests
     }
 
     // Every command on the pinned clock and seeded ids (golden times and ids): in-process only.
-    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void A_job_from_creation_to_success_with_metrics_and_lineage_golden()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

@@ -89,8 +89,8 @@ public sealed class OutputFileTests
     }
 
     // OutputFile in-process with a failing writer: no build runs.
-    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void A_failed_write_leaves_the_old_file_and_no_temporary_file()
     {
         using var temp = new TempDir();
