@@ -110,7 +110,9 @@ public sealed class BuiltInValuesTests
         Assert.Matches(@"gpu_memory_utilization: 0\.3 +# TRL default, trl/trainer/grpo_config\.py:647", trl.Out);
     }
 
+    // The schema file against Core: no build runs.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void The_schema_names_the_same_framework_defaults_as_the_resolver()
     {
         var schema = JsonNode.Parse(File.ReadAllText(Path.Combine(Repo.Root, "schemas", "recipe.v1.schema.json")))!;

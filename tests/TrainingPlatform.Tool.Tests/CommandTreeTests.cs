@@ -12,8 +12,10 @@ public sealed class CommandTreeTests
 
     public static TheoryData<string> CommandsWithFormat() => [.. Commands().Where(c => Find(c.Command, "--format") is not null).Select(c => c.Path)];
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
     [Theory]
     [MemberData(nameof(SharedOptionNames))]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void Every_occurrence_of_a_shared_option_is_the_same_declaration(string name)
     {
         var occurrences = Commands().Select(c => (c.Path, Option: Find(c.Command, name))).Where(o => o.Option is not null).ToArray();
@@ -43,8 +45,10 @@ public sealed class CommandTreeTests
         }
     }
 
+    // Reads the source files: no build runs.
     [Theory]
     [MemberData(nameof(SharedOptionNames))]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void A_shared_option_is_declared_once_in_the_source(string name)
     {
         var tool = Path.Combine(Repo.Root, "tool", "TrainingPlatform.Tool");
@@ -97,7 +101,9 @@ public sealed class CommandTreeTests
         Assert.False(Directory.Exists(Path.Combine(temp.Path, ".trainplat")), "nothing is recorded");
     }
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void The_top_level_table_names_each_command_as_it_is_built()
     {
         var context = new CliContext(TextWriter.Null, TextWriter.Null, Repo.Examples, Color: false, ErrorIsTerminal: false);
@@ -105,6 +111,7 @@ public sealed class CommandTreeTests
         Assert.Equal(Cli.TopLevel.Select(c => c.Name), Cli.BuildRoot(context).Subcommands.Select(c => c.Name));
     }
 
+    // Reads the command tree in-process (the tool's internals), runs no process.
     [Theory]
     [InlineData("render grpo_basic -s 7B", "render")]
     [InlineData("job list", "job")]
@@ -112,6 +119,7 @@ public sealed class CommandTreeTests
     [InlineData("--help", "*")]
     [InlineData("rendr grpo_basic", "*")]
     [InlineData("--version --help", "*")]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void Only_the_command_a_line_names_is_built(string line, string built)
     {
         var context = new CliContext(TextWriter.Null, TextWriter.Null, Repo.Examples, Color: false, ErrorIsTerminal: false);

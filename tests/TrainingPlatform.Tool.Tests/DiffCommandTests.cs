@@ -195,7 +195,9 @@ public sealed class DiffCommandTests
         Assert.StartsWith("#### trainplat diff: `a.yaml` → `b.yaml`\n", r.Out);
     }
 
+    // Colour needs a terminal that a redirected process does not have: in-process only (the next test is its end-to-end half).
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void Colour_only_when_the_context_allows_it_and_never_with_no_color()
     {
         using var dir = new TempDir();
@@ -212,7 +214,17 @@ public sealed class DiffCommandTests
         Assert.Contains("\u001b[31m", Run());
         Assert.DoesNotContain("\u001b[", Run("--no-color"));
         Assert.DoesNotContain("\u001b[", Run("--format", "json"));
-        Assert.DoesNotContain("\u001b[", CliRun.InProcess(dir.Path, "diff", "a.yaml", "b.yaml").Out);
+    }
+
+    [Fact]
+    public void A_redirected_diff_has_no_colour()
+    {
+        using var dir = new TempDir();
+        dir.Write("a.yaml", Base);
+        dir.Write("b.yaml", Base.Replace("1.0e-6", "2.0e-6", StringComparison.Ordinal));
+        var r = CliRun.InProcess(dir.Path, "diff", "a.yaml", "b.yaml");
+        Assert.Contains("optimizer.learning_rate", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", r.Out + r.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,20 +39,31 @@ public sealed class EndToEndTests
     }
 
     [Fact]
-    public void Colour_only_on_a_terminal()
+    public void No_colour_when_the_output_is_redirected()
     {
         using var dir = new TempDir();
         dir.Write("bad.yaml", "apiVersion: trainplat/v2\n");
         var redirected = CliRun.Process(dir.Path, null, "validate", "bad.yaml");
-        Assert.DoesNotContain("\u001b[", redirected.Out);
+        Assert.Contains("error", redirected.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", redirected.Out + redirected.Error, StringComparison.Ordinal);
+    }
 
+    // A terminal that a redirected process cannot have: in-process only.
+    [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
+    public void Colour_on_a_terminal()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.yaml", "apiVersion: trainplat/v2\n");
         using var output = new StringWriter();
         using var error = new StringWriter();
         Cli.Run(["validate", "bad.yaml"], new CliContext(output, error, dir.Path, Color: true, ErrorIsTerminal: true));
         Assert.Contains("\u001b[31merror\u001b[0m", output.ToString());
     }
 
+    // Packs and installs the portable package: it tests that package, not the build under test.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void The_package_installs_as_a_tool_and_validates_the_examples()
     {
         using var work = new TempDir();
@@ -84,7 +95,6 @@ public sealed class CompletionScriptTests
             Assert.Fail("bash is required for this test");
         }
 
-        var dll = Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
         var script = Path.Combine(Repo.Root, "completions", "trainplat.bash");
         var start = new ProcessStartInfo("/bin/bash")
         {
@@ -95,7 +105,7 @@ public sealed class CompletionScriptTests
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($$"""
-            trainplat() { dotnet '{{dll}}' "$@"; }
+            trainplat() { {{ToolUnderTest.ShellCommand}} "$@"; }
             source '{{script}}'
             COMP_LINE='trainplat recipe li'; COMP_POINT=${#COMP_LINE}; _trainplat_complete; printf '%s\n' "${COMPREPLY[@]}"
             COMP_LINE='trainplat validate --for'; COMP_POINT=${#COMP_LINE}; _trainplat_complete; printf '%s\n' "${COMPREPLY[@]}"

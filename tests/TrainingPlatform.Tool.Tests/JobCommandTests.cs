@@ -25,7 +25,9 @@ public sealed class JobCommandTests
         return result.Out.Trim();
     }
 
+    // Every command on the pinned clock and seeded ids (golden times and ids): in-process only.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void A_job_from_creation_to_success_with_metrics_and_lineage_golden()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

@@ -5,14 +5,14 @@ namespace TrainingPlatform.Tool.Tests;
 /// <summary>Issue 13 item 12 (part): messages that say what is wrong instead of what .NET happened to throw.</summary>
 public sealed class MessageTests
 {
-    private static string Dll => Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
+    private static string Tool => ToolUnderTest.ShellCommand;
 
     [Fact]
     public void A_closed_standard_output_is_named_as_such_with_exit_2()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
 
-        var closed = CliRun.Program("sh", temp.Path, "-c", $"dotnet '{Dll}' recipe list >&-");
+        var closed = CliRun.Program("sh", temp.Path, "-c", $"{Tool} recipe list >&-");
 
         Assert.Equal(ExitCodes.UsageError, closed.ExitCode);
         Assert.Equal("trainplat: error: cannot write to standard output: it is closed (or open only for reading)\n" +
@@ -24,7 +24,7 @@ public sealed class MessageTests
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
 
-        var closed = CliRun.Program("sh", temp.Path, "-c", $"dotnet '{Dll}' render grpo_math_small -s 7B -o out.yaml >&-");
+        var closed = CliRun.Program("sh", temp.Path, "-c", $"{Tool} render grpo_math_small -s 7B -o out.yaml >&-");
 
         Assert.True(closed.ExitCode == ExitCodes.Ok, closed.ToString());
         Assert.True(File.Exists(Path.Combine(temp.Path, "out.yaml")));
@@ -37,12 +37,12 @@ public sealed class MessageTests
         Assert.Equal(0, CliRun.Program("sh", temp.Path, "-c", "cp recipes/sft_chat.yaml \"$(printf 'bad\\377.yaml')\" && printf '{\"a\":1}\\n' > \"data/$(printf 'x\\376.jsonl')\"").ExitCode);
         const string Why = "cannot be opened: its name is not valid UTF-8 (\uFFFD stands for the bytes that are not), and trainplat reads only UTF-8 file names";
 
-        var validate = CliRun.Program("sh", temp.Path, "-c", $"dotnet '{Dll}' validate \"$(printf 'bad\\377.yaml')\"");
+        var validate = CliRun.Program("sh", temp.Path, "-c", $"{Tool} validate \"$(printf 'bad\\377.yaml')\"");
         Assert.Equal(ExitCodes.UsageError, validate.ExitCode);
         Assert.StartsWith($"trainplat: error: 'bad\uFFFD.yaml' {Why}\n  hint: rename it to a UTF-8 name", validate.Error, StringComparison.Ordinal);
 
         // Inside a dataset folder, an entry that cannot be read is a finding about the folder (exit 1), as a FIFO there is.
-        var snapshot = CliRun.Program("sh", temp.Path, "-c", $"dotnet '{Dll}' data snapshot data");
+        var snapshot = CliRun.Program("sh", temp.Path, "-c", $"{Tool} data snapshot data");
         Assert.Equal(ExitCodes.Findings, snapshot.ExitCode);
         Assert.Contains($"x\uFFFD.jsonl: {Why}", snapshot.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("no such file", snapshot.Error, StringComparison.Ordinal);

@@ -7,6 +7,8 @@ namespace TrainingPlatform.Tool.Tests;
 /// Real pre-commit (Debian's 3.0.4 on CI) with this repository as the hook repository, given by path
 /// and tag: the first commit builds the tool with `dotnet pack` (language: dotnet), later ones reuse it.
 /// </summary>
+// pre-commit builds and installs its own tool from the source (language: dotnet): not the build under test.
+[Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
 [Collection(SourceTreeTests.Name)]
 public sealed class PreCommitTests(SourceTreeCopy source)
 {

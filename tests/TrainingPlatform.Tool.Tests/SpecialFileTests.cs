@@ -15,20 +15,12 @@ public sealed class SpecialFileTests
 
     private static CliResult Run(string directory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "trainplat.dll"));
+        var start = ToolUnderTest.StartInfo(directory);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["TRAINPLAT_STORE_TIMEOUT"] = "5";
         return CliRun.Exec(start, Limit);
     }

@@ -9,15 +9,13 @@ namespace TrainingPlatform.Tool.Tests;
 /// </summary>
 public sealed class StoreLocationTests
 {
-    private static string Tool => Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
-
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    private static string Quote(string s) => ToolUnderTest.Quote(s);
 
     /// <summary>Runs the built tool under bash with <paramref name="prefix"/> (a ulimit) before it.</summary>
     private static CliResult Shell(string folder, string prefix, params string[] args) =>
         CliRun.Program("bash", folder, "-c",
             // W^X maps code through a memory file that a file-size limit would stop; the limit is meant for the store.
-            $"export DOTNET_EnableWriteXorExecute=0; trap '' XFSZ; {prefix} exec dotnet {Quote(Tool)} {string.Join(' ', args.Select(Quote))}");
+            $"export DOTNET_EnableWriteXorExecute=0; trap '' XFSZ; {prefix} exec {ToolUnderTest.ShellCommand} {string.Join(' ', args.Select(Quote))}");
 
     private static string NewJob(string folder)
     {
@@ -94,7 +92,7 @@ public sealed class StoreLocationTests
     public void Job_create_with_standard_output_full_records_no_job_whose_id_nobody_saw()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
-        var full = CliRun.Program("bash", temp.Path, "-c", $"exec dotnet {Quote(Tool)} job create -r grpo_math_small -s 7B > /dev/full");
+        var full = CliRun.Program("bash", temp.Path, "-c", $"exec {ToolUnderTest.ShellCommand} job create -r grpo_math_small -s 7B > /dev/full");
         Assert.True(full.ExitCode == ExitCodes.UsageError, full.ToString());
         Assert.Contains("could not write the new job's id to standard output", full.Error, StringComparison.Ordinal);
         Assert.Contains("the job was not recorded", full.Error, StringComparison.Ordinal);

@@ -80,12 +80,14 @@ public sealed class TerminalTextTests
         Assert.StartsWith("trainplat: error: unknown recipe 'x\\x1b[2J\\nfake'\n", result.Error, StringComparison.Ordinal);
     }
 
+    // TerminalText.Escape in-process: no build runs.
     [Theory]
     [InlineData("plain", "plain")]
     [InlineData("tab\there", "tab\\there")]
     [InlineData("del\u007f", "del\\x7f")]
     [InlineData("bidi\u2066x\u2069", "bidi\\u2066x\\u2069")]
     [InlineData("中文 é", "中文 é")]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void Escape_makes_control_characters_visible_and_leaves_other_text_alone(string text, string shown) =>
         Assert.Equal(shown, TerminalText.Escape(text));
 }

@@ -1,7 +1,10 @@
 using TrainingPlatform.Tool.Output;
+using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;
 
+// TextTable in-process: no build runs.
+[Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
 public sealed class TextTableTests
 {
     private static string Render(TextTable table)

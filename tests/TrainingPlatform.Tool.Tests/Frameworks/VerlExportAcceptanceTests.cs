@@ -55,7 +55,9 @@ public sealed class VerlExportAcceptanceTests
         return data;
     }
 
+    // The test data only: no build runs.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void Every_verl_builtin_is_covered() =>
         Assert.Equal(["dapo", "grpo_basic", "grpo_lora", "ppo"], VerlBuiltIns().Select(row => (string)row[0]).Distinct().Order(StringComparer.Ordinal));
 
@@ -86,7 +88,9 @@ public sealed class VerlExportAcceptanceTests
         }
     }
 
+    // The Python harness only: no build runs.
     [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
     public void The_harness_rejects_a_key_the_release_does_not_have()
     {
         // A negative control: the acceptance test above is worth something only if struct mode really refuses unknown keys.

@@ -7,11 +7,23 @@ internal sealed record CliResult(int ExitCode, string Out, string Error)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}--- stderr\n{Error}";
 }
 
-/// <summary>Runs the CLI in-process with captured writers, or as a real process (end-to-end).</summary>
+/// <summary>
+/// Runs the CLI in-process with captured writers, or as a real process (end-to-end). When <c>TRAINPLAT_BIN</c> is set
+/// (see <see cref="ToolUnderTest"/>), every run but <see cref="Pinned"/> is a process of that binary.
+/// </summary>
 internal static class CliRun
 {
+    /// <summary>
+    /// The CLI with arguments and a working directory, in-process (no colour, standard error not a terminal, as a
+    /// redirected process has) — or, when <c>TRAINPLAT_BIN</c> is set, that binary as a process with the same inputs.
+    /// </summary>
     public static CliResult InProcess(string workingDirectory, params string[] args)
     {
+        if (ToolUnderTest.IsBinary)
+        {
+            return Process(workingDirectory, null, args);
+        }
+
         using var output = new StringWriter { NewLine = "\n" };
         using var error = new StringWriter { NewLine = "\n" };
         var code = Cli.Run(args, new CliContext(output, error, workingDirectory, Color: false, ErrorIsTerminal: false));
@@ -32,24 +44,15 @@ internal static class CliRun
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    /// <summary>The built tool as a separate process (the trainplat.dll next to the tests).</summary>
+    /// <summary>The tool under test as a separate process: the binary in <c>TRAINPLAT_BIN</c>, else <c>dotnet trainplat.dll</c> (the JIT build next to the tests).</summary>
     public static CliResult Process(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "trainplat.dll");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(dll);
+        var start = ToolUnderTest.StartInfo(workingDirectory);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;
