@@ -76,7 +76,7 @@ if [ -n "${aot_failed:-}" ]; then
 fi
 
 # The second pass: the caller's options, with any --filter combined with the one that picks the end-to-end set.
-e2e='Build!=InProcessOnly&Build!=JitOnly&FullyQualifiedName!~TrainingPlatform.Tool.Tests.DistributionTests'
+e2e='Build!=InProcessOnly&Build!=JitOnly'
 args=()
 user_filter=""
 while [ $# -gt 0 ]; do

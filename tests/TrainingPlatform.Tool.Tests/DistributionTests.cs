@@ -7,6 +7,7 @@ namespace TrainingPlatform.Tool.Tests;
 
 /// <summary>The package as published: its metadata, and an install through a local tool manifest.</summary>
 [Collection(SourceTreeTests.Name)]
+[Trait(ToolBuild.Trait, ToolBuild.JitOnly)] // packs and installs its own build of the tool from the source copy
 public sealed class DistributionTests(SourceTreeCopy source)
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace TrainingPlatform.Tool.Tests;
 /// executable and renders the examples with no .NET on <c>PATH</c> and no <c>DOTNET_*</c> variables.
 /// </summary>
 [Collection(SourceTreeTests.Name)]
+[Trait(ToolBuild.Trait, ToolBuild.JitOnly)] // packs and installs its own build of the tool from the source copy
 public sealed class ReleasePackTests(SourceTreeCopy source)
 {
     private static readonly string[] ReleaseRids = ["linux-x64", "linux-arm64", "osx-x64", "osx-arm64", "win-x64", "any"];
