@@ -23,7 +23,7 @@ OUT=$ROOT/bench/out/metrics
 STREAM_POINTS=200000
 
 # shellcheck source=bench/lib.sh
-source bench/lib.sh
+source "$ROOT/bench/lib.sh" # absolute: workload_table finds table.py beside it after the cd below
 ensure_hyperfine
 if ! command -v sqlite3 >/dev/null 2>&1; then
     log "installing sqlite3 (apt)"
