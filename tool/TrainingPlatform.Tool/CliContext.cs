@@ -8,6 +8,9 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
     /// <summary>The time recorded on jobs and metrics (tests pin it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Standard input, opened by the one command that reads it (`metrics log --stdin`); tests give a stream.</summary>
+    public Func<Stream> Input { get; init; } = Console.OpenStandardInput;
+
     /// <summary>Where new job ids come from: null for cryptographic randomness (tests give a seeded one).</summary>
     public Random? IdRandom { get; init; }
 

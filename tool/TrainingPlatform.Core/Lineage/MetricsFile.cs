@@ -193,7 +193,8 @@ public static class MetricsFile
     /// <summary>The one step rule (metrics import, metrics log, job import): a whole number ≥ 0.</summary>
     public static bool IsStep(long step) => step >= 0;
 
-    private static bool TryStep(ReadOnlySpan<byte> text, out long step)
+    /// <summary>A step as text, by the one step rule: a whole number ≥ 0 (<c>10.0</c> is 10).</summary>
+    internal static bool TryStep(ReadOnlySpan<byte> text, out long step)
     {
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out step))
         {

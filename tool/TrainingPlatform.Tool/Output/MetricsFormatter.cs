@@ -57,6 +57,36 @@ internal static class MetricsFormatter
             (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : "")));
     }
 
+    /// <summary>A bad line of <c>metrics log --stdin --skip-bad</c>, on stderr as it is found: <c>&lt;stdin&gt;:12:7: …</c>.</summary>
+    public static void WriteLineProblem(TextWriter error, string input, MetricLineProblem problem) =>
+        error.WriteLine(TerminalText.Escape(Invariant($"{input}:{problem.Line}:{problem.Column}: {problem.Message}")));
+
+    /// <summary>The end of <c>metrics log --stdin</c>: a line on stderr, or an object on stdout with <c>--format json</c>.</summary>
+    public static void WriteStream(TextWriter output, string job, MetricsPipeResult result, TextFormat format)
+    {
+        if (format == TextFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(new JsonObject
+            {
+                ["job"] = job,
+                ["lines"] = result.Lines,
+                ["bad_lines"] = result.BadLines,
+                ["points"] = result.Points,
+                ["metrics"] = JsonText.Array(result.Names),
+                ["transactions"] = result.Transactions,
+                ["interrupted"] = result.Interrupted,
+            }));
+            return;
+        }
+
+        output.WriteLine(TerminalText.Escape(
+            (result.Interrupted ? "trainplat: interrupted: " : "trainplat: ") +
+            Invariant($"recorded {result.Points:N0} point{Plural(result.Points)} for {result.Names.Count} metric{Plural(result.Names.Count)}") +
+            (result.Names.Count is > 0 and <= 8 ? " (" + string.Join(", ", result.Names) + ")" : "") +
+            Invariant($" from {result.Lines:N0} line{Plural(result.Lines)} into job {job}") +
+            (result.BadLines > 0 ? Invariant($"; skipped {result.BadLines:N0} bad line{Plural(result.BadLines)}") : "")));
+    }
+
     public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableFormat format)
     {
         var job = report.Job;
