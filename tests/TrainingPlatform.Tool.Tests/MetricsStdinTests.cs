@@ -19,30 +19,17 @@ public sealed class MetricsStdinTests
         return create.Out.Trim();
     }
 
-    /// <summary>The tool under test with standard input a pipe: <c>TRAINPLAT_BIN</c> when set, else <c>dotnet trainplat.dll</c>.</summary>
+    /// <summary>The tool under test (<see cref="ToolUnderTest"/>) with standard input a pipe.</summary>
     private static Process Start(string workingDirectory, params string[] args)
     {
-        var binary = Environment.GetEnvironmentVariable("TRAINPLAT_BIN");
-        var start = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(false),
-        };
-        if (string.IsNullOrEmpty(binary))
-        {
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "trainplat.dll"));
-        }
-
+        var start = ToolUnderTest.StartInfo(workingDirectory);
+        start.RedirectStandardInput = true;
+        start.StandardInputEncoding = new UTF8Encoding(false);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return Process.Start(start)!;
     }
 
