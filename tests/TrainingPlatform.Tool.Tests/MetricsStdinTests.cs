@@ -33,6 +33,40 @@ public sealed class MetricsStdinTests
         return Process.Start(start)!;
     }
 
+    /// <summary>
+    /// As <see cref="Start"/>, with SIGINT's default action restored in the tool, as a terminal gives it. A test run started
+    /// in the background (`nohup`, `cmd &amp;` in a script: what a CI runner may do) inherits SIGINT ignored, and a process
+    /// keeps an ignore it inherits, as the shell does, so Ctrl-C could not reach the tool; Debian's python3 (which
+    /// test.sh installs) resets it and then becomes the tool (exec), so the signal goes to the tool itself.
+    /// </summary>
+    private static Process StartWithDefaultSignals(string workingDirectory, params string[] args)
+    {
+        var tool = ToolUnderTest.StartInfo(workingDirectory);
+        var start = new ProcessStartInfo("/usr/bin/python3")
+        {
+            WorkingDirectory = tool.WorkingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardInputEncoding = new UTF8Encoding(false),
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])");
+        start.ArgumentList.Add(tool.FileName);
+        foreach (var a in tool.ArgumentList.Concat(args))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in tool.Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return Process.Start(start)!;
+    }
+
     /// <summary>Pipes <paramref name="input"/> into the tool, closes it, and waits for the end.</summary>
     private static CliResult Pipe(string workingDirectory, string input, params string[] args)
     {
@@ -195,7 +229,7 @@ public sealed class MetricsStdinTests
 
         using var temp = TempDir.CopyOf(Repo.Examples);
         var job = CreateJob(temp);
-        using var process = Start(temp.Path, "metrics", "log", job, "--stdin", "--format", "json");
+        using var process = StartWithDefaultSignals(temp.Path, "metrics", "log", job, "--stdin", "--format", "json");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardInput.Write("1 loss=1\n2 loss=0.5\n3 loss=0.25\n");
