@@ -87,10 +87,11 @@ hyperfine -N --warmup 3 --runs 30 \
     --export-json ../history.json
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy after (3 s sample): $(busy_percent 3)%" >>../machine.txt
 cd ..
+status=0
 {
     echo "## check --base HEAD~1 (50 recipes, 200 commits; 5 changed recipes rendered at 7B and 70B)"
     echo
-    workload_table check.json "git diff -M HEAD~1" "AOT<=300ms" || true
+    workload_table check.json "git diff -M HEAD~1" "AOT<=300ms" || status=1
     echo
     echo "## recipe history $HISTORY_ID ($(python3 -c 'import json; print(json.load(open("facts.json"))["history_recipe"]["commits"])') commits; no target)"
     echo
@@ -99,3 +100,4 @@ cd ..
     sed 's/^/    /' machine.txt
 } >summary.md
 cat summary.md
+exit "$status"

@@ -139,13 +139,15 @@ hyperfine -N -i --warmup 3 --runs 30 \
     --export-json ../suggest.json
 cd ..
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); CPU busy after (3 s sample): $(busy_percent 3)%" >>machine.txt
+status=0
 {
     echo "## suggest grpo_basic -s 7B with $JOBS jobs in the store"
     echo
-    workload_table suggest.json "python3 anchor" "AOT<=150ms" || true
+    workload_table suggest.json "python3 anchor" "AOT<=150ms" || status=1
     echo
     echo "Command (in a copy of examples/ with five team recipes): \`trainplat ${SUGGEST_ARGS[*]/$ROOT\//}\`; anchor: \`$ANCHOR_CMD\` (the same jobs as JSON Lines)."
     echo
     sed 's/^/    /' machine.txt
 } >summary.md
 cat summary.md
+exit "$status"
