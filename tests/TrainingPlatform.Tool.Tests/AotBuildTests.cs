@@ -155,23 +155,7 @@ public sealed class AotBuildTests(AotBuildFixture aot) : IClassFixture<AotBuildF
         Assert.True(native == jit, $"{string.Join(' ', args)}\n=== native\n{native}\n=== JIT\n{jit}");
     }
 
-    private CliResult Native(string dir, params string[] args)
-    {
-        var start = new ProcessStartInfo(aot.Binary)
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        return CliRun.Exec(start, TimeSpan.FromMinutes(2));
-    }
+    private CliResult Native(string dir, params string[] args) => CliRun.Exec(CliRun.StartInfo(aot.Binary, dir, args), TimeSpan.FromMinutes(2));
 
     /// <summary>The JIT build, always (not the binary in TRAINPLAT_BIN): the other side of the comparison.</summary>
     private static CliResult Jit(string dir, params string[] args) => CliRun.Program("dotnet", dir, [ToolUnderTest.Dll, .. args]);

@@ -62,23 +62,10 @@ public sealed class PreCommitTests(SourceTreeCopy source)
 
     private static CliResult Run(string cwd, string home, string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = cwd,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        var start = CliRun.StartInfo(file, cwd, args);
         GitWorkTree.Isolate(start);
         start.Environment["PRE_COMMIT_HOME"] = home;
         start.Environment["PRE_COMMIT_COLOR"] = "never";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
         return CliRun.Exec(start, TimeSpan.FromMinutes(6));
     }
 }

@@ -103,18 +103,7 @@ public sealed class ReleasePackTests(SourceTreeCopy source)
 
     private static CliResult WithoutDotnet(string file, string cwd, string[] args)
     {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = cwd,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        var start = CliRun.StartInfo(file, cwd, args);
         foreach (var name in start.Environment.Keys.ToList())
         {
             if (name.StartsWith("DOTNET", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COREHOST_", StringComparison.OrdinalIgnoreCase))
@@ -134,20 +123,7 @@ public sealed class ReleasePackTests(SourceTreeCopy source)
 
     private static CliResult Dotnet(string cwd, IDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = cwd,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
+        var start = CliRun.StartInfo("dotnet", cwd, args);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;

@@ -62,7 +62,15 @@ internal static class CliRun
     }
 
     /// <summary>Any program (dotnet, an installed tool) in <paramref name="workingDirectory"/>, without .NET's telemetry and logo.</summary>
-    public static CliResult Program(string file, string workingDirectory, params string[] args)
+    public static CliResult Program(string file, string workingDirectory, params string[] args) =>
+        Exec(StartInfo(file, workingDirectory, args), TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// How to start <paramref name="file"/> with <paramref name="args"/> in <paramref name="workingDirectory"/>, its output
+    /// captured and .NET's telemetry and logo off: for tests that add their own environment or time limit before
+    /// <see cref="Exec"/>.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string file, string workingDirectory, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -78,7 +86,7 @@ internal static class CliRun
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        return Exec(start, TimeSpan.FromMinutes(5));
+        return start;
     }
 
     public static CliResult Exec(ProcessStartInfo start, TimeSpan timeout)
