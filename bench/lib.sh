@@ -100,3 +100,63 @@ ensure_ajv() {
         npm install --prefix "$prefix" --no-audit --no-fund --silent ajv-cli@5 ajv-formats
     fi
 }
+
+# The example project plus five team recipes and three small JSON Lines datasets, in $1 (a new folder): the project
+# the lineage and experience benchmarks record their template jobs in. $2 names the benchmark in the recipes' headers.
+team_project() {
+    local project=$1 bench=$2
+    cp -r "$(git rev-parse --show-toplevel)/examples" "$project"
+    team_recipe() { # id base task algorithm description, then the config block on stdin
+        {
+            printf '# %s: a team recipe for the %s benchmark (bench/%s.sh), based on %s.\n' "$1" "$bench" "$bench" "$2"
+            printf 'apiVersion: trainplat/v1\nid: %s\nversion: 0.3.0\ntask: %s\nalgorithm: %s\ntags: [team, bench]\n' "$1" "$3" "$4"
+            printf 'description: %s\nsource: Built-in or project recipe %s with a few values changed.\nextends: %s\nconfig:\n' "$5" "$2" "$2"
+            cat
+        } >"$project/recipes/$1.yaml"
+    }
+team_recipe team_grpo_code grpo_basic rlhf grpo "GRPO on code with unit-test rewards." <<'YAML'
+  data:
+    max_response_length: 2048
+  rl:
+    rollout_n: 8
+YAML
+team_recipe team_grpo_tool grpo_math_small rlhf grpo "GRPO on tool-use traces, from the math recipe." <<'YAML'
+  rl:
+    temperature: 0.9
+YAML
+team_recipe team_ppo_helpful ppo rlhf ppo "PPO against the helpfulness reward model." <<'YAML'
+  optimizer:
+    learning_rate: 5.0e-7
+YAML
+team_recipe team_dpo_safety dpo_full preference dpo "DPO on safety preference pairs." <<'YAML'
+  preference:
+    beta: 0.1
+YAML
+team_recipe team_sft_code sft_full sft sft "Full SFT on code instructions in ChatML." <<'YAML'
+  model:
+    chat_template: chatml
+YAML
+python3 - "$project/data" <<'PY'
+import json, random, sys
+rng = random.Random(20261125)
+for name, n in [("math_train", 400), ("math_eval", 50), ("code_train", 300)]:
+    with open(f"{sys.argv[1]}/{name}.jsonl", "w") as f:
+        for i in range(n):
+            a, b = rng.randrange(1000), rng.randrange(1000)
+            f.write(json.dumps({"prompt": f"What is {a} + {b}?", "answer": str(a + b)}) + "\n")
+PY
+}
+
+# The datasets a template job of recipe $1 uses, as job create's -d options (relative to team_project's folder).
+datasets_for() {
+    case $1 in
+        team_grpo_code) echo "-d train=data/code_train.jsonl -d eval=data/math_eval.jsonl" ;;
+        grpo_* | team_grpo_* | dapo | ppo | team_ppo_*) echo "-d train=data/math_train.jsonl -d eval=data/math_eval.jsonl" ;;
+        sft_* | team_sft_*) echo "-d train=data/train.jsonl" ;;
+        *) echo "-d train=data/prefs.parquet" ;;
+    esac
+}
+
+# The recipes the template jobs are made of (built-ins, the example project's and team_project's).
+TEMPLATE_RECIPES="grpo_basic grpo_math_small team_grpo_code team_grpo_tool grpo_large_scale grpo_lora dapo ppo team_ppo_helpful
+dpo_full dpo_lora team_dpo_safety simpo orpo sft_full sft_lora sft_qlora sft_chat team_sft_code reward_model"

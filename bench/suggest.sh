@@ -29,59 +29,10 @@ ensure_builds
 # --- template: one real job per recipe and model size (as in bench/lineage.sh) -------------------
 rm -rf "$OUT" && mkdir -p "$OUT"
 PROJECT=$OUT/project
-cp -r examples "$PROJECT"
-team_recipe() { # id base task algorithm description, then the config block on stdin
-    {
-        printf '# %s: a team recipe for the suggest benchmark (bench/suggest.sh), based on %s.\n' "$1" "$2"
-        printf 'apiVersion: trainplat/v1\nid: %s\nversion: 0.3.0\ntask: %s\nalgorithm: %s\ntags: [team, bench]\n' "$1" "$3" "$4"
-        printf 'description: %s\nsource: Built-in or project recipe %s with a few values changed.\nextends: %s\nconfig:\n' "$5" "$2" "$2"
-        cat
-    } >"$PROJECT/recipes/$1.yaml"
-}
-team_recipe team_grpo_code grpo_basic rlhf grpo "GRPO on code with unit-test rewards." <<'YAML'
-  data:
-    max_response_length: 2048
-  rl:
-    rollout_n: 8
-YAML
-team_recipe team_grpo_tool grpo_math_small rlhf grpo "GRPO on tool-use traces, from the math recipe." <<'YAML'
-  rl:
-    temperature: 0.9
-YAML
-team_recipe team_ppo_helpful ppo rlhf ppo "PPO against the helpfulness reward model." <<'YAML'
-  optimizer:
-    learning_rate: 5.0e-7
-YAML
-team_recipe team_dpo_safety dpo_full preference dpo "DPO on safety preference pairs." <<'YAML'
-  preference:
-    beta: 0.1
-YAML
-team_recipe team_sft_code sft_full sft sft "Full SFT on code instructions in ChatML." <<'YAML'
-  model:
-    chat_template: chatml
-YAML
-python3 - "$PROJECT/data" <<'PY'
-import json, random, sys
-rng = random.Random(20261125)
-for name, n in [("math_train", 400), ("math_eval", 50), ("code_train", 300)]:
-    with open(f"{sys.argv[1]}/{name}.jsonl", "w") as f:
-        for i in range(n):
-            a, b = rng.randrange(1000), rng.randrange(1000)
-            f.write(json.dumps({"prompt": f"What is {a} + {b}?", "answer": str(a + b)}) + "\n")
-PY
-datasets_for() {
-    case $1 in
-        team_grpo_code) echo "-d train=data/code_train.jsonl -d eval=data/math_eval.jsonl" ;;
-        grpo_* | team_grpo_* | dapo | ppo | team_ppo_*) echo "-d train=data/math_train.jsonl -d eval=data/math_eval.jsonl" ;;
-        sft_* | team_sft_*) echo "-d train=data/train.jsonl" ;;
-        *) echo "-d train=data/prefs.parquet" ;;
-    esac
-}
+team_project "$PROJECT" suggest
 log "recording template jobs (one per recipe and size) with trainplat job create"
 TEMPLATE_STORE=$ROOT/$OUT/template.db
-RECIPES="grpo_basic grpo_math_small team_grpo_code team_grpo_tool grpo_large_scale grpo_lora dapo ppo team_ppo_helpful
-dpo_full dpo_lora team_dpo_safety simpo orpo sft_full sft_lora sft_qlora sft_chat team_sft_code reward_model"
-for recipe in $RECIPES; do
+for recipe in $TEMPLATE_RECIPES; do
     for size in 1.5B 7B 8B 14B 32B 70B; do
         # shellcheck disable=SC2046
         (cd "$PROJECT" && "$AOT_BIN" job create -r "$recipe" -s "$size" $(datasets_for "$recipe") --store "$TEMPLATE_STORE" \
