@@ -14,6 +14,9 @@ public sealed class SchemaDocument
     // Built on first evaluation only: diff and render never load JsonSchema.Net (about 150 ms of start-up).
     private CompiledSchema? _compiled;
 
+    // The quick "certainly valid" that spares a valid instance JsonSchema.Net (QuickSchema).
+    private QuickSchema? _quick;
+
     internal SchemaDocument(string resourceName, string text)
     {
         ResourceName = resourceName;
@@ -37,6 +40,11 @@ public sealed class SchemaDocument
     /// <summary>Evaluates an instance; returns (instance pointer, schema pointer, keyword) for each failure.</summary>
     public IReadOnlyList<SchemaFailure> Evaluate(JsonNode instance)
     {
+        if (LazyInitializer.EnsureInitialized(ref _quick, () => QuickSchema.Compile(Tree)).CertainlyValid(instance))
+        {
+            return [];
+        }
+
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -17,21 +17,31 @@ public static partial class RecipeRules
 
     public static IReadOnlyList<Diagnostic> Check(RecipeDocument doc, IRecipeLookup lookup)
     {
-        var tree = doc.Tree;
         var result = new List<Diagnostic>();
+        CheckAlone(doc, result);
+        if (doc.Tree.Root is JsonObject && doc.Recipe is { } recipe)
+        {
+            Extends(doc.Tree.File, doc.Tree.PositionOf("/extends"), recipe, lookup, result);
+        }
+
+        return result;
+    }
+
+    /// <summary>Every rule that needs only the file itself (all but <see cref="Extends"/>, which needs the other recipes).</summary>
+    public static void CheckAlone(RecipeDocument doc, List<Diagnostic> result)
+    {
+        var tree = doc.Tree;
         YamlHazards(tree, result);
         if (tree.Root is not JsonObject root || doc.Recipe is not { } recipe)
         {
-            return result;
+            return;
         }
 
         IdMatchesFileName(doc, recipe, result);
         Tags(tree, root, result);
         Batches(tree, root["config"] as JsonObject, "/config", result);
         OnlineRlRules(tree, recipe, root["config"] as JsonObject, root["scaling"] as JsonArray, result);
-        Extends(tree, recipe, lookup, result);
         Scaling(tree, root["scaling"] as JsonArray, result);
-        return result;
     }
 
     /// <summary>YAML 1.1 hazards: plain scalars that PyYAML and this tool read differently.</summary>
@@ -251,19 +261,19 @@ public static partial class RecipeRules
         }
     }
 
-    private static void Extends(YamlTree tree, Recipe recipe, IRecipeLookup lookup, List<Diagnostic> result)
+    /// <summary>The base a recipe extends exists and the chain has no cycle; <paramref name="pos"/> is where `extends:` is written.</summary>
+    public static void Extends(string file, SourcePosition pos, Recipe recipe, IRecipeLookup lookup, List<Diagnostic> result)
     {
         if (recipe.Extends is not { Length: > 0 } target)
         {
             return;
         }
 
-        var pos = tree.PositionOf("/extends");
         if (!lookup.Exists(target))
         {
             var hint = Suggestions.DidYouMean(target, lookup.Ids.Where(id => IdPattern().IsMatch(id)))
                 ?? "`trainplat recipe list` shows the recipes you can extend";
-            result.Add(new Diagnostic(DiagnosticCodes.UnknownBase, Severity.Error, tree.File, pos.Line, pos.Column, "/extends",
+            result.Add(new Diagnostic(DiagnosticCodes.UnknownBase, Severity.Error, file, pos.Line, pos.Column, "/extends",
                 $"extends '{target}', but no recipe has that id", hint));
             return;
         }
@@ -275,7 +285,7 @@ public static partial class RecipeRules
             chain.Add(current);
             if (current == recipe.Id)
             {
-                result.Add(new Diagnostic(DiagnosticCodes.ExtendsCycle, Severity.Error, tree.File, pos.Line, pos.Column, "/extends",
+                result.Add(new Diagnostic(DiagnosticCodes.ExtendsCycle, Severity.Error, file, pos.Line, pos.Column, "/extends",
                     $"extends chain has a cycle: {string.Join(" -> ", chain)}",
                     $"remove `extends` from one of: {string.Join(", ", chain.Distinct(StringComparer.Ordinal))}"));
                 return;

@@ -2,6 +2,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Schema;
+using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Validation;
 
@@ -30,14 +31,26 @@ public static class RecipeValidator
 {
     public static IReadOnlyList<Diagnostic> ValidateRecipe(RecipeDocument doc, IRecipeLookup lookup)
     {
+        var result = ValidateAlone(doc);
+        if (doc.Tree.Root is not null && doc.Recipe is { } recipe)
+        {
+            RecipeRules.Extends(doc.Tree.File, doc.Tree.PositionOf("/extends"), recipe, lookup, result);
+        }
+
+        result.Sort(Diagnostic.Order);
+        return result;
+    }
+
+    /// <summary>Everything but the checks that need the other recipes: YAML, the JSON Schema, the rules of one file.</summary>
+    private static List<Diagnostic> ValidateAlone(RecipeDocument doc)
+    {
         var result = new List<Diagnostic>(doc.Tree.Diagnostics);
         if (doc.Tree.Root is not null)
         {
             result.AddRange(SchemaDiagnostics.Check(SchemaDocument.Recipe, doc.Tree));
-            result.AddRange(RecipeRules.Check(doc, lookup));
+            RecipeRules.CheckAlone(doc, result);
         }
 
-        result.Sort(Diagnostic.Order);
         return result;
     }
 
@@ -61,13 +74,13 @@ public static class RecipeValidator
     public static ValidationReport Run(ValidationRequest request)
     {
         var project = ProjectContext.Discover(request.WorkingDirectory);
+        var projectFiles = project.RecipeFolders.SelectMany(ProjectContext.YamlFilesUnder).Distinct(StringComparer.Ordinal).ToArray();
+        var loaded = new RecipeDocument[projectFiles.Length];
+        Parallel.For(0, projectFiles.Length, i => loaded[i] = RecipeDocument.Load(projectFiles[i], project.Display(projectFiles[i]), RecipeOrigin.Project));
         var projectDocs = new Dictionary<string, RecipeDocument>(StringComparer.Ordinal);
-        foreach (var folder in project.RecipeFolders)
+        for (var i = 0; i < projectFiles.Length; i++)
         {
-            foreach (var file in ProjectContext.YamlFilesUnder(folder))
-            {
-                projectDocs[file] = RecipeDocument.Load(file, project.Display(file), RecipeOrigin.Project);
-            }
+            projectDocs[projectFiles[i]] = loaded[i];
         }
 
         var missing = new List<string>();
@@ -101,52 +114,64 @@ public static class RecipeValidator
             }
         }
 
+        // One pass per file: read, check everything that needs only the file, keep what the cross-file checks need.
+        // A file's tree is dropped as soon as it is checked (a thousand trees kept alive made the GC copy them).
         files = files.Distinct(StringComparer.Ordinal).ToList();
-        var docs = new RecipeDocument[files.Count];
+        var checkedFiles = new CheckedFile[files.Count];
         Parallel.For(0, files.Count, i =>
         {
             var f = files[i];
-            docs[i] = f == project.ProjectFile ? RecipeDocument.FromTree(project.ProjectTree!, project.ProjectText, f)
+            var doc = f == project.ProjectFile ? RecipeDocument.FromTree(project.ProjectTree!, project.ProjectText, f)
                 : projectDocs.TryGetValue(f, out var d) ? d
                 : RecipeDocument.Load(f, project.Display(f));
+            checkedFiles[i] = IsProject(doc)
+                ? new CheckedFile(doc.DisplayPath, doc.Tree.File, null, default, default, [.. ValidateProjectFile(doc)])
+                : new CheckedFile(doc.DisplayPath, doc.Tree.File, doc.Tree.Root is null ? null : doc.Recipe,
+                    doc.Tree.PositionOf("/id"), doc.Tree.PositionOf("/extends"), ValidateAlone(doc));
         });
 
         var registry = RecipeRegistry.FromDocuments(projectDocs.Values.OrderBy(d => d.FullPath, StringComparer.Ordinal).ToArray());
-        var lookup = new Lookup(registry, docs.Where(d => !IsProject(d)));
+        var recipes = checkedFiles.Where(c => c.Recipe is not null).ToArray();
+        var lookup = new Lookup(registry, recipes.Select(c => c.Recipe!));
 
-        var diagnostics = new List<Diagnostic>[docs.Length];
-        Parallel.For(0, docs.Length, i =>
-            diagnostics[i] = IsProject(docs[i])
-                ? [.. ValidateProjectFile(docs[i])]
-                : [.. ValidateRecipe(docs[i], lookup)]);
+        var all = new List<Diagnostic>();
+        foreach (var file in checkedFiles)
+        {
+            all.AddRange(file.Diagnostics);
+            if (file.Recipe is { } recipe)
+            {
+                RecipeRules.Extends(file.TreeFile, file.ExtendsAt, recipe, lookup, all);
+            }
+        }
 
-        var all = diagnostics.SelectMany(d => d).ToList();
-        all.AddRange(DuplicateIds(docs.Where(d => !IsProject(d))));
+        all.AddRange(DuplicateIds(recipes));
         all.Sort(Diagnostic.Order);
-        return new ValidationReport(docs.Select(d => d.DisplayPath).ToArray(), all, missing) { Project = project };
+        return new ValidationReport(checkedFiles.Select(c => c.DisplayPath).ToArray(), all, missing) { Project = project };
     }
+
+    /// <summary>What is left of a file once it is checked: its findings and what the checks across files need.</summary>
+    private sealed record CheckedFile(string DisplayPath, string TreeFile, Recipe? Recipe, SourcePosition IdAt, SourcePosition ExtendsAt, List<Diagnostic> Diagnostics);
 
     private static bool IsProject(RecipeDocument doc) => doc.FullPath is not null && ProjectContext.IsProjectFile(doc.FullPath);
 
-    private static IEnumerable<Diagnostic> DuplicateIds(IEnumerable<RecipeDocument> docs)
+    private static IEnumerable<Diagnostic> DuplicateIds(IEnumerable<CheckedFile> files)
     {
-        var first = new Dictionary<string, RecipeDocument>(StringComparer.Ordinal);
-        foreach (var doc in docs.OrderBy(d => d.DisplayPath, StringComparer.Ordinal))
+        var first = new Dictionary<string, CheckedFile>(StringComparer.Ordinal);
+        foreach (var file in files.OrderBy(d => d.DisplayPath, StringComparer.Ordinal))
         {
-            if (doc.Recipe is not { } recipe)
+            if (file.Recipe is not { } recipe)
             {
                 continue;
             }
 
             if (first.TryGetValue(recipe.Id, out var earlier))
             {
-                var pos = doc.Tree.PositionOf("/id");
-                yield return new Diagnostic(DiagnosticCodes.DuplicateId, Severity.Error, doc.DisplayPath, pos.Line, pos.Column, "/id",
+                yield return new Diagnostic(DiagnosticCodes.DuplicateId, Severity.Error, file.DisplayPath, file.IdAt.Line, file.IdAt.Column, "/id",
                     $"id '{recipe.Id}' is already used by {earlier.DisplayPath}", "give each recipe its own id");
             }
             else
             {
-                first[recipe.Id] = doc;
+                first[recipe.Id] = file;
             }
         }
     }
@@ -156,19 +181,16 @@ public static class RecipeValidator
     {
         private readonly Dictionary<string, string?> _extends = new(StringComparer.Ordinal);
 
-        public Lookup(RecipeRegistry registry, IEnumerable<RecipeDocument> validated)
+        public Lookup(RecipeRegistry registry, IEnumerable<Recipe> validated)
         {
             foreach (var entry in registry.Entries)
             {
                 _extends[entry.Id] = entry.Recipe.Extends;
             }
 
-            foreach (var doc in validated)
+            foreach (var r in validated)
             {
-                if (doc.Recipe is { } r)
-                {
-                    _extends[r.Id] = r.Extends;
-                }
+                _extends[r.Id] = r.Extends;
             }
         }
 
