@@ -91,6 +91,38 @@ public sealed partial class DataCommandTests
     }
 
     [Fact]
+    public void Check_reports_every_bad_file_with_exit_1_not_only_the_first()
+    {
+        // Issue 17, B5: a file --check cannot read (a corrupt Parquet file, a mislabelled one) used to end the run with exit 2.
+        using var temp = new TempDir();
+        temp.Write("a.jsonl", "{\"a\":1}\n{bad\n");
+        temp.Write("broken.parquet", "PAR1 this is not parquet PAR1");
+        temp.Write("b.csv", "x,y\n1\n");
+        temp.Write("dir/ok.jsonl", "{\"a\":1}\n");
+        temp.Write("dir/e.parquet", "junk");
+        temp.Write("dir/named.jsonl", "id,text\n1,a\n");
+        var result = CliRun.InProcess(temp.Path, "data", "snapshot", "a.jsonl", "broken.parquet", "b.csv", "dir", "--check");
+        Assert.Equal(ExitCodes.Findings, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Assert.Contains("    line 2: 'b' is an invalid start of a property name", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    file: not a valid Parquet file (", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    line 2: 1 fields, the header has 2", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    e.parquet:file: not a valid Parquet file", result.Out, StringComparison.Ordinal);
+        Assert.Equal(4, result.Out.Split('\n').Count(l => l.StartsWith("  version:  not recorded (--check found problems)", StringComparison.Ordinal)));
+
+        var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "snapshot", "dir", "broken.parquet", "--check", "--format", "json").Out)!["datasets"]!.AsArray();
+        Assert.Equal(2, json[0]!["problems"]!["count"]!.GetValue<long>()); // e.parquet and named.jsonl (CSV in a .jsonl)
+        Assert.Null(json[0]!["hash"]); // no tree hash over files that could not be read
+        Assert.Equal(1, json[1]!["problems"]!["count"]!.GetValue<long>());
+        Assert.Contains("No dataset versions recorded.", CliRun.InProcess(temp.Path, "data", "list").Out, StringComparison.Ordinal);
+
+        // Without --check, a file that cannot be read is still one error line and exit 2.
+        var plain = CliRun.InProcess(temp.Path, "data", "snapshot", "a.jsonl", "broken.parquet", "b.csv");
+        Assert.Equal(ExitCodes.UsageError, plain.ExitCode);
+        Assert.StartsWith("trainplat: error: broken.parquet: not a valid Parquet file", plain.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_finds_bad_lines_exits_1_and_records_nothing()
     {
         using var temp = new TempDir();
