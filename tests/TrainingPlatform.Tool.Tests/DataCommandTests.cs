@@ -123,6 +123,48 @@ public sealed partial class DataCommandTests
     }
 
     [Fact]
+    public void Diff_with_one_name_compares_the_recorded_version_with_the_disk_and_says_which_side_is_which()
+    {
+        // Issue 17, D18: `data diff NAME` needed a second operand, and the output did not say which side was recorded.
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train").ExitCode);
+        var same = CliRun.InProcess(temp.Path, "data", "diff", "train", "--exit-code");
+        Assert.Equal(ExitCodes.Ok, same.ExitCode);
+        Assert.Matches(@"^recorded train@659a86f5414c \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) → on disk data/train\.jsonl\n  content:  same ", same.Out);
+
+        File.AppendAllText(Path.Combine(temp.Path, "data", "train.jsonl"), "{\"prompt\": \"p\", \"response\": \"r\"}\n");
+        foreach (var operand in new[] { "train", "train@659a", "data/train.jsonl" })
+        {
+            var changed = CliRun.InProcess(temp.Path, "data", "diff", operand, "--exit-code");
+            Assert.Equal(ExitCodes.Findings, changed.ExitCode);
+            Assert.StartsWith("recorded train@659a86f5414c (", changed.Out, StringComparison.Ordinal);
+            Assert.Contains(") → on disk data/train.jsonl\n  content:  different (659a86f5414c → ", changed.Out, StringComparison.Ordinal);
+            Assert.Contains("  samples:  20 → 21 (+1)", changed.Out, StringComparison.Ordinal);
+        }
+
+        var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "diff", "train", "--format", "json").Out)!;
+        Assert.Equal("recorded", json["left"]!["source"]!.GetValue<string>());
+        Assert.Equal("train@659a86f5414c", json["left"]!["label"]!.GetValue<string>());
+        Assert.NotNull(json["left"]!["created"]);
+        Assert.Equal("disk", json["right"]!["source"]!.GetValue<string>());
+        Assert.Equal("data/train.jsonl", json["right"]!["path"]!.GetValue<string>());
+
+        temp.Write("copy.jsonl", File.ReadAllText(Path.Combine(temp.Path, "data", "train.jsonl")));
+        var paths = CliRun.InProcess(temp.Path, "data", "diff", "data/train.jsonl", "copy.jsonl");
+        Assert.StartsWith("on disk data/train.jsonl → on disk copy.jsonl\n  content:  same", paths.Out, StringComparison.Ordinal);
+
+        var unrecorded = CliRun.InProcess(temp.Path, "data", "diff", "data/prefs.csv");
+        Assert.Equal(ExitCodes.UsageError, unrecorded.ExitCode);
+        Assert.StartsWith("trainplat: error: data/prefs.csv: no version of it is recorded", unrecorded.Error, StringComparison.Ordinal);
+        Assert.Contains("  hint: record one with 'trainplat data snapshot data/prefs.csv'", unrecorded.Error, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(temp.Path, "data", "train.jsonl"));
+        var missing = CliRun.InProcess(temp.Path, "data", "diff", "train");
+        Assert.Equal(ExitCodes.UsageError, missing.ExitCode);
+        Assert.StartsWith("trainplat: error: train@659a86f5414c was recorded from data/train.jsonl, which is not on disk now", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_finds_bad_lines_exits_1_and_records_nothing()
     {
         using var temp = new TempDir();
