@@ -53,7 +53,7 @@ with open("steps.txt", "w") as f:
     for s in range(5000, 55000):
         f.write(f"{s} loss={2.0 / (s + 1):.6g} reward={s / 55000:.6g} kl={s * 1e-5:.6g} lr={1e-6 * (0.5 + 0.5 * math.cos(s / 55000 * math.pi)):.6g}\n")
 PY
-"$AOT_BIN" metrics import "$JOB" points.jsonl --store base.db >/dev/null
+"$AOT_BIN" metrics import "$JOB" points.jsonl --store base.db --start >/dev/null
 rm -f base.db.lock base-log.db
 
 points() { "$AOT_BIN" metrics show "$JOB" --store "$1" --format json | python3 -c 'import json,sys; print(sum(m["count"] for m in json.load(sys.stdin)["metrics"]))'; }

@@ -118,7 +118,7 @@ public sealed class AotBuildTests(AotBuildFixture aot) : IClassFixture<AotBuildF
 
         foreach (var step in new[] { 1, 2, 3 })
         {
-            string[] Log(string id) => ["metrics", "log", id, "--step", $"{step}", $"loss={1.0 / step}", $"reward={0.1 * step}"];
+            string[] Log(string id) => ["metrics", "log", id, "--step", $"{step}", $"loss={1.0 / step}", $"reward={0.1 * step}", "--start"];
             var n = Native(native.Path, Log(nativeId));
             Assert.True(n.ExitCode == 0, n.ToString());
             Assert.Equal(WithoutId(n, nativeId), WithoutId(Jit(jit.Path, Log(jitId)), jitId));

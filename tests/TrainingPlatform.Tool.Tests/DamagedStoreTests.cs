@@ -25,7 +25,7 @@ public sealed class DamagedStoreTests
         var id = create.Out.Trim();
         foreach (var args in new[]
         {
-            new[] { "metrics", "import", id, "metrics-small.jsonl" },
+            new[] { "metrics", "import", id, "metrics-small.jsonl", "--start" },
             ["job", "clone", id, "--gpus", "16", "--nodes", "2"],
             ["job", "export", "--all", "-o", "export.jsonl"],
         })

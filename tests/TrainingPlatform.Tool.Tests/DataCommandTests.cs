@@ -91,6 +91,80 @@ public sealed partial class DataCommandTests
     }
 
     [Fact]
+    public void Check_reports_every_bad_file_with_exit_1_not_only_the_first()
+    {
+        // Issue 17, B5: a file --check cannot read (a corrupt Parquet file, a mislabelled one) used to end the run with exit 2.
+        using var temp = new TempDir();
+        temp.Write("a.jsonl", "{\"a\":1}\n{bad\n");
+        temp.Write("broken.parquet", "PAR1 this is not parquet PAR1");
+        temp.Write("b.csv", "x,y\n1\n");
+        temp.Write("dir/ok.jsonl", "{\"a\":1}\n");
+        temp.Write("dir/e.parquet", "junk");
+        temp.Write("dir/named.jsonl", "id,text\n1,a\n");
+        var result = CliRun.InProcess(temp.Path, "data", "snapshot", "a.jsonl", "broken.parquet", "b.csv", "dir", "--check");
+        Assert.Equal(ExitCodes.Findings, result.ExitCode);
+        Assert.Equal("", result.Error);
+        Assert.Contains("    line 2: 'b' is an invalid start of a property name", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    file: not a valid Parquet file (", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    line 2: 1 fields, the header has 2", result.Out, StringComparison.Ordinal);
+        Assert.Contains("    e.parquet:file: not a valid Parquet file", result.Out, StringComparison.Ordinal);
+        Assert.Equal(4, result.Out.Split('\n').Count(l => l.StartsWith("  version:  not recorded (--check found problems)", StringComparison.Ordinal)));
+
+        var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "snapshot", "dir", "broken.parquet", "--check", "--format", "json").Out)!["datasets"]!.AsArray();
+        Assert.Equal(2, json[0]!["problems"]!["count"]!.GetValue<long>()); // e.parquet and named.jsonl (CSV in a .jsonl)
+        Assert.Null(json[0]!["hash"]); // no tree hash over files that could not be read
+        Assert.Equal(1, json[1]!["problems"]!["count"]!.GetValue<long>());
+        Assert.Contains("No dataset versions recorded.", CliRun.InProcess(temp.Path, "data", "list").Out, StringComparison.Ordinal);
+
+        // Without --check, a file that cannot be read is still one error line and exit 2.
+        var plain = CliRun.InProcess(temp.Path, "data", "snapshot", "a.jsonl", "broken.parquet", "b.csv");
+        Assert.Equal(ExitCodes.UsageError, plain.ExitCode);
+        Assert.StartsWith("trainplat: error: broken.parquet: not a valid Parquet file", plain.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_with_one_name_compares_the_recorded_version_with_the_disk_and_says_which_side_is_which()
+    {
+        // Issue 17, D18: `data diff NAME` needed a second operand, and the output did not say which side was recorded.
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train").ExitCode);
+        var same = CliRun.InProcess(temp.Path, "data", "diff", "train", "--exit-code");
+        Assert.Equal(ExitCodes.Ok, same.ExitCode);
+        Assert.Matches(@"^recorded train@659a86f5414c \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) → on disk data/train\.jsonl\n  content:  same ", same.Out);
+
+        File.AppendAllText(Path.Combine(temp.Path, "data", "train.jsonl"), "{\"prompt\": \"p\", \"response\": \"r\"}\n");
+        foreach (var operand in new[] { "train", "train@659a", "data/train.jsonl" })
+        {
+            var changed = CliRun.InProcess(temp.Path, "data", "diff", operand, "--exit-code");
+            Assert.Equal(ExitCodes.Findings, changed.ExitCode);
+            Assert.StartsWith("recorded train@659a86f5414c (", changed.Out, StringComparison.Ordinal);
+            Assert.Contains(") → on disk data/train.jsonl\n  content:  different (659a86f5414c → ", changed.Out, StringComparison.Ordinal);
+            Assert.Contains("  samples:  20 → 21 (+1)", changed.Out, StringComparison.Ordinal);
+        }
+
+        var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "data", "diff", "train", "--format", "json").Out)!;
+        Assert.Equal("recorded", json["left"]!["source"]!.GetValue<string>());
+        Assert.Equal("train@659a86f5414c", json["left"]!["label"]!.GetValue<string>());
+        Assert.NotNull(json["left"]!["created"]);
+        Assert.Equal("disk", json["right"]!["source"]!.GetValue<string>());
+        Assert.Equal("data/train.jsonl", json["right"]!["path"]!.GetValue<string>());
+
+        temp.Write("copy.jsonl", File.ReadAllText(Path.Combine(temp.Path, "data", "train.jsonl")));
+        var paths = CliRun.InProcess(temp.Path, "data", "diff", "data/train.jsonl", "copy.jsonl");
+        Assert.StartsWith("on disk data/train.jsonl → on disk copy.jsonl\n  content:  same", paths.Out, StringComparison.Ordinal);
+
+        var unrecorded = CliRun.InProcess(temp.Path, "data", "diff", "data/prefs.csv");
+        Assert.Equal(ExitCodes.UsageError, unrecorded.ExitCode);
+        Assert.StartsWith("trainplat: error: data/prefs.csv: no version of it is recorded", unrecorded.Error, StringComparison.Ordinal);
+        Assert.Contains("  hint: record one with 'trainplat data snapshot data/prefs.csv'", unrecorded.Error, StringComparison.Ordinal);
+
+        File.Delete(Path.Combine(temp.Path, "data", "train.jsonl"));
+        var missing = CliRun.InProcess(temp.Path, "data", "diff", "train");
+        Assert.Equal(ExitCodes.UsageError, missing.ExitCode);
+        Assert.StartsWith("trainplat: error: train@659a86f5414c was recorded from data/train.jsonl, which is not on disk now", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_finds_bad_lines_exits_1_and_records_nothing()
     {
         using var temp = new TempDir();

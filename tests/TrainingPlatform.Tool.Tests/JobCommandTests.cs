@@ -230,6 +230,7 @@ public sealed class JobCommandTests
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
         var id = Create(temp.Path, T0, 7);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "job", "update", id, "--status", "running").ExitCode);
         temp.Write("m.jsonl", "{\"step\": 1, \"loss\": 1.0}\n{\"step\": 2, \"loss\": \"x\", \"acc\": 0.5}\nnot json\n{\"loss\": 0.9}\n{\"step\": 5, \"loss\": 0.8}\n");
         var bad = CliRun.InProcess(temp.Path, "metrics", "import", id, "m.jsonl");
         Assert.Equal(ExitCodes.UsageError, bad.ExitCode);
@@ -259,9 +260,9 @@ public sealed class JobCommandTests
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
         var a = Create(temp.Path, T0, 8, "-d", "train=data/train.jsonl", "-d", "prefs=data");
-        CliRun.InProcess(temp.Path, "metrics", "import", a, SmallMetrics);
+        CliRun.InProcess(temp.Path, "metrics", "import", a, SmallMetrics, "--start");
         var b = CliRun.Pinned(temp.Path, T0.AddHours(1), 9, "job", "clone", a).Out.Trim();
-        CliRun.Pinned(temp.Path, T0.AddHours(1), 9, "metrics", "log", b, "--step", "1", "loss=nan", "reward=0.5");
+        CliRun.Pinned(temp.Path, T0.AddHours(1), 9, "metrics", "log", b, "--step", "1", "loss=nan", "reward=0.5", "--start");
 
         var export = CliRun.InProcess(temp.Path, "job", "export", "--all", "-o", "all.jsonl");
         Assert.Equal(ExitCodes.Ok, export.ExitCode);

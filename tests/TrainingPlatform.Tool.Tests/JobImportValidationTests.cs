@@ -19,7 +19,7 @@ public sealed class JobImportValidationTests
         File.Copy(Path.Combine(Repo.Root, "tests", "TrainingPlatform.Tool.Tests", "Data", "metrics-small.jsonl"), Path.Combine(temp.Path, "m.jsonl"));
         var id = CliRun.Pinned(temp.Path, T0, 1, "job", "create", "-r", "grpo_math_small", "-s", "7B", "-d", "train=data/train.jsonl").Out.Trim();
         Assert.Equal(0, CliRun.Pinned(temp.Path, T0.AddMinutes(1), 2, "job", "clone", id, "--gpus", "16").ExitCode);
-        Assert.Equal(0, CliRun.Pinned(temp.Path, T0.AddMinutes(2), 3, "metrics", "import", id, "m.jsonl").ExitCode);
+        Assert.Equal(0, CliRun.Pinned(temp.Path, T0.AddMinutes(2), 3, "metrics", "import", id, "m.jsonl", "--start").ExitCode);
         Assert.Equal(0, CliRun.InProcess(temp.Path, "job", "export", "--all", "-o", "good.jsonl").ExitCode);
         return (temp, [.. File.ReadAllLines(Path.Combine(temp.Path, "good.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject())]);
     }

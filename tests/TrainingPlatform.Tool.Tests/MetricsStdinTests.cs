@@ -12,11 +12,38 @@ namespace TrainingPlatform.Tool.Tests;
 /// </summary>
 public sealed class MetricsStdinTests
 {
-    private static string CreateJob(TempDir temp)
+    /// <summary>A job as a trainer logs into it: created, then running (a pending job's metrics are refused).</summary>
+    private static string CreateJob(TempDir temp, bool start = true)
     {
         var create = CliRun.Process(temp.Path, null, "job", "create", "-r", "grpo_math_small", "-s", "7B", "-d", "train=data/train.jsonl");
         Assert.True(create.ExitCode == 0, create.ToString());
-        return create.Out.Trim();
+        var id = create.Out.Trim();
+        if (start)
+        {
+            var running = CliRun.Process(temp.Path, null, "job", "update", id, "--status", "running");
+            Assert.True(running.ExitCode == 0, running.ToString());
+        }
+
+        return id;
+    }
+
+    [Fact]
+    public void A_stream_into_a_pending_job_is_refused_before_reading_unless_start_moves_it_to_running()
+    {
+        // Issue 17, B6: `metrics log` recorded into a pending job silently, as `metrics import` did.
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var job = CreateJob(temp, start: false);
+        var refused = Pipe(temp.Path, "1 loss=1\n2 loss=0.5\n", "metrics", "log", job, "--stdin");
+        Assert.Equal(2, refused.ExitCode);
+        Assert.StartsWith($"trainplat: error: job {job} is still pending;", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("add --start to `trainplat metrics log`", refused.Error, StringComparison.Ordinal);
+        Assert.Equal(0, Count(Show(temp, job), "loss"));
+
+        var started = Pipe(temp.Path, "1 loss=1\n2 loss=0.5\n", "metrics", "log", job, "--stdin", "--start");
+        Assert.True(started.ExitCode == 0, started.ToString());
+        Assert.Equal(2, Count(Show(temp, job), "loss"));
+        var show = JsonNode.Parse(CliRun.Process(temp.Path, null, "job", "show", job, "--format", "json").Out)!;
+        Assert.Equal("running", show["status"]!.GetValue<string>());
     }
 
     /// <summary>The tool under test (<see cref="ToolUnderTest"/>) with standard input a pipe.</summary>

@@ -38,7 +38,7 @@ public sealed class StoreLocationTests
         }
 
         // A 1 MiB file-size limit: the import's write-ahead log cannot grow past it (EFBIG, as on a full disk).
-        var full = Shell(temp.Path, "ulimit -f 2048;", "metrics", "import", id, "big.jsonl");
+        var full = Shell(temp.Path, "ulimit -f 2048;", "metrics", "import", id, "big.jsonl", "--start");
         Assert.True(full.ExitCode == ExitCodes.UsageError, full.ToString());
         Assert.Contains("could not write the lineage store", full.Error, StringComparison.Ordinal);
         Assert.Contains("nothing of this command was recorded", full.Error, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class StoreLocationTests
         var show = CliRun.Process(temp.Path, null, "metrics", "show", id);
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.DoesNotContain("loss", show.Out, StringComparison.Ordinal);
-        var again = CliRun.Process(temp.Path, null, "metrics", "import", id, "big.jsonl");
+        var again = CliRun.Process(temp.Path, null, "metrics", "import", id, "big.jsonl", "--start");
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("120,000", again.Out + again.Error, StringComparison.Ordinal);
     }

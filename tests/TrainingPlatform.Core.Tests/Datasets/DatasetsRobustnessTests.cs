@@ -77,6 +77,43 @@ public sealed class DatasetsRobustnessTests
     }
 
     [Fact]
+    public async Task With_check_every_file_that_cannot_be_read_is_a_problem_of_its_own_and_the_others_are_still_read()
+    {
+        // Issue 17, B5: --check used to stop at the first bad file (exit 2); now every bad file is reported, like validate.
+        using var dir = new DatasetsTempDir();
+        var cases = await Cases();
+        foreach (var (name, bytes, _, _) in cases)
+        {
+            dir.Write(Path.Combine("set", name), bytes);
+        }
+
+        var folder = Path.Combine(dir.Path, "set");
+        Assert.Throws<UserErrorException>(() => DatasetsTools.Snapshot(folder)); // without --check: the first error ends it
+
+        var snapshot = DatasetsTools.Snapshot(folder, check: true);
+        Assert.Equal("", snapshot.Hash); // no tree hash over files that could not be read
+        var bad = cases.Where(c => c.Error is not null).ToArray();
+        foreach (var (name, _, samples, error) in cases)
+        {
+            var file = snapshot.Files.Single(f => f.Entry.Path == name);
+            if (error is null)
+            {
+                Assert.False(file.Unreadable, name);
+                Assert.Equal(samples, file.Entry.Samples);
+                continue;
+            }
+
+            Assert.True(file.Unreadable, name);
+            Assert.Equal(1, file.ProblemCount);
+            Assert.Contains(error, Assert.Single(file.Problems).Message, StringComparison.Ordinal);
+            Assert.Equal("", file.Entry.Hash);
+        }
+
+        Assert.Equal(bad.Length, snapshot.Files.Count(f => f.Unreadable));
+        Assert.True(bad.Length >= 15, $"{bad.Length} bad files");
+    }
+
+    [Fact]
     public async Task Every_format_gives_a_clear_error_or_a_correct_zero_never_another_exception()
     {
         using var dir = new DatasetsTempDir();

@@ -3,10 +3,16 @@ using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Datasets;
 
-/// <summary>One side of a dataset comparison: a recorded version or what is on disk now.</summary>
+/// <summary>
+/// One side of a dataset comparison: a recorded version (<see cref="Version"/>) or what is on disk now (<see cref="Label"/>
+/// is then the path as given, or the recorded path a one-operand diff read).
+/// </summary>
 public sealed record DatasetSide(string Label, bool IsFolder, string Algorithm, string Hash, long Size, long? Samples, IReadOnlyList<FileEntry> Files)
 {
-    public static DatasetSide Of(DatasetVersion v) => new(v.Id, v.IsFolder, v.Algorithm, v.Hash, v.Size, v.Samples, v.Files);
+    /// <summary>The recorded version this side is; null for the files on disk.</summary>
+    public DatasetVersion? Version { get; init; }
+
+    public static DatasetSide Of(DatasetVersion v) => new(v.Id, v.IsFolder, v.Algorithm, v.Hash, v.Size, v.Samples, v.Files) { Version = v };
 
     public static DatasetSide Of(string label, DatasetSnapshot s) => new(label, s.IsFolder, s.Algorithm, s.Hash, s.Size, s.Samples, s.Manifest);
 }
@@ -122,10 +128,16 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
     /// <summary>
     /// Compares two operands: <c>NAME@PREFIX</c> is a recorded version; otherwise an existing file or folder
     /// (relative to <paramref name="workingDirectory"/>) is read now; otherwise <c>NAME</c> is its newest version.
-    /// A side read from disk uses the other side's algorithm.
+    /// A side read from disk uses the other side's algorithm. With one operand (<paramref name="right"/> null), its
+    /// recorded version (for a path: the newest version recorded from that path) is compared with its path on disk now.
     /// </summary>
-    public DatasetComparison Diff(string left, string right, string workingDirectory, DatasetSnapshotter snapshotter)
+    public DatasetComparison Diff(string left, string? right, string workingDirectory, DatasetSnapshotter snapshotter)
     {
+        if (right is null)
+        {
+            return WithDisk(left, workingDirectory, snapshotter);
+        }
+
         var l = Operand(left, workingDirectory);
         var r = Operand(right, workingDirectory);
         var algorithm = l.Version?.Algorithm ?? r.Version?.Algorithm ?? SnapshotAlgorithms.Sha256;
@@ -193,6 +205,27 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         }
 
         return new DatasetComparison(left, right, same, right.Size - left.Size, samplesDelta, files);
+    }
+
+    private DatasetComparison WithDisk(string operand, string workingDirectory, DatasetSnapshotter snapshotter)
+    {
+        var (version, path) = Operand(operand, workingDirectory);
+        if (version is null)
+        {
+            var stored = StoredPath(path!);
+            version = store.List(null).Where(v => v.Path == stored).MaxBy(v => v.Created)
+                ?? throw new UserErrorException($"{stored}: no version of it is recorded, so there is nothing to compare it with",
+                    $"record one with 'trainplat data snapshot {stored}', or give two operands: 'trainplat data diff NAME@HASH {stored}'");
+        }
+
+        var full = FullPath(version);
+        if (Text.FileSystemEntry.Of(full) == Text.EntryKind.Missing)
+        {
+            throw new UserErrorException($"{version.Id} was recorded from {version.Path}, which is not on disk now",
+                $"compare it with another version instead: 'trainplat data diff {version.Id} {version.Name}@HASH' (see 'trainplat data list --name {version.Name}')");
+        }
+
+        return Compare(DatasetSide.Of(version), DatasetSide.Of(version.Path, snapshotter.Snapshot(full, version.Algorithm, check: false)));
     }
 
     private (DatasetVersion? Version, string? Path) Operand(string operand, string workingDirectory)

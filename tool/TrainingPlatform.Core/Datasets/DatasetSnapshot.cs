@@ -15,7 +15,11 @@ public sealed record FileEntry(string Path, long Size, string Hash, string Forma
 }
 
 /// <summary>One file as snapshotted now: its entry, what <c>--check</c> found, and whether it was read or came from the stat cache.</summary>
-public sealed record FileSnapshot(FileEntry Entry, IReadOnlyList<LineProblem> Problems, long ProblemCount, bool FromCache, long BytesRead);
+public sealed record FileSnapshot(FileEntry Entry, IReadOnlyList<LineProblem> Problems, long ProblemCount, bool FromCache, long BytesRead)
+{
+    /// <summary>With <c>--check</c>, a file that could not be read (its problem says why): no hash, no count.</summary>
+    public bool Unreadable { get; init; }
+}
 
 /// <summary>
 /// A file or folder as it is on disk now. For a folder, <see cref="Hash"/> is the tree hash over the

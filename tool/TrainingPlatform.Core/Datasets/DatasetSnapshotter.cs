@@ -167,7 +167,8 @@ public sealed class DatasetSnapshotter
         }
 
         long? samples = results.Length == 0 ? 0 : anyCounted ? counted : null;
-        return new DatasetSnapshot(folder, true, algorithm, algorithm.Length == 0 ? "" : TreeManifest.HashSorted(algorithm, entries), size,
+        var hashed = algorithm.Length > 0 && !results.Any(r => r.Unreadable); // no tree hash over files that could not be read
+        return new DatasetSnapshot(folder, true, algorithm, hashed ? TreeManifest.HashSorted(algorithm, entries) : "", size,
             "folder", samples, fields.Names, results);
     }
 
@@ -202,6 +203,13 @@ public sealed class DatasetSnapshotter
         try
         {
             content = FileReader.Read(fullPath, kind, algorithm, check, overlap, Progress);
+        }
+        catch (UserErrorException ex) when (check)
+        {
+            // --check reports every bad file, as validate does: one that cannot be read is a problem of that file, not the end of the run.
+            Progress.FileDone();
+            var problem = new LineProblem(0, ex.Hint is { } hint ? $"{ex.Message} ({hint})" : ex.Message);
+            return new FileSnapshot(new FileEntry(relative, stamp.Size, "", kind.Name, null, []), [problem], 1, FromCache: false, BytesRead: 0) { Unreadable = true };
         }
         catch (UserErrorException ex) when (ex.FilePath is null)
         {

@@ -31,7 +31,7 @@ internal static class FileReader
         if (hash is null && kind.Format is DatasetFormat.Parquet or DatasetFormat.Other)
         {
             var length = RandomAccess.GetLength(handle);
-            var footer = kind.Format == DatasetFormat.Parquet ? ParquetFooter.Read(path, check) : SampleCount.None;
+            var footer = kind.Format == DatasetFormat.Parquet ? ParquetFooter.Read(path) : SampleCount.None;
             progress?.AddBytes(length);
             return new FileContent(length, "", footer, 0);
         }
@@ -46,7 +46,7 @@ internal static class FileReader
         var count = kind.Format switch
         {
             DatasetFormat.JsonLines => lines!.Finish(),
-            DatasetFormat.Parquet => ParquetFooter.Read(path, check),
+            DatasetFormat.Parquet => ParquetFooter.Read(path),
             _ => SampleCount.None,
         };
         return new FileContent(size, Hex(hash), count, size);

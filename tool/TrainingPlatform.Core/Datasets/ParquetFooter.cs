@@ -12,7 +12,7 @@ namespace TrainingPlatform.Core.Datasets;
 /// </summary>
 internal static class ParquetFooter
 {
-    public static SampleCount Read(string path, bool check)
+    public static SampleCount Read(string path)
     {
         try
         {
@@ -24,7 +24,7 @@ internal static class ParquetFooter
                 throw new UserErrorException("not a valid Parquet file (no PAR1 magic at the start)");
             }
 
-            return Read(ThriftFooterCheck.Check(stream), check);
+            return Read(ThriftFooterCheck.Check(stream));
         }
         catch (Exception ex) when (ex is not (UserErrorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
@@ -32,26 +32,34 @@ internal static class ParquetFooter
         }
     }
 
-    private static SampleCount Read(byte[] footer, bool check)
+    /// <summary>
+    /// The rows are the row groups' <c>num_rows</c> summed: what every reader returns, as it reads row group by row
+    /// group. The file's own <c>num_rows</c> is used only when the footer lists no row groups; it can disagree
+    /// (parquet-rs 0.3.0 wrote 0 for a file of 6 rows, apache/parquet-testing's repeated_no_annotation.parquet,
+    /// which Arrow reads as 6), and a count that readers do not see would be wrong, not a problem of the file.
+    /// </summary>
+    private static SampleCount Read(byte[] footer)
     {
         var metadata = FileMetaData.Parse(footer);
-        var rows = metadata.Rows ?? throw new UserErrorException("not a valid Parquet file (the footer has no row count)");
+        var rows = metadata.RowGroupRows is { } groups ? Sum(groups)
+            : metadata.Rows ?? throw new UserErrorException("not a valid Parquet file (the footer has no row count)");
         if (rows < 0)
         {
             throw new UserErrorException($"not a valid Parquet file (footer says {rows} rows)");
         }
 
-        var problems = new ProblemList();
-        if (check)
+        return new SampleCount(rows, TopLevelFields(metadata.Schema), [], 0);
+    }
+
+    private static long Sum(List<long> groups)
+    {
+        long sum = 0;
+        foreach (var rows in groups)
         {
-            var sum = metadata.RowGroupRows.Sum();
-            if (sum != rows)
-            {
-                problems.Add(0, $"the footer says {rows} rows but its row groups hold {sum}");
-            }
+            sum = rows >= 0 && sum <= long.MaxValue - rows ? sum + rows : throw ThriftFooterCheck.Corrupt($"a row group of {rows} rows");
         }
 
-        return new SampleCount(rows, TopLevelFields(metadata.Schema), problems.Items, problems.Count);
+        return sum;
     }
 
     /// <summary>The root's children, in order: the schema is a depth-first list, each element with its child count.</summary>
@@ -94,7 +102,8 @@ internal static class ParquetFooter
 
         public long? Rows { get; private set; }
 
-        public List<long> RowGroupRows { get; } = [];
+        /// <summary>Each row group's rows; null when the footer has no <c>row_groups</c> field.</summary>
+        public List<long>? RowGroupRows { get; private set; }
 
         public static FileMetaData Parse(ReadOnlySpan<byte> data)
         {
@@ -118,6 +127,7 @@ internal static class ParquetFooter
                         break;
                     case (4, 9):
                         var groups = ListHeader(data, ref position, 12);
+                        result.RowGroupRows = new List<long>(Math.Min(groups, 1024));
                         for (var g = 0; g < groups; g++)
                         {
                             result.RowGroupRows.Add(RowGroupRowCount(data, ref position));

@@ -117,6 +117,27 @@ public static class JobRules
         };
     }
 
+    /// <summary>
+    /// The job as metrics may be written to it by <paramref name="command"/> (<c>metrics import</c>, <c>metrics log</c>): a
+    /// pending job has not started, so its metrics are refused unless <paramref name="start"/> (<c>--start</c>) moves it to
+    /// running first. Running and finished jobs take metrics as they are (a trainer's file is often imported afterwards).
+    /// </summary>
+    public static JobRecord ForMetrics(JobRecord job, bool start, string command, DateTimeOffset now)
+    {
+        if (job.Status != JobStatus.Pending)
+        {
+            return job;
+        }
+
+        if (!start)
+        {
+            throw new UserErrorException($"job {job.Id} is still pending; metrics belong to a job that has started, so nothing was recorded",
+                $"mark it running first (`trainplat job update {job.Id} --status running`), or add --start to `trainplat {command}` to do both");
+        }
+
+        return Update(job, JobStatus.Running, $"started by {command} --start", now);
+    }
+
     /// <summary><c>ROLE=PATH</c>, <c>ROLE=NAME@HASH</c> or <c>ROLE=NAME</c> (its newest recorded version).</summary>
     public static (string Role, string Value) ParseDataset(string argument)
     {

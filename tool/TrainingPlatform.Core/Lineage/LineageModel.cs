@@ -269,7 +269,8 @@ public interface ILineageStore : IDatasetVersionStore
     /// Appends points to a job and updates its summaries, all or nothing. With a <paramref name="source"/>
     /// (a content hash of the imported file) a second import of the same source for the same job writes nothing.
     /// </summary>
-    MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now);
+    /// <param name="admit">Checks (and may change, e.g. start) the job in the same transaction, before anything is written; throws to refuse.</param>
+    MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit = null);
 
     /// <summary>A job's points (of one metric, when given), by name, then step, then in the order they were written (the last write of a step is its value).</summary>
     IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name);

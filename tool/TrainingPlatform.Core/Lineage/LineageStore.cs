@@ -655,14 +655,20 @@ public sealed class LineageStore : ILineageStore
 
     // ---- metrics ------------------------------------------------------------------------------
 
-    public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now) => InTransaction(() =>
+    public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit = null) => InTransaction(() =>
     {
         var doc = _jobs.FindById(jobId) ?? throw new UserErrorException($"no job {jobId} in {Info.Path}");
-        var job = LineageDocuments.ReadJob(doc);
+        var read = LineageDocuments.ReadJob(doc);
+        var job = admit?.Invoke(read) ?? read;
         var sources = LineageDocuments.ReadSources(doc);
         var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (source is not null && sources.Contains(source))
         {
+            if (!ReferenceEquals(job, read))
+            {
+                PutJob(job, sources, insert: false);
+            }
+
             return new MetricWriteResult(0, names, AlreadyImported: true);
         }
 

@@ -101,7 +101,7 @@ internal static class DataFormatter
             return;
         }
 
-        output.WriteLine(TerminalText.Escape($"{d.Left.Label} → {d.Right.Label}"));
+        output.WriteLine(TerminalText.Escape($"{Side(d.Left)} → {Side(d.Right)}"));
         Field(output, "content", d.Same ? $"same ({d.Left.Algorithm}:{Short(d.Left.Hash)})" : $"different ({Short(d.Left.Hash)} → {Short(d.Right.Hash)})");
         Field(output, "size", $"{Bytes(d.Left.Size)} → {Bytes(d.Right.Size)} ({Signed(d.SizeDelta)})");
         Field(output, "samples", $"{Samples(d.Left.Samples)} → {Samples(d.Right.Samples)}" + (d.SamplesDelta is { } s ? $" ({Signed(s)})" : ""));
@@ -354,9 +354,15 @@ internal static class DataFormatter
         })]),
     };
 
+    /// <summary>Which side is which: <c>recorded train@659a86f5414c (2026-… UTC)</c> or <c>on disk data/train.jsonl</c>.</summary>
+    private static string Side(DatasetSide s) => s.Version is { } v ? $"recorded {v.Id} ({Time(v.Created)})" : $"on disk {s.Label}";
+
     private static JsonObject SideJson(DatasetSide s) => new()
     {
         ["label"] = s.Label,
+        ["source"] = s.Version is null ? "disk" : "recorded",
+        ["path"] = s.Version?.Path ?? s.Label,
+        ["created"] = s.Version is { } v ? Iso(v.Created) : null,
         ["kind"] = s.IsFolder ? "folder" : "file",
         ["algorithm"] = s.Algorithm,
         ["hash"] = s.Hash,

@@ -29,7 +29,8 @@ internal static class MetricsFormatter
         }
     }
 
-    public static void WriteImport(TextWriter output, string file, string job, MetricsFileResult read, MetricWriteResult written, TextFormat format)
+    /// <param name="started">The import moved the job from pending to running (<c>--start</c>).</param>
+    public static void WriteImport(TextWriter output, string file, string job, MetricsFileResult read, MetricWriteResult written, bool started, TextFormat format)
     {
         if (format == TextFormat.Json)
         {
@@ -43,19 +44,22 @@ internal static class MetricsFormatter
                 ["points"] = written.Points,
                 ["metrics"] = JsonText.Array(written.Names),
                 ["already_imported"] = written.AlreadyImported,
+                ["started"] = started,
             }));
             return;
         }
 
         if (written.AlreadyImported)
         {
-            output.WriteLine(TerminalText.Escape($"{file} was imported into job {job} before (same content, sha256 {JobFormatter.Short(read.Sha256)}); nothing added"));
+            output.WriteLine(TerminalText.Escape($"{file} was imported into job {job} before (same content, sha256 {JobFormatter.Short(read.Sha256)}); nothing added" + Started(started)));
             return;
         }
 
         output.WriteLine(TerminalText.Escape(Invariant($"imported {written.Points:N0} point{Plural(written.Points)} of {written.Names.Count} metric{Plural(written.Names.Count)} ({string.Join(", ", written.Names)}) from {file} into job {job}") +
-            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : "")));
+            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : "") + Started(started)));
     }
+
+    private static string Started(bool started) => started ? "; the job is running now (--start)" : "";
 
     /// <summary>A bad line of <c>metrics log --stdin --skip-bad</c>, on stderr as it is found: <c>&lt;stdin&gt;:12:7: …</c>.</summary>
     public static void WriteLineProblem(TextWriter error, string input, MetricLineProblem problem) =>

@@ -14,11 +14,12 @@ internal static class ImportCommand
         var job = new Argument<string>("job") { Description = "A job id or a unique prefix." };
         var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl/.ndjson: a step field and numeric fields) or CSV/TSV (a step column)." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
+        var start = new Option<bool>("--start") { Description = "Move a pending job to running with this import (without it, a pending job's metrics are refused)." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("import", "Import the metrics a trainer wrote; all or nothing (one transaction); the same file twice adds nothing.")
         {
-            job, file, skipBad, store, format,
+            job, file, skipBad, start, store, format,
         };
         command.SetAction(parse =>
         {
@@ -58,13 +59,17 @@ internal static class ImportCommand
             var project = ProjectContext.Discover(context.WorkingDirectory);
             MetricWriteResult written;
             string id;
+            bool started;
             using (var lineage = StoreAccess.Open(context, project, parse.GetValue(store)))
             {
-                id = JobRules.Resolve(lineage, parse.GetValue(job)!).Id;
-                written = lineage.AppendMetrics(id, read.Points, read.Sha256, now);
+                var record = JobRules.Resolve(lineage, parse.GetValue(job)!);
+                id = record.Id;
+                var starting = parse.GetValue(start);
+                written = lineage.AppendMetrics(id, read.Points, read.Sha256, now, j => JobRules.ForMetrics(j, starting, "metrics import", now));
+                started = starting && record.Status == JobStatus.Pending;
             }
 
-            MetricsFormatter.WriteImport(context.Out, shown, id, read, written, format.Get(parse));
+            MetricsFormatter.WriteImport(context.Out, shown, id, read, written, started, format.Get(parse));
             return ExitCodes.Ok;
         });
         return command;

@@ -21,11 +21,12 @@ internal static class LogCommand
         var step = new Option<long>("--step") { Description = "The training step the values belong to.", HelpName = "N" };
         var stdin = new Option<bool>("--stdin") { Description = "Read lines `STEP name=value …` from standard input until it ends, one transaction per 1,000 lines or per second." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "With --stdin: report a bad line and go on (default: a bad line ends the stream; the lines before it stay recorded)." };
+        var start = new Option<bool>("--start") { Description = "Move a pending job to running first (without it, a pending job's metrics are refused)." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("log", "Record metric values of a job at one step (safe from several processes at once), or a stream of steps with --stdin.")
         {
-            job, values, step, stdin, skipBad, store, format,
+            job, values, step, stdin, skipBad, start, store, format,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ internal static class LogCommand
                         "e.g. python train.py | trainplat metrics log JOB --stdin   (lines like `100 loss=0.42 reward=0.61`)");
                 }
 
-                return Stream(context, parse.GetValue(job)!, parse.GetValue(store), parse.GetValue(skipBad), format.Get(parse));
+                return Stream(context, parse.GetValue(job)!, parse.GetValue(store), parse.GetValue(skipBad), parse.GetValue(start), format.Get(parse));
             }
 
             if (parse.GetResult(step) is null)
@@ -67,20 +68,27 @@ internal static class LogCommand
             var project = ProjectContext.Discover(context.WorkingDirectory);
             using var lineage = StoreAccess.Open(context, project, parse.GetValue(store));
             var record = JobRules.Resolve(lineage, parse.GetValue(job)!);
-            lineage.AppendMetrics(record.Id, points, source: null, now);
+            var starting = parse.GetValue(start);
+            lineage.AppendMetrics(record.Id, points, source: null, now, j => JobRules.ForMetrics(j, starting, "metrics log", now));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    /// <summary><c>--stdin</c>: the job is resolved before anything is read, so a wrong id fails before the trainer starts writing.</summary>
-    private static int Stream(CliContext context, string job, string? storeOption, bool skipBad, TextFormat format)
+    /// <summary><c>--stdin</c>: the job is resolved (and a pending one refused, or started with --start) before anything is read, so a wrong id fails before the trainer starts writing.</summary>
+    private static int Stream(CliContext context, string job, string? storeOption, bool skipBad, bool start, TextFormat format)
     {
         var project = ProjectContext.Discover(context.WorkingDirectory);
         string id;
         using (var lineage = StoreAccess.Open(context, project, storeOption))
         {
-            id = JobRules.Resolve(lineage, job).Id;
+            var record = JobRules.Resolve(lineage, job);
+            id = record.Id;
+            var admitted = JobRules.ForMetrics(record, start, "metrics log", JobRules.Truncate(context.Clock.GetUtcNow()));
+            if (!ReferenceEquals(admitted, record))
+            {
+                lineage.UpdateJob(admitted);
+            }
         }
 
         using var cancel = new CancellationTokenSource();
