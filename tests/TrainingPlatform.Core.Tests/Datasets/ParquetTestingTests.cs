@@ -20,8 +20,6 @@ public sealed class ParquetTestingTests
         "byte_stream_split_extended.gzip.parquet", "dict-page-offset-zero.parquet", "map_no_value.parquet",
     ];
 
-    private const string MirrorGitDir = "/work/.mirror/apache+parquet-testing/repo";
-
     private static string FixtureFolder => Path.Combine(TestPaths.Fixtures, "parquet-testing");
 
     [Fact]
@@ -50,7 +48,7 @@ public sealed class ParquetTestingTests
 
     /// <summary>
     /// Every <c>.parquet</c> file of a copy of the repository's data/ folder: from <c>PARQUET_TESTING_DATA</c> (a checkout's
-    /// data/ folder) or a git mirror of the repository. The fixtures above are the test a fresh clone runs; this extends it
+    /// data/ folder) or a bare clone of the repository (<c>PARQUET_TESTING_GIT_DIR</c>). The fixtures above are the test a fresh clone runs; this extends it
     /// to all 75 files where a copy is at hand, and checks the fixtures again otherwise.
     /// </summary>
     [Fact]
@@ -110,7 +108,7 @@ public sealed class ParquetTestingTests
             .Select(l => l.Split('\t'))
             .ToDictionary(c => c[0], c => (long.Parse(c[1], System.Globalization.CultureInfo.InvariantCulture), c[2].Split(',')), StringComparer.Ordinal);
 
-    /// <summary>The whole data/ folder: <c>PARQUET_TESTING_DATA</c>, else extracted from the git mirror into <paramref name="temp"/>; null when neither is here.</summary>
+    /// <summary>The whole data/ folder: <c>PARQUET_TESTING_DATA</c>, else extracted from the bare clone in <c>PARQUET_TESTING_GIT_DIR</c> into <paramref name="temp"/>; null when neither is here.</summary>
     private static string? DataFolder(string temp)
     {
         if (Environment.GetEnvironmentVariable("PARQUET_TESTING_DATA") is { Length: > 0 } given)
@@ -118,13 +116,18 @@ public sealed class ParquetTestingTests
             return Directory.Exists(given) ? given : throw new DirectoryNotFoundException($"PARQUET_TESTING_DATA={given}: no such folder");
         }
 
-        if (!Directory.Exists(MirrorGitDir))
+        if (Environment.GetEnvironmentVariable("PARQUET_TESTING_GIT_DIR") is not { Length: > 0 } gitDir)
         {
             return null;
         }
 
+        if (!Directory.Exists(gitDir))
+        {
+            throw new DirectoryNotFoundException($"PARQUET_TESTING_GIT_DIR={gitDir}: no such folder");
+        }
+
         var tar = Path.Combine(temp, "data.tar");
-        var start = new ProcessStartInfo("git", ["--git-dir", MirrorGitDir, "archive", "--format=tar", "-o", tar, "HEAD", "data"])
+        var start = new ProcessStartInfo("git", ["--git-dir", gitDir, "archive", "--format=tar", "-o", tar, "HEAD", "data"])
         {
             RedirectStandardError = true,
             UseShellExecute = false,
