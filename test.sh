@@ -22,9 +22,21 @@ command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "test.sh: installing ${missing[*]} (Debian packages the tests use)" >&2
     sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: error: the tests need the Debian packages ${missing[*]}, and this machine has no apt-get" >&2
+        echo "  hint: install what they provide with this system's package manager, then run ./test.sh again" >&2
+        exit 2
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "test.sh: error: the tests need the Debian packages ${missing[*]}; installing them needs root, and there is no sudo" >&2
+            echo "  hint: as root: apt-get update && apt-get install -y ${missing[*]}; then run ./test.sh again" >&2
+            exit 2
+        fi
+        sudo=sudo
+    fi
+    echo "test.sh: installing ${missing[*]} (Debian packages the tests use)" >&2
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

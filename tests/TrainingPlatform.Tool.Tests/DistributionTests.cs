@@ -14,9 +14,7 @@ public sealed class DistributionTests(SourceTreeCopy source)
     public void The_package_carries_its_metadata_and_installs_through_a_local_tool_manifest()
     {
         using var work = new TempDir();
-        var nupkg = Path.Combine(work.Path, "nupkg");
-        var pack = Run("dotnet", source.Path, "pack", "tool/TrainingPlatform.Tool", "-c", "Release", "-o", nupkg, "-p:ContinuousIntegrationBuild=true");
-        Assert.True(pack.ExitCode == 0, pack.ToString());
+        var nupkg = source.PackageFolder;
         var package = Assert.Single(Directory.GetFiles(nupkg, "*.nupkg"));
 
         using (var zip = ZipFile.OpenRead(package))
@@ -52,14 +50,24 @@ public sealed class DistributionTests(SourceTreeCopy source)
 
         var project = Path.Combine(work.Path, "project");
         Directory.CreateDirectory(project);
-        var manifest = Run("dotnet", project, "new", "tool-manifest");
+        var manifest = Run(work, "dotnet", project, "new", "tool-manifest");
         Assert.True(manifest.ExitCode == 0, manifest.ToString());
-        var install = Run("dotnet", project, "tool", "install", "--add-source", nupkg, "TrainingPlatform.Tool");
+        var install = Run(work, "dotnet", project, "tool", "install", "--add-source", nupkg, "TrainingPlatform.Tool");
         Assert.True(install.ExitCode == 0, install.ToString());
-        var version = Run("dotnet", project, "tool", "run", "trainplat", "--version");
+        var version = Run(work, "dotnet", project, "tool", "run", "trainplat", "--version");
         Assert.True(version.ExitCode == 0, version.ToString());
         Assert.Equal(ToolVersion.Current + "\n", version.Out);
     }
 
-    private static CliResult Run(string file, string cwd, params string[] args) => CliRun.Program(file, cwd, args);
+    /// <summary>
+    /// <paramref name="file"/> with a package cache and a tool resolver cache (under DOTNET_CLI_HOME) of its own in
+    /// <paramref name="work"/>: the shared ones map trainingplatform.tool at this version to the build installed first.
+    /// </summary>
+    private static CliResult Run(TempDir work, string file, string cwd, params string[] args)
+    {
+        var start = CliRun.StartInfo(file, cwd, args);
+        start.Environment["NUGET_PACKAGES"] = Path.Combine(work.Path, "nuget-packages");
+        start.Environment["DOTNET_CLI_HOME"] = Path.Combine(work.Path, "home");
+        return CliRun.Exec(start, TimeSpan.FromMinutes(5));
+    }
 }

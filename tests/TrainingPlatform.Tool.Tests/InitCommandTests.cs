@@ -39,9 +39,20 @@ public sealed class InitCommandTests
         Assert.Equal(".trainplat/", File.ReadAllLines(Path.Combine(project, ".gitignore")).Last());
 
         var preCommit = File.ReadAllText(Path.Combine(project, ".pre-commit-config.yaml"));
-        Assert.Contains("repo: " + ProjectScaffold.HookRepositoryPlaceholder, preCommit);
+        Assert.Contains("- repo: local", preCommit);
         Assert.Contains("- id: trainplat-validate", preCommit);
+        Assert.Contains($"entry: {ProjectScaffold.HookCommand} validate\n", preCommit);
         Assert.Contains("- id: trainplat-check", preCommit);
+        Assert.Contains($"entry: {ProjectScaffold.HookCommand} check --base HEAD\n", preCommit);
+        Assert.DoesNotContain("rev:", preCommit);
+
+        // The README shows the same hooks (its first block under "pre-commit hooks", without its comments).
+        var readme = File.ReadAllText(Path.Combine(Repo.Root, "README.md"));
+        var section = readme[readme.IndexOf("### pre-commit hooks\n", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var shown = section[start..section.IndexOf("```", start, StringComparison.Ordinal)].Split('\n').Select(l => l.Split(" #")[0].TrimEnd());
+        var written = preCommit.Split('\n').Where(l => !l.StartsWith('#')).Select(l => l.Split(" #")[0].TrimEnd());
+        Assert.Equal(written.Where(l => l.Length > 0), shown.Where(l => l.Length > 0));
     }
 
     [Fact]

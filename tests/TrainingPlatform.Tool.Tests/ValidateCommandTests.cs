@@ -150,4 +150,35 @@ public sealed class ValidateCommandTests
         Assert.Contains("trainplat.yaml:3:1: error TP0100: unknown key 'recipe' at the top level", r.Out);
         Assert.Contains("did you mean 'recipes'?", r.Out);
     }
+
+    [Fact]
+    public void Validate_where_there_is_no_project_and_no_recipes_says_so_and_exits_2_but_validate_path_works_anywhere()
+    {
+        using var dir = new TempDir();
+        dir.Write("notes/readme.txt", "not a recipe\n");
+        var r = CliRun.InProcess(dir.Path, "validate");
+        Assert.Equal(ExitCodes.UsageError, r.ExitCode);
+        Assert.Equal("", r.Out);
+        Assert.Equal(
+            $"trainplat: error: nothing to validate: no trainplat.yaml in {dir.Path} or any folder above it, and no recipes/ folder in {dir.Path}\n" +
+            "  hint: run validate in a recipe repository (`trainplat init` creates one), or name the files or folders to check: trainplat validate PATH...\n",
+            r.Error);
+
+        // The same folder as a git repository (a misplaced CI job): still nothing to validate.
+        Assert.Equal(0, GitWorkTree.Run(dir.Path, "init", "-q").ExitCode);
+        Assert.Equal(ExitCodes.UsageError, CliRun.InProcess(Path.Combine(dir.Path, "notes"), "validate").ExitCode);
+
+        // Paths given: checked from anywhere, in the folder and outside it.
+        var recipe = dir.Write("elsewhere/lr_test.yaml", GitWorkTree.Recipe("lr_test", "1.0.0"));
+        var file = CliRun.InProcess(dir.Path, "validate", "elsewhere/lr_test.yaml");
+        Assert.True(file.ExitCode == 0, file.ToString());
+        Assert.Contains("Checked 1 file: no problems found.", file.Out, StringComparison.Ordinal);
+        var absolute = CliRun.InProcess(Path.Combine(dir.Path, "notes"), "validate", recipe, Path.Combine(Repo.Examples, "recipes"));
+        Assert.True(absolute.ExitCode == 0, absolute.ToString());
+
+        // A project file with no recipes yet is something to validate.
+        dir.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: empty\n");
+        var empty = CliRun.InProcess(dir.Path, "validate");
+        Assert.True(empty.ExitCode == 0, empty.ToString());
+    }
 }

@@ -77,13 +77,7 @@ public static class Cli
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             {
-                foreach (var error in parse.Errors)
-                {
-                    context.Error.WriteLine($"trainplat: error: {error.Message}");
-                }
-
-                var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? [] : CommandPath(parse.CommandResult));
-                context.Error.WriteLine($"Run 'trainplat {(command.Length > 0 ? command + " " : "")}--help' for usage.");
+                WriteParseErrors(context, parse);
                 return ExitCodes.UsageError;
             }
 
@@ -137,6 +131,91 @@ public static class Cli
             context.Error.WriteLine($"trainplat: internal error: {ex.GetType().Name}: {ex.Message}");
             context.Error.WriteLine("  This is a bug in trainplat; please report it with the command you ran.");
             return ExitCodes.UsageError;
+        }
+    }
+
+    /// <summary>
+    /// What the parser refused, each problem once: a mistyped command or option as "unknown command/option" with a
+    /// "did you mean" (the words after it are its consequences, not more errors); a command that needs a subcommand
+    /// with the ones to choose from; anything else as the parser says it. Then one hint pointing to the help.
+    /// </summary>
+    private static void WriteParseErrors(CliContext context, ParseResult parse)
+    {
+        var result = parse.CommandResult;
+        var command = result.Command;
+        var path = string.Join(' ', CommandPath(result));
+        var named = path.Length > 0 ? $"'trainplat {path}'" : "trainplat";
+        var hint = $"Run 'trainplat {(path.Length > 0 ? path + " " : "")}--help' for usage.";
+        var lines = new List<string>();
+        var unmatched = parse.UnmatchedTokens;
+        var subcommands = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToArray();
+        if (unmatched.Count > 0 && (unmatched[0].StartsWith('-') || subcommands.Length > 0))
+        {
+            var token = unmatched[0];
+            var option = token.StartsWith('-');
+            var candidates = option ? OptionNames(result) : subcommands;
+            lines.Add(TerminalText.Escape((option ? $"unknown option '{token}'" : $"unknown command '{token}'") + (path.Length > 0 ? $" for {named}" : "")));
+            if (Closest(token, candidates) is { Count: > 0 } close)
+            {
+                hint = "did you mean " + (close.Count == 1 ? $"'{close[0]}'" : string.Join(", ", close.Take(close.Count - 1).Select(c => $"'{c}'")) + $" or '{close[^1]}'") + "? " + hint;
+            }
+        }
+
+        foreach (var error in parse.Errors)
+        {
+            // The unknown word explains the missing command, and the words after it are its consequences.
+            if (unmatched.Count > 0 && (IsMissingCommand(error) || (lines.Count > 0 && unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal)))))
+            {
+                continue;
+            }
+
+            lines.Add(IsMissingCommand(error)
+                ? path.Length > 0 ? $"{named} needs a command: {string.Join(", ", subcommands)}" : $"no command given; trainplat's commands: {string.Join(", ", subcommands)}"
+                : error.Message);
+        }
+
+        // The parser's own messages as it writes them (some span lines: "Must be one of:" and the values).
+        foreach (var line in lines.Distinct(StringComparer.Ordinal))
+        {
+            context.Error.WriteLine($"trainplat: error: {line}");
+        }
+
+        context.Error.WriteLine($"  hint: {hint}");
+    }
+
+    /// <summary>The parser's "Required command was not provided." (its wording depends on the culture): an error on a command that has subcommands.</summary>
+    private static bool IsMissingCommand(System.CommandLine.Parsing.ParseError error) =>
+        error.SymbolResult is System.CommandLine.Parsing.CommandResult { Command.Subcommands.Count: > 0 };
+
+    /// <summary>The closest candidates that are equally close (a three-letter typo is one edit from one word, two from many).</summary>
+    private static List<string> Closest(string token, IEnumerable<string> candidates)
+    {
+        var close = Core.Text.Suggestions.Closest(token, candidates);
+        if (close.Count == 0)
+        {
+            return [];
+        }
+
+        var best = Core.Text.Suggestions.Distance(token.ToLowerInvariant(), close[0].ToLowerInvariant());
+        return close.Where(c => Core.Text.Suggestions.Distance(token.ToLowerInvariant(), c.ToLowerInvariant()) == best).ToList();
+    }
+
+    /// <summary>The options a command accepts: its own and the recursive ones of the commands above it, by every name.</summary>
+    private static IEnumerable<string> OptionNames(System.CommandLine.Parsing.CommandResult result)
+    {
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+        {
+            if (r is System.CommandLine.Parsing.CommandResult c)
+            {
+                foreach (var option in c.Command.Options.Where(o => !o.Hidden && (c == result || o.Recursive)))
+                {
+                    yield return option.Name;
+                    foreach (var alias in option.Aliases.Where(a => a.StartsWith("--", StringComparison.Ordinal)))
+                    {
+                        yield return alias;
+                    }
+                }
+            }
         }
     }
 

@@ -11,9 +11,12 @@ public sealed class SourceTreeCopy : IDisposable
     public const string Origin = "https://github.com/example/TrainingPlatform.Tool.git";
 
     private readonly TempDir _dir = new();
+    private readonly TempDir _packages = new();
+    private readonly Lazy<string> _packageFolder;
 
     public SourceTreeCopy()
     {
+        _packageFolder = new(Pack);
         var list = GitWorkTree.Run(Repo.Root, "ls-files", "-z", "--cached", "--others", "--exclude-standard");
         Assert.True(list.ExitCode == 0, list.ToString());
         foreach (var relative in list.Out.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal))
@@ -49,7 +52,25 @@ public sealed class SourceTreeCopy : IDisposable
 
     public string Commit { get; }
 
-    public void Dispose() => _dir.Dispose();
+    /// <summary>
+    /// A package folder outside the copy holding the tool's portable package, packed from the copy on first use (once
+    /// per test run: the tests that install the tool share it).
+    /// </summary>
+    public string PackageFolder => _packageFolder.Value;
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _packages.Dispose();
+    }
+
+    private string Pack()
+    {
+        var start = CliRun.StartInfo("dotnet", Path, ["pack", "tool/TrainingPlatform.Tool", "-c", "Release", "-o", _packages.Path, "-p:ContinuousIntegrationBuild=true"]);
+        var pack = CliRun.Exec(start, TimeSpan.FromMinutes(10));
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        return _packages.Path;
+    }
 }
 
 /// <summary>Tests that build the tool from <see cref="SourceTreeCopy"/>; they run one after the other.</summary>

@@ -17,7 +17,7 @@ public static class JobQueries
         JobStatus? wanted = null;
         if (status is not null)
         {
-            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new UserErrorException($"unknown status '{status}'", "statuses: " + JobStatuses.Names);
+            wanted = JobStatuses.TryParse(status, out var s) ? s : throw new UserErrorException($"unknown status '{status}'", JobStatuses.UnknownHint(status));
         }
 
         double? parameters = modelSize is null ? null : ModelChoice.ParseSize(modelSize).Parameters;

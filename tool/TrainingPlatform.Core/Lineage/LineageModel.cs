@@ -38,6 +38,10 @@ public static class JobStatuses
         return false;
     }
 
+    /// <summary>The hint for a status that is none of them: the closest ones, then every status.</summary>
+    public static string UnknownHint(string text) =>
+        (Text.Suggestions.DidYouMean(text, Enum.GetValues<JobStatus>().Select(Name)) is { } guess ? guess + " " : "") + "statuses: " + Names;
+
     public static bool IsFinal(JobStatus s) => s is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
     /// <summary>Allowed moves: pending → running | cancelled | failed; running → succeeded | failed | cancelled; final states stay.</summary>

@@ -34,8 +34,8 @@ public static class ProjectScaffold
     public const string ExampleSource = "sft_lora";
     public const string IgnoreEntry = ".trainplat/";
 
-    /// <summary>The placeholder for the hook repository in <c>.pre-commit-config.yaml</c> (README: "pre-commit hooks").</summary>
-    public const string HookRepositoryPlaceholder = "https://github.com/YOUR-ORG/TrainingPlatform.Tool";
+    /// <summary>The command the hooks run: the tool from the repository's tool manifest (README: "pre-commit hooks").</summary>
+    public const string HookCommand = "dotnet tool run trainplat";
 
     public static ScaffoldResult Run(string directory)
     {
@@ -94,17 +94,30 @@ public static class ProjectScaffold
 
         """;
 
+    // repo: local with language: system: pre-commit runs the entry as written, here the tool this repository's manifest
+    // pins, so the hooks need no hook repository, tag or network (a remote hook needs a release tag: README).
     private const string PreCommitConfig =
         $"""
         # pre-commit hooks (https://pre-commit.com): run `pre-commit install` once per clone.
-        # repo: the TrainingPlatform.Tool repository — replace the placeholder with its URL or a local clone's path;
-        # rev: a tag or commit of it. The hooks build the tool with `dotnet pack` (needs the .NET 10 SDK).
+        # They run trainplat from this repository's tool manifest (dotnet-tools.json), so add the tool to it once:
+        #   dotnet new tool-manifest
+        #   dotnet tool install --local TrainingPlatform.Tool      # --add-source /abs/path/to/nupkg for a package folder
+        # and run `dotnet tool restore` in every clone. README "pre-commit hooks" shows the remote-hook form.
         repos:
-          - repo: {HookRepositoryPlaceholder}
-            rev: v0.1.0
+          - repo: local
             hooks:
               - id: trainplat-validate   # recipes and trainplat.yaml, on every commit that touches them
+                name: trainplat validate
+                entry: {HookCommand} validate
+                language: system
+                files: (^|/)(recipes/.*\.ya?ml|trainplat\.yaml)$
+                pass_filenames: true
               - id: trainplat-check      # content changed => version bumped, against HEAD
+                name: trainplat check (version bumps)
+                entry: {HookCommand} check --base HEAD
+                language: system
+                files: (^|/)(recipes/.*\.ya?ml|trainplat\.yaml)$
+                pass_filenames: false
 
         """;
 

@@ -28,7 +28,7 @@ internal static class InitFormatter
 
         var where = dir == "." ? "" : $"cd {dir} && ";
         output.WriteLine(result.ChangedAnything
-            ? $"Next: {where}trainplat validate; set the hook repository in .pre-commit-config.yaml, then `pre-commit install`."
+            ? $"Next: {where}trainplat validate; for the pre-commit hooks, `dotnet new tool-manifest`, `dotnet tool install --local TrainingPlatform.Tool`, then `pre-commit install`."
             : "Nothing changed: every file was there already.");
     }
 

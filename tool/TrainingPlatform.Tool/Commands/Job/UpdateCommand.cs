@@ -27,7 +27,7 @@ internal static class UpdateCommand
             JobStatus? to = null;
             if (parse.GetValue(status) is { } text)
             {
-                to = JobStatuses.TryParse(text, out var s) ? s : throw new UserErrorException($"unknown status '{text}'", "statuses: " + JobStatuses.Names);
+                to = JobStatuses.TryParse(text, out var s) ? s : throw new UserErrorException($"unknown status '{text}'", JobStatuses.UnknownHint(text));
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);

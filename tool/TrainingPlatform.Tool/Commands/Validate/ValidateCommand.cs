@@ -23,6 +23,16 @@ internal static class ValidateCommand
         {
             var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
             var report = RecipeValidator.Run(request);
+            if (request.Paths.Count == 0 && report.Files.Count == 0 && report.Project is { ProjectFile: null } none)
+            {
+                // A misplaced CI job must not be green: with no project and no recipes there is nothing the check could pass on.
+                var folder = Path.Combine(none.Root, "recipes");
+                throw new Core.Diagnostics.UserErrorException(
+                    $"nothing to validate: no {Core.Project.ProjectContext.ProjectFileName} in {none.WorkingDirectory} or any folder above it, and "
+                    + (Directory.Exists(folder) ? $"no recipes in {folder}" : $"no recipes/ folder in {none.Root}"),
+                    "run validate in a recipe repository (`trainplat init` creates one), or name the files or folders to check: trainplat validate PATH...");
+            }
+
             if (report.Project is { } project)
             {
                 Recipe.RecipeLookup.WarnMissingRecipeFolders(context, project);
