@@ -192,7 +192,11 @@ public static class JobCreator
             throw new UserErrorException(
                 $"the config for {resolved.Recipe.Id} at {resolved.SizeText} fails {errors.Length} pre-flight check{(errors.Length == 1 ? "" : "s")}: " +
                 string.Join("; ", errors.Select(e => $"{e.Code} [{PointerText.Dotted(e.Pointer)}] {e.Message}")),
-                "fix the recipe or the overrides (`trainplat render` shows the checks), or record it anyway with --force");
+                "fix the recipe or the overrides (`trainplat render` shows the checks), or record it anyway with --force")
+            {
+                // A check found problems (exit 1, as in render), not a usage error.
+                IsFinding = true,
+            };
         }
     }
 
