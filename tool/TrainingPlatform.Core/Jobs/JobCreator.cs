@@ -26,7 +26,11 @@ public sealed record JobCreateRequest(
     string? Name,
     IReadOnlyList<string> Tags,
     bool Force,
-    string? Parent = null);
+    string? Parent = null)
+{
+    /// <summary><c>--gpus-per-node</c>, or null for the recipe's layout.</summary>
+    public int? GpusPerNode { get; init; }
+}
 
 /// <summary>
 /// What job creation may touch, injected: the project and its paths, the clock, where ids come from, who is
@@ -161,7 +165,10 @@ public static class JobCreator
 
     private static RenderRequest ForCreate(JobCreateRequest request, ProjectContext project) =>
         new(request.Recipe ?? throw new ArgumentException("a new job needs a recipe", nameof(request)), request.ModelSize, request.Model,
-            request.Gpus, request.Nodes, request.GpuMemoryGb, request.Sets, project.WorkingDirectory);
+            request.Gpus, request.Nodes, request.GpuMemoryGb, request.Sets, project.WorkingDirectory)
+        {
+            GpusPerNode = request.GpusPerNode,
+        };
 
     /// <summary>A clone renders the parent's recorded recipe versions with the parent's settings, changed where the request says.</summary>
     private static RenderRequest ForClone(JobCreateRequest request, JobEnvironment environment, out JobRecord parent, out IReadOnlyList<JobDataset> inherited)

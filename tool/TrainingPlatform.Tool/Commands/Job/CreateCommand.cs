@@ -22,13 +22,16 @@ internal static class CreateCommand
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("create", "Render a recipe and record a pending job with its recipe version, config, datasets and git commit; prints the job id.")
         {
-            recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
+            recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpusPerNode, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
         };
         command.SetAction(parse =>
         {
             var given = target.Bind(parse);
             var request = new JobCreateRequest(RecipeOf(parse.GetValue(recipeArgument), parse.GetValue(recipe)), given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
-                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force));
+                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force))
+            {
+                GpusPerNode = given.GpusPerNode,
+            };
             return Record(context, parse.GetValue(store), request, format.Get(parse));
         });
         return command;
