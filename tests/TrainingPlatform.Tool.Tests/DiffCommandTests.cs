@@ -344,11 +344,20 @@ public sealed class DiffGitEndToEndTests : IDisposable
     }
 
     [Fact]
-    public void Paths_are_relative_to_the_working_directory_inside_the_repository()
+    public void Rev_path_follows_git_from_the_repository_root_and_dot_slash_from_the_current_folder()
     {
-        var r = CliRun.Process(Path.Combine(_repo.Path, "recipes"), null, "diff", "HEAD:x.yaml", "x.yaml", "--format", "json");
-        Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Single(JsonNode.Parse(r.Out)!["changes"]!.AsArray());
+        var here = Path.Combine(_repo.Path, "recipes");
+        var root = CliRun.Process(here, null, "diff", "HEAD:recipes/x.yaml", "x.yaml", "--format", "json");
+        Assert.True(root.ExitCode == 0, root.ToString());
+        Assert.Single(JsonNode.Parse(root.Out)!["changes"]!.AsArray());
+        var dot = CliRun.Process(here, null, "diff", "HEAD:./x.yaml", "x.yaml", "--format", "json");
+        Assert.True(dot.ExitCode == 0, dot.ToString());
+        Assert.Equal(root.Out.Replace("HEAD:recipes/x.yaml", "HEAD:./x.yaml", StringComparison.Ordinal), dot.Out);
+
+        // As in `git show HEAD:x.yaml`: without ./ the path is from the root, where there is no x.yaml.
+        var bare = CliRun.Process(here, null, "diff", "HEAD:x.yaml", "x.yaml");
+        Assert.Equal(2, bare.ExitCode);
+        Assert.Contains("cannot read HEAD:x.yaml from git", bare.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -143,9 +143,11 @@ public sealed class JobCommandTests
         using var temp = TempDir.CopyOf(Repo.Examples);
         string[] args = ["job", "create", "-r", "grpo_math_small", "-s", "7B", "--set", "batch.micro_batch_size_per_gpu=7"];
         var refused = CliRun.InProcess(temp.Path, args);
-        Assert.Equal(ExitCodes.UsageError, refused.ExitCode);
+        Assert.Equal(ExitCodes.Findings, refused.ExitCode);
         Assert.Contains("pre-flight check", refused.Error, StringComparison.Ordinal);
         Assert.Contains("--force", refused.Error, StringComparison.Ordinal);
+        var rendered = CliRun.InProcess(temp.Path, "render", "grpo_math_small", "-s", "7B", "--set", "batch.micro_batch_size_per_gpu=7");
+        Assert.Equal(rendered.ExitCode, refused.ExitCode);
         Assert.Equal("No jobs match.\n", CliRun.InProcess(temp.Path, "job", "list").Out);
 
         var forced = CliRun.InProcess(temp.Path, [.. args, "--force"]);
@@ -166,13 +168,13 @@ public sealed class JobCommandTests
 
         var create = CliRun.Pinned(temp.Path, T0.AddMinutes(1), 2, "job", "create", "-r", "grpo_math_small", "-s", "7B",
             "--set", "batch.micro_batch_size_per_gpu=7", "--dataset", "train=NEW.jsonl");
-        Assert.Equal(ExitCodes.UsageError, create.ExitCode);
+        Assert.Equal(ExitCodes.Findings, create.ExitCode);
         Assert.Contains("pre-flight check", create.Error, StringComparison.Ordinal);
         Assert.Equal(before, StoreState(temp.Path));
 
         var clone = CliRun.Pinned(temp.Path, T0.AddMinutes(2), 3, "job", "clone", parent,
             "--set", "batch.micro_batch_size_per_gpu=7", "--dataset", "train=NEW.jsonl");
-        Assert.Equal(ExitCodes.UsageError, clone.ExitCode);
+        Assert.Equal(ExitCodes.Findings, clone.ExitCode);
         Assert.Contains("pre-flight check", clone.Error, StringComparison.Ordinal);
         Assert.Equal(before, StoreState(temp.Path));
     }

@@ -171,7 +171,7 @@ public sealed class RecipeCommandTests
         using var project = TempDir.CopyOf(Repo.Examples);
         Assert.Equal(0, CliRun.InProcess(project.Path, "recipe", "new", "sft_full", "--from", "sft_full").ExitCode);
         var list = CliRun.InProcess(project.Path, "recipe", "list");
-        Assert.Contains("project (shadows built-in)", list.Out.Split('\n').Single(l => l.StartsWith("sft_full ", StringComparison.Ordinal)));
+        Assert.Contains("project (shadows builtin)", list.Out.Split('\n').Single(l => l.StartsWith("sft_full ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ShadowingRecipeTests
         var list = CliRun.InProcess(temp.Path, "recipe", "list");
 
         Assert.Equal(ExitCodes.Ok, list.ExitCode);
-        Assert.Matches(@"\ngrpo_basic +- +- +- +project \(unreadable; shadows built-in\)\n", list.Out);
+        Assert.Matches(@"\ngrpo_basic +- +- +- +- +project \(unreadable; shadows builtin\)\n", list.Out);
         Assert.DoesNotContain("grpo_basic  1.0.0", list.Out, StringComparison.Ordinal);
         Assert.Contains(", 1 unreadable (see the warning)", list.Out, StringComparison.Ordinal);
         Assert.Equal("trainplat: warning: recipes/grpo_basic.yaml cannot be read, so recipe 'grpo_basic' cannot be used; it shadows the built-in grpo_basic, which is not used in its place (run `trainplat validate recipes/grpo_basic.yaml`)\n", list.Error);

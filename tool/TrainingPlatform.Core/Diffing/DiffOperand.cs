@@ -34,6 +34,13 @@ public sealed record DiffOperand(string Text, OperandKind Kind, string Label, Js
     /// <summary>For a dialect operand: the trainplat config with the framework's defaults where the file sets nothing.</summary>
     public JsonObject? DialectDefaults { get; init; }
 
+    /// <summary>
+    /// What the config was rendered for, from a rendered config's header (YAML comments or the JSON <c>trainplat</c>
+    /// object) or from the resolution of a recipe id: <c>model</c> and <c>cluster</c>, as the YAML header writes them.
+    /// Empty for a recipe file or a framework's config, which say neither.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Header { get; init; } = new Dictionary<string, string>();
+
     /// <summary>For a verl operand: the key tree variant it was read against.</summary>
     public Frameworks.VerlVariant? VerlVariant { get; init; }
 
@@ -87,11 +94,65 @@ public sealed record DiffOperand(string Text, OperandKind Kind, string Label, Js
 
         var trainplatLayout = root["apiVersion"] is JsonValue api && api.TryGetValue<string>(out var version) &&
                               version.StartsWith("trainplat/", StringComparison.Ordinal);
+        var header = RenderedHeader(content);
         if (!trainplatLayout && root["trainplat"] is JsonObject meta && meta.ContainsKey("tool_version"))
         {
+            header = JsonHeader(meta);
             root.Remove("trainplat");
         }
 
-        return new DiffOperand(operandText, kind, label, root, trainplatLayout);
+        return new DiffOperand(operandText, kind, label, root, trainplatLayout) { Header = header };
+    }
+
+    /// <summary>The <c># model:</c> and <c># cluster:</c> lines of the comment block <c>render</c> writes at the top of a YAML config.</summary>
+    internal static Dictionary<string, string> RenderedHeader(string content)
+    {
+        var header = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!content.StartsWith("# Rendered by trainplat ", StringComparison.Ordinal))
+        {
+            return header;
+        }
+
+        foreach (var line in content.Split('\n'))
+        {
+            if (!line.StartsWith('#'))
+            {
+                break;
+            }
+
+            var text = line[1..].Trim();
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && text[..colon] is "model" or "cluster")
+            {
+                header[text[..colon]] = text[(colon + 1)..].Trim();
+            }
+        }
+
+        return header;
+    }
+
+    /// <summary>The same two facts from a rendered JSON config's <c>trainplat</c> object (model and parameters; GPUs and their memory).</summary>
+    private static Dictionary<string, string> JsonHeader(JsonObject meta)
+    {
+        var header = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? Text(string key) => meta[key] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
+        double? Number(string key) => meta[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        var parameters = Number("parameters") is { } p ? string.Create(CultureInfo.InvariantCulture, $" ({(p / 1e9).ToString(p >= 1e11 ? "0" : "0.##", CultureInfo.InvariantCulture)}B parameters)") : "";
+        if (Text("model") is { } model)
+        {
+            header["model"] = model + parameters;
+        }
+        else if (Text("model_size") is { } size)
+        {
+            header["model"] = "size " + size + parameters;
+        }
+
+        if (Number("gpus") is { } gpus)
+        {
+            header["cluster"] = string.Create(CultureInfo.InvariantCulture, $"{gpus} GPUs") +
+                (Number("gpu_memory_gb") is { } gb ? string.Create(CultureInfo.InvariantCulture, $", {gb:0.#} GB each") : "");
+        }
+
+        return header;
     }
 }

@@ -19,6 +19,12 @@ public sealed record DiffRequest(
     int? Gpus,
     string WorkingDirectory)
 {
+    /// <summary><c>--left-model</c>: the catalog model for the left recipe id (replaces --model-size/--model there).</summary>
+    public string? LeftModel { get; init; }
+
+    /// <summary><c>--right-model</c>: the catalog model for the right recipe id.</summary>
+    public string? RightModel { get; init; }
+
     /// <summary>
     /// Loads <c>job:ID</c> operands: the job's label and its rendered config as JSON. The caller supplies it
     /// from the lineage store; without it a job operand is an input error.
@@ -38,7 +44,18 @@ public sealed record DiffFailure(string Message, string? Hint = null, IReadOnlyL
 /// <summary>The two operands as loaded and the changes from left to right, sorted by severity then path.</summary>
 public sealed record DiffReport(DiffOperand Left, DiffOperand Right, IReadOnlyList<Change> Changes)
 {
+    private static readonly string[] HeaderNames = ["model", "cluster"];
+
     public int Count(Importance severity) => Changes.Count(c => c.Severity == severity);
+
+    /// <summary>
+    /// What the two sides were rendered for, where both say and they differ: <c>model</c> then <c>cluster</c>, each
+    /// with the left and right text (two renders for different models differ in many values because of it).
+    /// </summary>
+    public IReadOnlyList<(string Name, string Left, string Right)> HeaderChanges =>
+        [.. HeaderNames
+            .Where(k => Left.Header.TryGetValue(k, out var l) && Right.Header.TryGetValue(k, out var r) && l != r)
+            .Select(k => (k, Left.Header[k], Right.Header[k]))];
 
     /// <summary>True when a change at <paramref name="severity"/> or above exists (<c>--fail-on</c>).</summary>
     public bool HasChangesAtOrAbove(Importance severity) => Changes.Any(c => c.Severity >= severity);

@@ -39,6 +39,23 @@ internal static class DiffRun
             return rightError;
         }
 
+        foreach (var (option, side, operand, kind, value, size) in new[]
+        {
+            ("--left-model", "LEFT", request.Left, leftKind, request.LeftModel, request.LeftSize),
+            ("--right-model", "RIGHT", request.Right, rightKind, request.RightModel, request.RightSize),
+        })
+        {
+            if (SideOptionError(option, side, operand, kind, value) is { } modelError)
+            {
+                return modelError;
+            }
+
+            if (value is not null && size is not null)
+            {
+                return DiffResult.Fail($"give {option} or {option.Replace("-model", "-size", StringComparison.Ordinal)}, not both", ModelChoice.BothGivenHint);
+            }
+        }
+
         var recipeOption = request.ModelSize is not null ? "--model-size" : request.Model is not null ? "--model" : request.Gpus is not null ? "--gpus" : null;
         if (recipeOption is not null && leftKind != OperandKind.Recipe && rightKind != OperandKind.Recipe)
         {
@@ -48,13 +65,13 @@ internal static class DiffRun
         }
 
         var loader = new Loader(request, project);
-        var left = loader.Load(request.Left, leftKind, request.LeftSize, out var failure);
+        var left = loader.Load(request.Left, leftKind, request.LeftSize, request.LeftModel, out var failure);
         if (left is null)
         {
             return new DiffResult(null, failure);
         }
 
-        var right = loader.Load(request.Right, rightKind, request.RightSize, out failure);
+        var right = loader.Load(request.Right, rightKind, request.RightSize, request.RightModel, out failure);
         if (right is null)
         {
             return new DiffResult(null, failure);
@@ -94,7 +111,7 @@ internal static class DiffRun
     {
         private RecipeRegistry? _registry;
 
-        public DiffOperand? Load(string text, OperandKind kind, string? sideSize, out DiffFailure? failure)
+        public DiffOperand? Load(string text, OperandKind kind, string? sideSize, string? sideModel, out DiffFailure? failure)
         {
             failure = null;
             if (text.Length == 0)
@@ -118,7 +135,7 @@ internal static class DiffRun
                     var content = GitRevisionFile.Read(text, request.WorkingDirectory, out failure);
                     return content is null ? null : Parse(content, text, kind, text, out failure);
                 case OperandKind.Recipe:
-                    return Recipe(text, sideSize, out failure);
+                    return Recipe(text, sideSize, sideModel, out failure);
                 default:
                     return File(text, out failure);
             }
@@ -172,7 +189,7 @@ internal static class DiffRun
             return operand;
         }
 
-        private DiffOperand? Recipe(string id, string? sideSize, out DiffFailure? failure)
+        private DiffOperand? Recipe(string id, string? sideSize, string? sideModel, out DiffFailure? failure)
         {
             failure = null;
             _registry ??= RecipeRegistry.Load(project);
@@ -192,12 +209,14 @@ internal static class DiffRun
                 return null;
             }
 
-            var size = sideSize ?? request.ModelSize;
-            var model = sideSize is null ? request.Model : null;
+            // A side's own size or model replaces both shared options there.
+            var side = sideSize is not null || sideModel is not null;
+            var size = side ? sideSize : request.ModelSize;
+            var model = side ? sideModel : request.Model;
             if (size is null && model is null)
             {
                 failure = new DiffFailure($"comparing recipe id '{id}' needs the model: --model-size S (e.g. 7B) or --model NAME",
-                    "a recipe id is compared as its resolved config; --left-size/--right-size set the size for one side");
+                    "a recipe id is compared as its resolved config; --left-size/--right-size (or --left-model/--right-model) set it for one side");
                 return null;
             }
 
@@ -211,7 +230,14 @@ internal static class DiffRun
             var label = request.Gpus is { } gpus
                 ? string.Create(CultureInfo.InvariantCulture, $"{id} ({resolved.SizeText}, {gpus} GPUs)")
                 : $"{id} ({resolved.SizeText})";
-            return new DiffOperand(id, OperandKind.Recipe, label, resolved.Config, false);
+            return new DiffOperand(id, OperandKind.Recipe, label, resolved.Config, false)
+            {
+                Header = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["model"] = Rendering.RenderedConfigWriter.ModelText(resolved),
+                    ["cluster"] = Rendering.RenderedConfigWriter.ClusterText(resolved),
+                },
+            };
         }
     }
 }

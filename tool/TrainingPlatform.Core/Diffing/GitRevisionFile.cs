@@ -4,8 +4,9 @@ namespace TrainingPlatform.Core.Diffing;
 
 /// <summary>
 /// Reads a file as it was at a git revision (<c>REV:PATH</c>) with <c>git show</c>, run in the
-/// repository holding the working directory. PATH is relative to the working directory, like any
-/// other path on the command line (git's own <c>REV:PATH</c> is relative to the repository root).
+/// repository holding the working directory. PATH is read as git reads it: from the repository root
+/// (<c>HEAD:recipes/x.yaml</c>), or from the current folder when it starts with <c>./</c> or <c>../</c>
+/// (<c>HEAD:./x.yaml</c>); an absolute path is that file.
 /// </summary>
 public static class GitRevisionFile
 {
@@ -42,8 +43,10 @@ public static class GitRevisionFile
         var lines = System.Text.Encoding.UTF8.GetString(where).Split('\n');
         var root = lines[0].Trim();
         var prefix = lines.Length > 1 ? lines[1].Trim() : "";
+        var fromHere = Path.IsPathRooted(path) || path is "." or ".." || path.StartsWith("./", StringComparison.Ordinal) || path.StartsWith("../", StringComparison.Ordinal) ||
+                       path.StartsWith(".\\", StringComparison.Ordinal) || path.StartsWith("..\\", StringComparison.Ordinal);
         var relative = Path.IsPathRooted(path) ? Path.GetRelativePath(workingDirectory, path) : path;
-        var inRepository = Normalize(prefix + relative.Replace('\\', '/'));
+        var inRepository = Normalize((fromHere ? prefix : "") + relative.Replace('\\', '/'));
         if (inRepository is null)
         {
             failure = new DiffFailure($"{path} in {operand} is outside the git repository {root}",

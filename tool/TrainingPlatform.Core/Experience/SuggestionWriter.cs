@@ -43,7 +43,7 @@ public static class SuggestionWriter
         }
         catch (UserErrorException ex)
         {
-            throw new UserErrorException(ex.Message, "adopt the suggestions with --apply instead");
+            throw new UserErrorException(ex.Message, "adopt the suggestions with --as-flags instead");
         }
 
         if (!copy.Succeeded)
@@ -58,7 +58,7 @@ public static class SuggestionWriter
         return new SuggestionWriteResult(copy.CreatedPath!, notEffective);
     }
 
-    /// <summary>The <c>--set</c> flags that adopt the suggestions (<c>--apply</c>): the target's own sets on keys they leave alone, then theirs.</summary>
+    /// <summary>The <c>--set</c> flags that adopt the suggestions (<c>--as-flags</c>): the target's own sets on keys they leave alone, then theirs.</summary>
     public static IReadOnlyList<string> ApplyFlags(SuggestTarget goal, SuggestResult result)
     {
         ArgumentNullException.ThrowIfNull(goal);

@@ -26,7 +26,11 @@ public sealed record JobCreateRequest(
     string? Name,
     IReadOnlyList<string> Tags,
     bool Force,
-    string? Parent = null);
+    string? Parent = null)
+{
+    /// <summary><c>--gpus-per-node</c>, or null for the recipe's layout.</summary>
+    public int? GpusPerNode { get; init; }
+}
 
 /// <summary>
 /// What job creation may touch, injected: the project and its paths, the clock, where ids come from, who is
@@ -161,7 +165,10 @@ public static class JobCreator
 
     private static RenderRequest ForCreate(JobCreateRequest request, ProjectContext project) =>
         new(request.Recipe ?? throw new ArgumentException("a new job needs a recipe", nameof(request)), request.ModelSize, request.Model,
-            request.Gpus, request.Nodes, request.GpuMemoryGb, request.Sets, project.WorkingDirectory);
+            request.Gpus, request.Nodes, request.GpuMemoryGb, request.Sets, project.WorkingDirectory)
+        {
+            GpusPerNode = request.GpusPerNode,
+        };
 
     /// <summary>A clone renders the parent's recorded recipe versions with the parent's settings, changed where the request says.</summary>
     private static RenderRequest ForClone(JobCreateRequest request, JobEnvironment environment, out JobRecord parent, out IReadOnlyList<JobDataset> inherited)
@@ -192,7 +199,11 @@ public static class JobCreator
             throw new UserErrorException(
                 $"the config for {resolved.Recipe.Id} at {resolved.SizeText} fails {errors.Length} pre-flight check{(errors.Length == 1 ? "" : "s")}: " +
                 string.Join("; ", errors.Select(e => $"{e.Code} [{PointerText.Dotted(e.Pointer)}] {e.Message}")),
-                "fix the recipe or the overrides (`trainplat render` shows the checks), or record it anyway with --force");
+                "fix the recipe or the overrides (`trainplat render` shows the checks), or record it anyway with --force")
+            {
+                // A check found problems (exit 1, as in render), not a usage error.
+                IsFinding = true,
+            };
         }
     }
 

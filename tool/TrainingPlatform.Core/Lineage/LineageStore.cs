@@ -2,6 +2,7 @@ using System.Globalization;
 using LiteDB;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Recipes;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -623,7 +624,7 @@ public sealed class LineageStore : ILineageStore
         && (q.Status is null || j.Status == q.Status)
         && (q.Task is null || j.Task == q.Task)
         && (q.Algorithm is null || j.Algorithm == q.Algorithm)
-        && (q.Parameters is null || Math.Abs(j.Parameters - q.Parameters.Value) <= q.Parameters.Value * 1e-6)
+        && (q.Parameters is null || ModelSize.Matches(q.Parameters.Value, j.Parameters, j.Model))
         && (q.Since is null || j.Created >= q.Since)
         && (q.DatasetName is null || j.Datasets.Any(d => d.Name == q.DatasetName))
         && (q.DatasetHashPrefix is null || j.Datasets.Any(d => d.Hash.StartsWith(q.DatasetHashPrefix, StringComparison.Ordinal)))

@@ -46,6 +46,27 @@ public sealed partial record ModelSize(double Parameters, string Text) : ICompar
         return true;
     }
 
+    [GeneratedRegex(@"(?<![0-9A-Za-z.])((?:\d+[xX])?\d+(?:\.\d+)?[mMbBtT])(?![0-9A-Za-z])", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    /// <summary>
+    /// The size a model's name states (<c>Qwen/Qwen2.5-7B-Instruct</c>: 7B, <c>Mixtral-8x7B</c>: 8x7B), which people
+    /// filter by; null when the name states none (<c>DeepSeek-V3</c>).
+    /// </summary>
+    public static ModelSize? NominalIn(string? modelName)
+    {
+        var name = modelName?[(modelName.LastIndexOf('/') + 1)..];
+        return name is not null && NamePattern().Match(name) is { Success: true } m && TryParse(m.Groups[1].Value, out var size) ? size : null;
+    }
+
+    /// <summary>
+    /// True when a job's model matches a size asked for: its parameter count is that size, or its model's name states
+    /// it (a job on Qwen2.5-7B-Instruct, 7.61B parameters, is a 7B job).
+    /// </summary>
+    public static bool Matches(double wanted, double parameters, string? modelName) =>
+        Math.Abs(parameters - wanted) <= wanted * 1e-6 ||
+        (NominalIn(modelName) is { } nominal && Math.Abs(nominal.Parameters - wanted) <= wanted * 1e-6);
+
     public int CompareTo(ModelSize? other) => other is null ? 1 : Parameters.CompareTo(other.Parameters);
 
     public override string ToString() => Text;

@@ -151,13 +151,27 @@ public static class RenderedConfigWriter
     {
         yield return $"Rendered by trainplat {toolVersion}. Do not edit: change the recipe and render again.";
         yield return $"recipe:  {r.Recipe.Id}@{r.Recipe.Version} (sha256:{r.RecipeHash})";
-        yield return r.Model is { } m
-            ? $"model:   {m.Name} ({Billions(r.Parameters)} parameters{(m.ActiveParameters is { } a ? $", {Billions(a)} active" : "")})"
-            : $"model:   size {r.SizeText} ({Billions(r.Parameters)} parameters)";
-        yield return string.Create(CultureInfo.InvariantCulture,
-            $"cluster: {r.Gpus} GPUs ({r.Nodes} node{(r.Nodes == 1 ? "" : "s")} x {r.GpusPerNode}), {Gb(r.GpuMemoryGb)} GB each");
+        yield return "model:   " + ModelText(r);
+        yield return "cluster: " + ClusterText(r);
         yield return "scaling: " + (r.AppliedRules.Count == 0 ? "no rule matched" : string.Join("; ", r.AppliedRules));
         yield return $"config:  sha256:{r.ConfigHash}";
+    }
+
+    /// <summary>The header's model: <c>Qwen/Qwen2.5-7B-Instruct (7.61B parameters)</c> or <c>size 7B (7B parameters)</c>.</summary>
+    public static string ModelText(ResolvedConfig r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return r.Model is { } m
+            ? $"{m.Name} ({Billions(r.Parameters)} parameters{(m.ActiveParameters is { } a ? $", {Billions(a)} active" : "")})"
+            : $"size {r.SizeText} ({Billions(r.Parameters)} parameters)";
+    }
+
+    /// <summary>The header's cluster: <c>8 GPUs (1 node x 8), 80 GB each</c>.</summary>
+    public static string ClusterText(ResolvedConfig r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{r.Gpus} GPUs ({r.Nodes} node{(r.Nodes == 1 ? "" : "s")} x {r.GpusPerNode}), {Gb(r.GpuMemoryGb)} GB each");
     }
 
     private static string Billions(double parameters) =>

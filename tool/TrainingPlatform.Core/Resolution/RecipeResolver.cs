@@ -190,34 +190,19 @@ public static class RecipeResolver
 
         if (request.Gpus is { } gpus)
         {
-            var perNode = (int)(values.Int("trainer.gpus_per_node") ?? 8);
-            int nodes;
-            if (request.Nodes is { } n)
+            var layout = ClusterLayout.Spread(gpus, request.Nodes, request.GpusPerNode,
+                (int)(values.Int("trainer.gpus_per_node") ?? 8), (int)(values.Int("trainer.nodes") ?? 1));
+            if (layout.Error is { } error)
             {
-                if (gpus % n != 0)
-                {
-                    return RenderResult.Fail($"--gpus {gpus} cannot be spread evenly over --nodes {n}");
-                }
-
-                nodes = n;
-                perNode = gpus / n;
-            }
-            else if (gpus <= perNode)
-            {
-                nodes = 1;
-                perNode = gpus;
-            }
-            else if (gpus % perNode == 0)
-            {
-                nodes = gpus / perNode;
-            }
-            else
-            {
-                return RenderResult.Fail($"--gpus {gpus} is not a multiple of {perNode} GPUs per node", "add --nodes N to say how they are spread");
+                return RenderResult.Fail(error, layout.Hint);
             }
 
-            values.Set("trainer.gpus_per_node", perNode, new ValueOrigin(OriginKind.Cluster, "--gpus"));
-            values.Set("trainer.nodes", nodes, new ValueOrigin(OriginKind.Cluster, "--gpus"));
+            values.Set("trainer.gpus_per_node", layout.GpusPerNode, new ValueOrigin(OriginKind.Cluster, "--gpus"));
+            values.Set("trainer.nodes", layout.Nodes, new ValueOrigin(OriginKind.Cluster, "--gpus"));
+        }
+        else if (request.GpusPerNode is { } perNodeGiven)
+        {
+            values.Set("trainer.gpus_per_node", perNodeGiven, new ValueOrigin(OriginKind.Cluster, "--gpus-per-node"));
         }
 
         var sets = ApplySets(values, request.Sets);

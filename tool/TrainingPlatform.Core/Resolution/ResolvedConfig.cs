@@ -23,6 +23,9 @@ public sealed record RenderRequest(
     /// <c>job clone</c> renders exactly the recipe text the parent job used even when the files changed since.
     /// </summary>
     public IReadOnlyList<RecipeDocument> Pinned { get; init; } = [];
+
+    /// <summary><c>--gpus-per-node</c>: GPUs in one node (with <see cref="Gpus"/>, the nodes follow); null for the recipe's.</summary>
+    public int? GpusPerNode { get; init; }
 }
 
 public enum OriginKind

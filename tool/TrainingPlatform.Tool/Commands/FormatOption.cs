@@ -33,10 +33,13 @@ internal sealed class FormatOption<TFormat> : Option<string>
 
         Description = "Output format: " + string.Join(", ", _names) + ". [default: " + _names[0] + "]";
         HelpName = string.Join("|", _names);
-        this.AcceptOnlyFromAmong(_names);
+        this.AcceptOnlyFromAmong([.. _names, .. _names[0] == "text" ? [TableSynonym] : Array.Empty<string>()]);
     }
 
-    /// <summary>The format given (the enum's first value when none was).</summary>
+    /// <summary>The name human output had in some commands before it was <c>text</c> everywhere; still read as <c>text</c>.</summary>
+    public const string TableSynonym = "table";
+
+    /// <summary>The format given (the enum's first value when none was, or when the synonym <c>table</c> was).</summary>
     public TFormat Get(ParseResult parse) =>
         parse.GetValue(this) is { } name && Array.IndexOf(_names, name) is var index and >= 0 ? Enum.GetValues<TFormat>()[index] : default;
 }

@@ -5,14 +5,14 @@ using TrainingPlatform.Core.Resolution;
 namespace TrainingPlatform.Tool.Commands;
 
 /// <summary>What a recipe is rendered for, as the command line gave it (null: the recipe's or the parent job's default).</summary>
-internal sealed record RenderTarget(string? ModelSize, string? Model, int? Gpus, int? Nodes, double? GpuMemory, IReadOnlyList<string> Sets)
+internal sealed record RenderTarget(string? ModelSize, string? Model, int? Gpus, int? Nodes, double? GpuMemory, IReadOnlyList<string> Sets, int? GpusPerNode = null)
 {
     public RenderRequest Request(string recipe, string workingDirectory) =>
-        new(recipe, ModelSize, Model, Gpus, Nodes, GpuMemory, Sets, workingDirectory);
+        new(recipe, ModelSize, Model, Gpus, Nodes, GpuMemory, Sets, workingDirectory) { GpusPerNode = GpusPerNode };
 }
 
 /// <summary>
-/// The render-target options (<c>--model-size --model --gpus --nodes --gpu-memory --set</c>), declared once with
+/// The render-target options (<c>--model-size --model --gpus --nodes --gpus-per-node --gpu-memory --set</c>), declared once with
 /// their validators and bound once (dotnet/format's FormatCommandCommon). A command adds the ones it takes;
 /// <see cref="Bind"/> reads those and leaves the others null.
 /// </summary>
@@ -40,6 +40,12 @@ internal sealed class RenderTargetOptions
         Description = "Nodes the GPUs are spread over.",
     });
 
+    public Option<int?> GpusPerNode { get; } = PositiveWholeNumber(new Option<int?>("--gpus-per-node")
+    {
+        Description = "GPUs in one node (with --gpus, the nodes follow; default: one node of up to 8 for a single-node recipe, else the recipe's).",
+        HelpName = "N",
+    });
+
     public Option<double?> GpuMemory { get; } = PositiveGigabytes(new Option<double?>("--gpu-memory")
     {
         Description = "Memory of one GPU as its data sheet gives it (default 80, read as 80 GiB = 85.9 GB).",
@@ -52,15 +58,15 @@ internal sealed class RenderTargetOptions
         HelpName = "key.path=value",
     };
 
-    /// <summary>All six, in the order the help lists them.</summary>
-    public IReadOnlyList<Option> All => [ModelSize, Model, Gpus, Nodes, GpuMemory, Sets];
+    /// <summary>All seven, in the order the help lists them.</summary>
+    public IReadOnlyList<Option> All => [ModelSize, Model, Gpus, Nodes, GpusPerNode, GpuMemory, Sets];
 
     /// <summary>The values given to the command that ran; an option the command does not take reads as not given.</summary>
     public RenderTarget Bind(ParseResult parse)
     {
         var taken = parse.CommandResult.Command.Options;
         T? Value<T>(Option<T> option) => taken.Contains(option) ? parse.GetValue(option) : default;
-        return new RenderTarget(Value(ModelSize), Value(Model), Value(Gpus), Value(Nodes), Value(GpuMemory), Value(Sets) ?? []);
+        return new RenderTarget(Value(ModelSize), Value(Model), Value(Gpus), Value(Nodes), Value(GpuMemory), Value(Sets) ?? [], Value(GpusPerNode));
     }
 
     private static Option<int?> PositiveWholeNumber(Option<int?> option)

@@ -48,7 +48,7 @@ internal static class DiffFormatter
         _ => YamlText.Scalar(node),
     };
 
-    /// <summary>How much a number moved: "×0.5", or for log-scale keys "+1.2 orders of magnitude"; null otherwise.</summary>
+    /// <summary>How much a number moved: "×0.5", "to zero", or for log-scale keys "+1.2 orders of magnitude"; null otherwise.</summary>
     public static string? Movement(Change change)
     {
         if (change.OrdersOfMagnitude is { } orders)
@@ -57,7 +57,8 @@ internal static class DiffFormatter
             return orders.ToString(format, CultureInfo.InvariantCulture) + " orders of magnitude";
         }
 
-        return change.Ratio is { } ratio ? "×" + Ratio(ratio) : null;
+        // A ratio of 0 says nothing a reader can use ("×0e+0"): the value went to zero.
+        return change.Ratio is { } ratio ? ratio == 0 ? "to zero" : "×" + Ratio(ratio) : null;
     }
 
     private static string Ratio(double ratio)
@@ -81,6 +82,10 @@ internal static class DiffFormatter
         }
 
         output.WriteLine(style.Bold(TerminalText.Escape($"{report.Left.Label} → {report.Right.Label}")));
+        foreach (var (name, left, right) in report.HeaderChanges)
+        {
+            output.WriteLine(TerminalText.Escape($"{(name + ":").PadRight(8)} {left} → {right}"));
+        }
         foreach (var severity in Severities)
         {
             var group = report.Changes.Where(c => c.Severity == severity).ToArray();
@@ -120,6 +125,16 @@ internal static class DiffFormatter
     {
         output.WriteLine($"#### trainplat diff: {Code(report.Left.Label)} → {Code(report.Right.Label)}");
         output.WriteLine();
+        if (report.HeaderChanges.Count > 0)
+        {
+            foreach (var (name, left, right) in report.HeaderChanges)
+            {
+                output.WriteLine($"- {name}: {Code(left)} → {Code(right)}");
+            }
+
+            output.WriteLine();
+        }
+
         if (report.Changes.Count == 0)
         {
             output.WriteLine("No differences.");
@@ -203,5 +218,7 @@ internal static class DiffFormatter
             _ => "file",
         },
         ["label"] = operand.Label,
+        ["model"] = operand.Header.GetValueOrDefault("model"),
+        ["cluster"] = operand.Header.GetValueOrDefault("cluster"),
     };
 }

@@ -118,7 +118,7 @@ internal static class ExperienceFormatter
         }
     }
 
-    /// <summary><c>suggest --apply</c>: only the <c>--set</c> flags, quoted for a POSIX shell where needed.</summary>
+    /// <summary><c>suggest --as-flags</c>: only the <c>--set</c> flags, quoted for a POSIX shell where needed.</summary>
     public static void WriteApply(TextWriter output, IEnumerable<string> sets) =>
         output.WriteLine(string.Join(' ', sets.Select(s => "--set " + Quote(s))));
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Recipes;
 using static TrainingPlatform.Tool.Output.DataFormatter;
 
 namespace TrainingPlatform.Tool.Output;
@@ -49,10 +50,10 @@ internal static class JobFormatter
             return;
         }
 
-        var table = new TextTable("ID", "STATUS", "RECIPE", "SIZE", "GPUS", "CREATED", "NAME");
+        var table = new TextTable("ID", "STATUS", "RECIPE", "SIZE", "MODEL", "GPUS", "CREATED", "NAME");
         foreach (var j in shown)
         {
-            table.Add(j.Id, JobStatuses.Name(j.Status), $"{j.RecipeId}@{j.RecipeVersion}", j.ModelSize,
+            table.Add(j.Id, JobStatuses.Name(j.Status), $"{j.RecipeId}@{j.RecipeVersion}", SizeOf(j), j.Model ?? "",
                 j.Gpus.ToString(CultureInfo.InvariantCulture), Time(j.Created), j.Name ?? "");
         }
 
@@ -61,6 +62,11 @@ internal static class JobFormatter
             ? Invariant($"the newest {shown.Count:N0} jobs; more match (--limit N or --limit 0 shows more)")
             : Invariant($"{jobs.Count:N0} job{Plural(jobs.Count)}"));
     }
+
+    /// <summary>The size a job's SIZE column shows: as given, or the size its model's name states (else its parameter count), never the name.</summary>
+    private static string SizeOf(JobRecord j) =>
+        j.Model is null ? j.ModelSize
+        : ModelSize.NominalIn(j.Model)?.Text ?? (j.Parameters / 1e9).ToString(j.Parameters >= 1e11 ? "0" : "0.##", CultureInfo.InvariantCulture) + "B";
 
     /// <summary>The fields of <c>job list --format json</c>.</summary>
     private static JsonObject Summary(JobRecord j) => new()
@@ -195,8 +201,6 @@ internal static class JobFormatter
     public static string Exported(LineageBundle bundle, string file) =>
         Invariant($"exported {bundle.Jobs.Count:N0} job{(bundle.Jobs.Count == 1 ? "" : "s")} and {bundle.Metrics.Sum(m => (long)m.Points.Count):N0} metric points to {file}");
 
-    /// <summary><c>job show --config</c>: the rendered config as recorded (canonical JSON), indented.</summary>
-    public static void WriteConfig(TextWriter output, string configJson) => output.WriteLine(JsonText.Write(JsonNode.Parse(configJson)));
 
     public static void WriteShow(TextWriter output, JobRecord j, IReadOnlyList<RecipeVersionRecord> recipes, IReadOnlyList<JobRecord> children, TextFormat format)
     {

@@ -10,10 +10,13 @@ internal enum TextFormat
     Json,
 }
 
-/// <summary>An aligned table for people, or JSON.</summary>
+/// <summary>
+/// An aligned table for people, or JSON. Human output is called <c>text</c> everywhere; <c>table</c>, its name before,
+/// is still read as <c>text</c> (see <see cref="Commands.FormatOption{TFormat}"/>) so scripts keep working.
+/// </summary>
 internal enum TableFormat
 {
-    Table,
+    Text,
     Json,
 }
 

@@ -8,11 +8,13 @@ namespace TrainingPlatform.Tool.Output;
 internal static class RecipeFormatter
 {
     /// <param name="unusable">Built-in ids hidden by an unreadable project file of that name, listed so that the id does not just vanish.</param>
-    public static void WriteList(TextWriter output, IReadOnlyList<RecipeEntry> entries, IReadOnlyList<(string Id, RecipeDocument Document)> unusable, TableFormat format, Style style)
+    /// <param name="methods">Each entry's training method (full, lora, qlora), in the same order.</param>
+    public static void WriteList(TextWriter output, IReadOnlyList<RecipeEntry> entries, IReadOnlyList<string> methods,
+        IReadOnlyList<(string Id, RecipeDocument Document)> unusable, TableFormat format, Style style)
     {
         if (format == TableFormat.Json)
         {
-            output.WriteLine(JsonText.Write(new JsonArray([.. entries.Select(e => (JsonNode)EntryJson(e)).Concat(unusable.Select(u => (JsonNode)UnusableJson(u.Id, u.Document)))])));
+            output.WriteLine(JsonText.Write(new JsonArray([.. entries.Select((e, i) => (JsonNode)EntryJson(e, methods[i])).Concat(unusable.Select(u => (JsonNode)UnusableJson(u.Id, u.Document)))])));
             return;
         }
 
@@ -22,21 +24,23 @@ internal static class RecipeFormatter
             return;
         }
 
-        var table = new TextTable("ID", "VERSION", "TASK", "ALGORITHM", "ORIGIN", "TAGS");
-        foreach (var e in entries)
+        var table = new TextTable("ID", "VERSION", "TASK", "ALGORITHM", "METHOD", "ORIGIN", "TAGS");
+        for (var i = 0; i < entries.Count; i++)
         {
+            var e = entries[i];
             table.Add(
                 e.Id,
                 e.Recipe.Version,
                 e.Recipe.Task,
                 e.Recipe.Algorithm,
-                e.Origin == RecipeOrigin.BuiltIn ? "built-in" : e.ShadowsBuiltIn ? "project (shadows built-in)" : "project",
+                methods[i],
+                e.Origin == RecipeOrigin.BuiltIn ? "builtin" : e.ShadowsBuiltIn ? "project (shadows builtin)" : "project",
                 string.Join(",", e.Recipe.Tags));
         }
 
         foreach (var (id, _) in unusable)
         {
-            table.Add(id, "-", "-", "-", "project (unreadable; shadows built-in)", "");
+            table.Add(id, "-", "-", "-", "-", "project (unreadable; shadows builtin)", "");
         }
 
         table.Write(output, style.Bold);
@@ -70,6 +74,7 @@ internal static class RecipeFormatter
         ["version"] = null,
         ["task"] = null,
         ["algorithm"] = null,
+        ["method"] = null,
         ["tags"] = new JsonArray(),
         ["description"] = null,
         ["source"] = null,
@@ -80,12 +85,13 @@ internal static class RecipeFormatter
         ["unreadable"] = true,
     };
 
-    internal static JsonObject EntryJson(RecipeEntry e) => new()
+    internal static JsonObject EntryJson(RecipeEntry e, string method) => new()
     {
         ["id"] = e.Id,
         ["version"] = e.Recipe.Version,
         ["task"] = e.Recipe.Task,
         ["algorithm"] = e.Recipe.Algorithm,
+        ["method"] = method,
         ["tags"] = JsonText.Array(e.Recipe.Tags),
         ["description"] = e.Recipe.Description,
         ["source"] = e.Recipe.Source,

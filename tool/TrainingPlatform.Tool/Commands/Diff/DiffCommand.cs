@@ -11,11 +11,13 @@ internal static class DiffCommand
 {
     public static Command Build(CliContext context)
     {
-        var left = new Argument<string>("left") { Description = "A YAML/JSON file, a recipe id, REV:PATH (a file at a git revision) or job:ID." };
+        var left = new Argument<string>("left") { Description = "A YAML/JSON file, a recipe id, REV:PATH (a file at a git revision: PATH from the repository root, ./PATH from the current folder, as git reads it) or job:ID." };
         var right = new Argument<string>("right") { Description = "The same kinds as LEFT." };
         var target = new RenderTargetOptions();
         var leftSize = new Option<string?>("--left-size") { Description = "Model size for the left recipe id (replaces --model-size/--model there)." };
         var rightSize = new Option<string?>("--right-size") { Description = "Model size for the right recipe id (replaces --model-size/--model there)." };
+        var leftModel = new Option<string?>("--left-model") { Description = "Catalog model for the left recipe id (replaces --model-size/--model there).", HelpName = "name" };
+        var rightModel = new Option<string?>("--right-model") { Description = "Catalog model for the right recipe id (replaces --model-size/--model there).", HelpName = "name" };
         var format = FormatOption.Create<DiffFormat>();
         var failOn = new Option<string?>("--fail-on")
         {
@@ -35,7 +37,7 @@ internal static class DiffCommand
             "Compare two configs by meaning (numbers by value, key order ignored) and rank the changes by severity. " +
             "--model-size, --model and --gpus apply to recipe ids on both sides (default GPUs: each recipe's gpus_per_node × nodes).")
         {
-            left, right, target.ModelSize, target.Model, leftSize, rightSize, target.Gpus, format, failOn, noColor, store, dialect,
+            left, right, target.ModelSize, target.Model, leftSize, rightSize, leftModel, rightModel, target.Gpus, format, failOn, noColor, store, dialect,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +53,8 @@ internal static class DiffCommand
                 context.WorkingDirectory)
             {
                 JobConfig = id => JobConfig(context, parse.GetValue(store), id),
+                LeftModel = parse.GetValue(leftModel),
+                RightModel = parse.GetValue(rightModel),
                 Dialect = parse.GetValue(dialect),
             };
             var result = ConfigDiff.Run(request);

@@ -18,14 +18,15 @@ internal static class SuggestCommand
         var maximize = MetricObjectiveOptions.Maximize();
         var minimize = MetricObjectiveOptions.Minimize();
         var minEvidence = new Option<int>("--min-evidence") { Description = "Jobs of evidence needed before anything is suggested.", DefaultValueFactory = _ => Suggester.DefaultMinEvidence, HelpName = "N" };
-        var apply = new Option<bool>("--apply") { Description = "Print only the --set flags that adopt the suggestions (for render or job create)." };
+        var asFlags = new Option<bool>("--as-flags") { Description = "Print only the --set flags that adopt the suggestions (for render or job create); nothing is changed." };
+        var apply = new Option<bool>("--apply") { Description = "Deprecated: the old name of --as-flags (it never applied anything).", Hidden = true };
         var write = new Option<string?>("--write") { Description = "Write a new recipe NEW_ID (version 0.1.0) with the suggestions applied, like `recipe new`.", HelpName = "NEW_ID" };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("suggest", "Compare a config with similar past jobs that succeeded and suggest changes where it leaves their evidence (exit 1 when there are suggestions). " +
             "--model-size, --model, --gpus and --set apply to a recipe target, before comparing.")
         {
-            goalArgument, target.ModelSize, target.Model, target.Gpus, target.Sets, metric, maximize, minimize, minEvidence, apply, write, store, format,
+            goalArgument, target.ModelSize, target.Model, target.Gpus, target.Sets, metric, maximize, minimize, minEvidence, asFlags, apply, write, store, format,
         };
         command.SetAction(parse =>
         {
@@ -35,9 +36,15 @@ internal static class SuggestCommand
                 throw new UserErrorException("--min-evidence must be 1 or more");
             }
 
-            if (parse.GetValue(apply) && parse.GetValue(write) is not null)
+            if (parse.GetValue(apply))
             {
-                throw new UserErrorException("give --apply or --write, not both");
+                context.Error.WriteLine("suggest: --apply is deprecated and applies nothing: it is now --as-flags (prints the --set flags); use --write NEW_ID to write a recipe with the suggestions");
+            }
+
+            var flagsOnly = parse.GetValue(asFlags) || parse.GetValue(apply);
+            if (flagsOnly && parse.GetValue(write) is not null)
+            {
+                throw new UserErrorException("give --as-flags or --write, not both", "--as-flags prints the --set flags; --write NEW_ID writes a recipe with the suggestions");
             }
 
             var warming = Task.Run(LineageStore.Warm);
@@ -55,7 +62,7 @@ internal static class SuggestCommand
                 MinEvidence = parse.GetValue(minEvidence),
             });
 
-            if (parse.GetValue(apply))
+            if (flagsOnly)
             {
                 ExperienceFormatter.WriteApply(context.Out, SuggestionWriter.ApplyFlags(goal, result));
                 if (!result.EnoughEvidence)

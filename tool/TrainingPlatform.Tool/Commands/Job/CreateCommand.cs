@@ -11,7 +11,8 @@ internal static class CreateCommand
 {
     public static Command Build(CliContext context)
     {
-        var recipe = new Option<string>("--recipe", "-r") { Description = "A recipe id, or the path of a recipe file.", Required = true, HelpName = "ID" };
+        var recipeArgument = new Argument<string?>("recipe") { Description = "A recipe id, or the path of a recipe file (as in `render RECIPE`).", Arity = ArgumentArity.ZeroOrOne };
+        var recipe = new Option<string?>("--recipe", "-r") { Description = "The recipe, as an option (the same as the RECIPE argument).", HelpName = "ID" };
         var target = new RenderTargetOptions();
         var datasets = JobOptions.Datasets();
         var name = new Option<string?>("--name", "-n") { Description = "A name for people (ids stay the key)." };
@@ -21,17 +22,29 @@ internal static class CreateCommand
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("create", "Render a recipe and record a pending job with its recipe version, config, datasets and git commit; prints the job id.")
         {
-            recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
+            recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpusPerNode, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
         };
         command.SetAction(parse =>
         {
             var given = target.Bind(parse);
-            var request = new JobCreateRequest(parse.GetValue(recipe)!, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
-                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force));
+            var request = new JobCreateRequest(RecipeOf(parse.GetValue(recipeArgument), parse.GetValue(recipe)), given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
+                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force))
+            {
+                GpusPerNode = given.GpusPerNode,
+            };
             return Record(context, parse.GetValue(store), request, format.Get(parse));
         });
         return command;
     }
+
+    /// <summary>The recipe, given as the argument (like <c>render RECIPE</c>) or as <c>--recipe</c>; both only when they agree.</summary>
+    private static string RecipeOf(string? argument, string? option) => (argument, option) switch
+    {
+        (null, null) => throw new UserErrorException("job create needs a recipe", "give it as the first argument, e.g. `trainplat job create grpo_basic -s 7B`"),
+        ({ } a, { } o) when !string.Equals(a, o, StringComparison.Ordinal) =>
+            throw new UserErrorException($"two recipes given: '{a}' (argument) and '{o}' (--recipe)", "give the recipe once, as the argument or as --recipe"),
+        _ => argument ?? option!,
+    };
 
     /// <summary>The shared path of create and clone: one Core call, then the job id (or JSON) and its pre-flight findings.</summary>
     internal static int Record(CliContext context, string? storeOption, JobCreateRequest request, TextFormat format)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Resolution;
@@ -14,7 +15,7 @@ internal static class ShowCommand
     public static Command Build(CliContext context)
     {
         var id = new Argument<string>("id") { Description = "A job id or a unique prefix (4+ characters)." };
-        var config = new Option<bool>("--config") { Description = "Print the job's rendered config (canonical JSON) instead." };
+        var config = new Option<bool>("--config") { Description = "Print the job's rendered config instead, with its header, as `render` does (text: YAML; json: render's JSON)." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("show", "Everything recorded about a job: recipe version, config, datasets, git, parent and children, history, metrics.") { id, config, store, format };
@@ -26,7 +27,7 @@ internal static class ShowCommand
             if (parse.GetValue(config))
             {
                 var text = lineage.GetConfig(job.ConfigHash) ?? throw new UserErrorException($"the store lacks config {job.ConfigHash[..12]} of job {job.Id}");
-                JobFormatter.WriteConfig(context.Out, text);
+                context.Out.Write(format.Get(parse) == TextFormat.Json ? RecordedConfigWriter.Json(job, text) : RecordedConfigWriter.Yaml(job, text));
                 return ExitCodes.Ok;
             }
 

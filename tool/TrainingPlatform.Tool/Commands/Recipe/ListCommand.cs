@@ -14,7 +14,9 @@ internal static class ListCommand
     public static Command Build(CliContext context)
     {
         var task = new Option<string?>("--task") { Description = "Only recipes of this task: sft, preference, reward, rlhf." };
-        var algorithm = new Option<string?>("--algorithm") { Description = "Only recipes of this algorithm (sft, lora, dpo, grpo, ...)." };
+        var algorithm = new Option<string?>("--algorithm") { Description = "Only recipes of this algorithm (sft, dpo, grpo, ...; lora and qlora are read as --method)." };
+        var method = new Option<string?>("--method") { Description = "Only recipes that train this way: full (every weight), lora or qlora (adapters).", HelpName = "full|lora|qlora" };
+        method.AcceptOnlyFromAmong([.. TrainingMethod.Names]);
         var tags = new Option<string[]>("--tag")
         {
             Description = "Only recipes carrying this tag (repeat: all must match).",
@@ -24,22 +26,38 @@ internal static class ListCommand
         var format = FormatOption.Create<TableFormat>();
         var command = new Command("list", "List the recipes: built-ins and the project's (a project recipe shadows a built-in of the same id).")
         {
-            task, algorithm, tags, format,
+            task, algorithm, method, tags, format,
         };
         command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var registry = RecipeRegistry.Load(project);
-            var query = new RecipeQuery(
-                CheckChoice(parse.GetValue(task), "task", Enum("task")),
-                CheckChoice(parse.GetValue(algorithm), "algorithm", Enum("algorithm")),
-                parse.GetValue(tags) ?? []);
+            var algorithmName = CheckChoice(parse.GetValue(algorithm), "algorithm", Enum("algorithm"))?.ToLowerInvariant();
+            var methodName = parse.GetValue(method);
+            if (algorithmName is not null && TrainingMethod.IsMethodName(algorithmName))
+            {
+                // LoRA is a way of training (any algorithm), not an algorithm: the old spelling keeps working as the method filter.
+                if (methodName is not null && methodName != algorithmName)
+                {
+                    throw new UserErrorException($"--algorithm {algorithmName} and --method {methodName} disagree", $"{algorithmName} is a method: give --method {algorithmName} alone");
+                }
+
+                context.Error.WriteLine($"recipe list: {algorithmName} is a training method, not an algorithm: reading --algorithm {algorithmName} as --method {algorithmName}");
+                methodName = algorithmName;
+                algorithmName = null;
+            }
+
+            var query = new RecipeQuery(CheckChoice(parse.GetValue(task), "task", Enum("task")), algorithmName, parse.GetValue(tags) ?? [])
+            {
+                Method = methodName,
+            };
             var entries = query.Apply(registry).ToArray();
             RecipeLookup.WarnMissingRecipeFolders(context, project);
             RecipeLookup.WarnUnreadable(context, registry);
-            var filtered = query.Task is not null || query.Algorithm is not null || query.Tags.Count > 0;
+            var filtered = query.Task is not null || query.Algorithm is not null || query.Method is not null || query.Tags.Count > 0;
             var unusable = filtered ? [] : registry.UnusableIds.Where(u => u.ShadowsBuiltIn).Select(u => (u.Id, u.Document)).ToArray();
-            RecipeFormatter.WriteList(context.Out, entries, unusable, format.Get(parse), new Style(context.Color));
+            var methods = entries.Select(e => RecipeQuery.MethodOf(e, registry)).ToArray();
+            RecipeFormatter.WriteList(context.Out, entries, methods, unusable, format.Get(parse), new Style(context.Color));
             return ExitCodes.Ok;
         });
         return command;
