@@ -15,7 +15,7 @@ public static class EvidenceQueries
     /// <summary>
     /// Jobs of the task and algorithm in the size window, newest first, with their configs (read by hash, once per
     /// hash): succeeded ones until <paramref name="max"/> of them trained the target's way (<paramref name="method"/>),
-    /// with the succeeded ones of other methods and the failed ones (at most <paramref name="max"/>) met on the way.
+    /// with the succeeded ones of other methods and the first <paramref name="max"/> failed ones met on the way.
     /// The method comes from the config, so a LoRA job cannot crowd a full fine-tune's evidence out of the window.
     /// </summary>
     public static IReadOnlyList<EvidenceJob> ForSuggest(ILineageStore store, string task, string algorithm, TrainingMethod method, double parameters,
@@ -29,10 +29,10 @@ public static class EvidenceQueries
         {
             if (job.Job.Status == JobStatus.Failed)
             {
-                if (failed < max && job.Method == method)
+                // Their configs (and so their method) are read only if a suggestion needs counter-evidence.
+                if (failed++ < max)
                 {
                     jobs.Add(job);
-                    failed++;
                 }
 
                 continue;

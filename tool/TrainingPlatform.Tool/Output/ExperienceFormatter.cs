@@ -220,12 +220,13 @@ internal static class ExperienceFormatter
         var what = algorithm is null ? task : $"{task} ({algorithm})";
         output.WriteLine(Invariant($"recommend for {what} on {result.SizeWindow} models: {result.JobsConsidered:N0} finished job{Plural(result.JobsConsidered)}, {result.JobsAsWritten:N0} as written") +
             (result.Metric is { } metric ? $"; ranked by success (Wilson lower bound), then median final {metric.Name} ({Goal(metric)})" : "; ranked by success (Wilson lower bound)"));
-        output.WriteLine("as written: no --set, or --set only on keys suggest never compares (cluster, GPU layout, seeds, names)");
         if (ranks.Length == 0)
         {
             output.WriteLine("no recipe has finished jobs in this window yet: record some with `trainplat job create` and `job update --status`");
             return;
         }
+
+        output.WriteLine("as written: no --set, or --set only on keys suggest never compares (cluster, GPU layout, seeds, names)");
 
         string F(double? v) => v is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
         var table = new TextTable("RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON 95%", "MEDIAN", "BEST");
