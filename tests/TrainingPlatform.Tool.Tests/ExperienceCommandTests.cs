@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Experience;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Text;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;
@@ -24,6 +25,132 @@ public sealed class ExperienceCommandTests
         var import = CliRun.InProcess(temp.Path, "job", "import", "history.jsonl");
         Assert.True(import.ExitCode == ExitCodes.Ok, import.ToString());
         return temp;
+    }
+
+    /// <summary>The job with a changed copy of its config (a new config record under its new hash).</summary>
+    private static (JobRecord Job, (string Hash, string Json) Config) Edited(LineageBundle bundle, JobRecord job, Action<JsonObject> edit)
+    {
+        var config = JsonNode.Parse(bundle.Configs.First(c => c.Hash == job.ConfigHash).Json)!.AsObject();
+        edit(config);
+        var hash = CanonicalJson.Sha256(config);
+        return (job with { ConfigHash = hash }, (hash, CanonicalJson.Write(config)));
+    }
+
+    /// <summary>A bundle of exactly these jobs (with their configs added), no metrics.</summary>
+    private static LineageBundle Only(LineageBundle bundle, IEnumerable<(JobRecord Job, (string Hash, string Json) Config)> jobs)
+    {
+        var list = jobs.ToArray();
+        return bundle with
+        {
+            Jobs = [.. list.Select(j => j.Job)],
+            Configs = [.. bundle.Configs.Concat(list.Select(j => j.Config)).DistinctBy(c => c.Hash)],
+            Metrics = [],
+        };
+    }
+
+    private static JobRecord[] Grpo7B(LineageBundle b, int n) => [.. b.Jobs.Where(j => j is { Algorithm: "grpo", ModelSize: "7B" }).Take(n)];
+
+    private static void LearningRate(JsonObject config, double lr) => config["optimizer"]!["learning_rate"] = lr;
+
+    private static void Lora(JsonObject config) => config["lora"] = new JsonObject { ["rank"] = 8, ["alpha"] = 16 };
+
+    private static string[] Ids(JsonNode? array) => [.. array!.AsArray().Select(x => x!.GetValue<string>())];
+
+    [Fact]
+    public void Issue17_E19_lora_jobs_are_not_evidence_for_a_full_fine_tune_nor_full_jobs_for_a_lora_one()
+    {
+        string[] full = [], lora = [];
+        using var temp = WithHistory(b =>
+        {
+            var jobs = Grpo7B(b, 6).Select((j, i) => Edited(b, j with { Status = JobStatus.Succeeded }, c =>
+            {
+                LearningRate(c, i < 3 ? 1e-6 : 3e-6);
+                if (i >= 3)
+                {
+                    Lora(c);
+                }
+            })).ToArray();
+            full = [.. jobs.Take(3).Select(j => j.Job.Id).Order(StringComparer.Ordinal)];
+            lora = [.. jobs.Skip(3).Select(j => j.Job.Id).Order(StringComparer.Ordinal)];
+            return Only(b, jobs);
+        });
+
+        var result = CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B", "--format", "json");
+        var evidence = JsonNode.Parse(result.Out)!["evidence"]!;
+        Assert.Equal(full, Ids(evidence["jobs"]));
+        Assert.Equal("full", evidence["method"]!.GetValue<string>());
+        Assert.Equal(3, evidence["other_method"]!.GetValue<int>());
+        var text = CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B");
+        Assert.Contains("; full fine-tune jobs only (3 LoRA left out)", text.Out, StringComparison.Ordinal);
+
+        var adapters = JsonNode.Parse(CliRun.InProcess(temp.Path, "suggest", "grpo_lora", "-s", "7B", "--format", "json").Out)!["evidence"]!;
+        Assert.Equal(lora, Ids(adapters["jobs"]));
+        Assert.Equal("lora", adapters["method"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Issue17_E20_failed_jobs_are_never_support_and_when_they_cluster_at_the_suggested_value_they_are_named()
+    {
+        string[] failed = [];
+        using var temp = WithHistory(b =>
+        {
+            var jobs = Grpo7B(b, 8).Select((j, i) => Edited(b, j with { Status = i < 5 ? JobStatus.Succeeded : JobStatus.Failed }, c => LearningRate(c, 1e-6))).ToArray();
+            failed = [.. jobs.Skip(5).Select(j => j.Job.Id).Order(StringComparer.Ordinal)];
+            return Only(b, jobs);
+        });
+
+        var result = CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B", "--set", "optimizer.learning_rate=1e-5", "--format", "json");
+        Assert.True(result.ExitCode == ExitCodes.Findings, result.ToString());
+        var json = JsonNode.Parse(result.Out)!;
+        Assert.Equal(5, json["evidence"]!["jobs"]!.AsArray().Count);
+        Assert.Empty(Ids(json["evidence"]!["jobs"]).Intersect(failed));
+        var lr = json["suggestions"]!.AsArray().Single(s => s!["key"]!.GetValue<string>() == "optimizer.learning_rate")!;
+        Assert.Empty(Ids(lr["jobs"]).Intersect(failed));
+        var counter = lr["counter_evidence"]!;
+        Assert.Equal(failed, Ids(counter["jobs"]));
+        Assert.Equal(1e-6, counter["value"]!.GetValue<double>());
+        Assert.Equal("3 failed GRPO jobs on 3.5B–14B models used optimizer.learning_rate 1.0e-06, the suggested value (5 succeeded with it)", counter["text"]!.GetValue<string>());
+
+        var text = CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B", "--set", "optimizer.learning_rate=1e-5");
+        Assert.Contains("counter-evidence: 3 failed GRPO jobs on 3.5B–14B models used optimizer.learning_rate 1.0e-06, the suggested value (5 succeeded with it): " + string.Join(", ", failed), text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Issue17_E21_recommend_ranks_a_recipe_by_the_jobs_that_ran_it_as_written_and_shows_the_overrides_of_the_failures()
+    {
+        string[] broken = [];
+        using var temp = WithHistory(b =>
+        {
+            var grpo7 = Grpo7B(b, 16);
+            JobRecord As(JobRecord j, string recipe, JobStatus status, params string[] sets) =>
+                j with { RecipeId = recipe, RecipeVersion = "1.0.0", Status = status, Sets = sets };
+
+            // steady: 6 as written and 1 near (a seed) all succeeded; 4 failed with a learning rate 100× the recipe's.
+            // other: 4 of 5 as written succeeded. Counting every job, other (4 of 5) would rank above steady (7 of 11).
+            var jobs = grpo7.Take(6).Select(j => As(j, "steady", JobStatus.Succeeded))
+                .Append(As(grpo7[6], "steady", JobStatus.Succeeded, "trainer.seed=7"))
+                .Concat(grpo7.Skip(7).Take(4).Select(j => As(j, "steady", JobStatus.Failed, "optimizer.learning_rate=1e-4")))
+                .Concat(grpo7.Skip(11).Take(5).Select((j, i) => As(j, "other", i == 0 ? JobStatus.Failed : JobStatus.Succeeded)))
+                .ToArray();
+            broken = [.. jobs.Where(j => j.Sets is ["optimizer.learning_rate=1e-4"]).Select(j => j.Id).Order(StringComparer.Ordinal)];
+            return b with { Jobs = jobs, Metrics = [] };
+        });
+
+        var result = CliRun.InProcess(temp.Path, "recommend", "--task", "rlhf", "--algorithm", "grpo", "-s", "7B", "--format", "json");
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        var json = JsonNode.Parse(result.Out)!;
+        Assert.Equal((16, 12), (json["jobs_considered"]!.GetValue<int>(), json["jobs_as_written"]!.GetValue<int>()));
+        var ranks = json["recipes"]!.AsArray();
+        Assert.Equal(["steady", "other"], ranks.Select(r => r!["recipe"]!.GetValue<string>()));
+        var steady = ranks[0]!;
+        Assert.Equal((7, 7, 4), (steady["jobs"]!.GetValue<int>(), steady["succeeded"]!.GetValue<int>(), steady["overridden"]!.GetValue<int>()));
+        var failures = steady["overridden_failures"]!.AsArray();
+        Assert.Equal(broken, failures.Select(f => f!["job"]!.GetValue<string>()));
+        Assert.All(failures, f => Assert.Equal(["optimizer.learning_rate=1e-4"], Ids(f!["sets"])));
+
+        var text = CliRun.InProcess(temp.Path, "recommend", "--task", "rlhf", "--algorithm", "grpo", "-s", "7B");
+        Assert.Contains("1. steady@1.0.0: 7 of 7 succeeded (95 % interval 0.65–1.00) on 7B; not counted: 4 jobs with --set overrides (4 failed or cancelled)", text.Out, StringComparison.Ordinal);
+        Assert.Contains($"   {broken[0]} failed with --set optimizer.learning_rate=1e-4", text.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,6 +204,30 @@ public sealed class ExperienceCommandTests
         var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "suggest", "grpo_basic", "-s", "7B", "--format", "json").Out)!;
         Assert.False(json["enough_evidence"]!.GetValue<bool>());
         Assert.Empty(json["suggestions"]!.AsArray());
+    }
+
+    [Fact]
+    public void Issue17_E23_without_enough_history_the_built_in_recipe_of_the_same_algorithm_and_size_is_the_labelled_reference()
+    {
+        using var temp = WithHistory(b => b with { Jobs = [], Metrics = [] });
+        var result = CliRun.InProcess(temp.Path, "suggest", "grpo_math_small", "-s", "7B", "--set", "optimizer.learning_rate=1e-5");
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.ToString());
+        Assert.Contains("not enough evidence: 0 succeeded GRPO jobs", result.Out, StringComparison.Ordinal);
+        Assert.Contains("compared instead with the built-in reference grpo_basic at 7B (grpo_basic@", result.Out, StringComparison.Ordinal);
+        Assert.Contains("not your team's evidence", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"critical\s+optimizer\.learning_rate\s+1\.0e-05 \(reference 1\.0e-06\)", result.Out);
+
+        var json = JsonNode.Parse(CliRun.InProcess(temp.Path, "suggest", "grpo_math_small", "-s", "7B", "--set", "optimizer.learning_rate=1e-5", "--format", "json").Out)!;
+        Assert.Empty(json["suggestions"]!.AsArray());
+        var reference = json["reference"]!;
+        Assert.Equal("built-in reference grpo_basic at 7B", reference["label"]!.GetValue<string>());
+        var lr = reference["differences"]!.AsArray().Single(d => d!["key"]!.GetValue<string>() == "optimizer.learning_rate")!;
+        Assert.Equal((1e-5, 1e-6), (lr["current"]!.GetValue<double>(), lr["reference"]!.GetValue<double>()));
+
+        // A LoRA target is compared with the LoRA built-in, and the built-in itself matches its reference.
+        var lora = JsonNode.Parse(CliRun.InProcess(temp.Path, "suggest", "grpo_lora", "-s", "7B", "--format", "json").Out)!["reference"]!;
+        Assert.Equal("built-in reference grpo_lora at 7B", lora["label"]!.GetValue<string>());
+        Assert.Empty(lora["differences"]!.AsArray());
     }
 
     [Fact]
@@ -147,8 +298,17 @@ public sealed class ExperienceCommandTests
         Assert.Equal(9, ranks[0]!["succeeded"]!.GetValue<int>());
         Assert.Equal(0.596, ranks[0]!["wilson_lower_bound"]!.GetValue<double>(), 3);
         Assert.Equal(0.207, ranks[1]!["wilson_lower_bound"]!.GetValue<double>(), 3);
+
+        // Issue 17 E22: both ends of the interval, and 1 of 1 cannot be told apart from 9 of 10.
+        Assert.Equal(0.982, ranks[0]!["wilson_upper_bound"]!.GetValue<double>(), 3);
+        Assert.Equal(1.0, ranks[1]!["wilson_upper_bound"]!.GetValue<double>(), 3);
+        Assert.Empty(ranks[0]!["indistinguishable_from"]!.AsArray());
+        Assert.Equal(["steady@1.0.0"], Ids(ranks[1]!["indistinguishable_from"]));
         var text = CliRun.InProcess(temp.Path, "recommend", "--task", "rlhf", "--algorithm", "grpo", "-s", "7B");
-        Assert.Contains("1. steady@1.0.0: 9 of 10 succeeded (Wilson lower bound 0.60)", text.Out, StringComparison.Ordinal);
+        Assert.Contains("1. steady@1.0.0: 9 of 10 succeeded (95 % interval 0.60–0.98)", text.Out, StringComparison.Ordinal);
+        Assert.Contains("2. lucky@1.0.0: 1 of 1 succeeded (95 % interval 0.21–1.00) on 7B; indistinguishable from #1 (95 % intervals overlap)", text.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\n2=\s+lucky@1\.0\.0\s+1\s+1\s+0\.21–1\.00", text.Out);
+        Assert.Contains("=: indistinguishable from a recipe ranked above", text.Out, StringComparison.Ordinal);
         Assert.Contains("give --model-size S or --model NAME", CliRun.InProcess(temp.Path, "recommend", "--task", "rlhf").Error, StringComparison.Ordinal);
     }
 }

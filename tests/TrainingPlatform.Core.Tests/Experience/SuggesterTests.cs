@@ -103,7 +103,7 @@ public sealed class SuggesterTests(ExperienceFixture data) : IClassFixture<Exper
         Assert.Empty(result.Suggestions);
         Assert.Equal(2, result.Evidence.Count);
         Assert.Equal(3, result.Evidence.MinEvidence);
-        Assert.Equal("not enough evidence: 2 succeeded GRPO jobs (task rlhf) on models of 3.5B–14B; at least 3 needed", result.NotEnoughEvidence);
+        Assert.Equal("not enough evidence: 2 succeeded GRPO jobs (task rlhf, full fine-tune) on models of 3.5B–14B; at least 3 needed", result.NotEnoughEvidence);
 
         var lower = Suggester.Suggest(new SuggestRequest(target.Config, "rlhf", "grpo", 7e9, jobs) { MinEvidence = 2 });
         Assert.True(lower.EnoughEvidence);
@@ -118,7 +118,7 @@ public sealed class SuggesterTests(ExperienceFixture data) : IClassFixture<Exper
         Assert.Equal(["j1"], result.Evidence.JobIds);
         Assert.Equal(2, result.Evidence.WithMetric);
         Assert.Equal(
-            "not enough evidence: the best quarter by final reward is 1 job, of 2 succeeded GRPO jobs (task rlhf) on models of 3.5B–14B that recorded it (5 in all); at least 3 needed",
+            "not enough evidence: the best quarter by final reward is 1 job, of 2 succeeded GRPO jobs (task rlhf, full fine-tune) on models of 3.5B–14B that recorded it (5 in all); at least 3 needed",
             result.NotEnoughEvidence);
     }
 
@@ -200,7 +200,7 @@ public sealed class SuggesterTests(ExperienceFixture data) : IClassFixture<Exper
         var result = Suggester.Suggest(new SuggestRequest(config, "rlhf", "grpo", 7e9, jobs) { MaxEvidence = 3 });
         Assert.Equal(["a", "b", "c"], result.Evidence.JobIds);
         Assert.Equal((6, 3), (result.Evidence.InSizeWindow, result.Evidence.Considered));
-        Assert.Equal("3 succeeded GRPO jobs on 7B models; only the 3 most recent of the 6 jobs in the size window were read", result.Evidence.Description);
+        Assert.Equal("3 succeeded GRPO jobs on 7B models; full fine-tune jobs only; only the 3 most recent of the 6 jobs in the size window were read", result.Evidence.Description);
 
         // The metric's quarter is taken of those read.
         var best = Suggester.Suggest(new SuggestRequest(config, "rlhf", "grpo", 7e9, jobs) { MaxEvidence = 4, Metric = Reward, MinEvidence = 1 });
@@ -222,7 +222,7 @@ public sealed class SuggesterTests(ExperienceFixture data) : IClassFixture<Exper
 
         Assert.Equal(["ok1", "ok2", "ok3"], result.Evidence.JobIds);
         Assert.Equal(3, result.Evidence.Candidates);
-        Assert.Equal("3 succeeded GRPO jobs on 7B models", result.Evidence.Description);
+        Assert.Equal("3 succeeded GRPO jobs on 7B models; full fine-tune jobs only", result.Evidence.Description);
     }
 
     [Fact]
@@ -434,8 +434,79 @@ public sealed class SuggesterTests(ExperienceFixture data) : IClassFixture<Exper
 
         var result = Suggester.Suggest(new SuggestRequest(data.Render("grpo_basic", "7B", Inside).Config, "rlhf", "grpo", 7e9, jobs) { Metric = Reward });
 
-        var evidenceHashes = result.Evidence.JobIds.Select(id => data.History.Jobs.Single(j => j.Id == id).ConfigHash).Distinct().Order(StringComparer.Ordinal);
-        Assert.Equal(evidenceHashes, fetched.Order(StringComparer.Ordinal));
+        // Issue 17 E19: the training method is in the config, so every succeeded GRPO job in the size window is read
+        // (once per hash), and nothing else: not other tasks, algorithms or sizes, nor failed jobs when there is no
+        // suggestion for them to speak against.
+        var window = data.History.Jobs
+            .Where(j => j is { Task: "rlhf", Algorithm: "grpo", Status: JobStatus.Succeeded } && SizeWindow.Contains(7e9, j.Parameters))
+            .Select(j => j.ConfigHash).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(window, fetched.Order(StringComparer.Ordinal));
+        var evidenceHashes = result.Evidence.JobIds.Select(id => data.History.Jobs.Single(j => j.Id == id).ConfigHash).ToHashSet();
+        Assert.Subset(fetched.ToHashSet(), evidenceHashes);
+    }
+
+    [Fact]
+    public void Issue17_E19_only_jobs_that_trained_the_same_way_are_evidence()
+    {
+        var jobs = new[]
+        {
+            Evidence(Job("f1"), ("optimizer.learning_rate", 1e-6)),
+            Evidence(Job("f2"), ("optimizer.learning_rate", 1.2e-6)),
+            Evidence(Job("f3"), ("optimizer.learning_rate", 9e-7), ("model.quantization", "none")),
+            Evidence(Job("l1"), ("optimizer.learning_rate", 3e-6), ("lora.rank", 8)),
+            Evidence(Job("l2"), ("optimizer.learning_rate", 3e-6), ("lora.rank", 16)),
+            Evidence(Job("l3"), ("optimizer.learning_rate", 3e-6), ("lora.rank", 8), ("model.quantization", "none")),
+            Evidence(Job("q1"), ("optimizer.learning_rate", 2e-4), ("lora.rank", 8), ("model.quantization", "nf4")),
+        };
+
+        var full = Suggester.Suggest(new SuggestRequest(Config(("optimizer.learning_rate", 1e-6)), "rlhf", "grpo", 7e9, jobs));
+        Assert.Equal(["f1", "f2", "f3"], full.Evidence.JobIds);
+        Assert.Equal((TrainingMethod.Full, 4), (full.Evidence.Method, full.Evidence.OtherMethod));
+        Assert.Contains("; full fine-tune jobs only (3 LoRA, 1 QLoRA left out)", full.Evidence.Description, StringComparison.Ordinal);
+        Assert.Empty(full.Suggestions);
+
+        var lora = Suggester.Suggest(new SuggestRequest(Config(("optimizer.learning_rate", 1e-6), ("lora.rank", 8)), "rlhf", "grpo", 7e9, jobs));
+        Assert.Equal(["l1", "l2", "l3"], lora.Evidence.JobIds);
+        Assert.Equal(3e-6, Assert.Single(lora.Suggestions).Suggested!.GetValue<double>());
+
+        var qlora = Suggester.Suggest(new SuggestRequest(Config(("optimizer.learning_rate", 1e-4), ("lora.rank", 8), ("model.quantization", "nf4")), "rlhf", "grpo", 7e9, jobs));
+        Assert.False(qlora.EnoughEvidence);
+        Assert.Contains("(task rlhf, QLoRA)", qlora.NotEnoughEvidence, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("grpo_basic", TrainingMethod.Full)]
+    [InlineData("sft_full", TrainingMethod.Full)]
+    [InlineData("dpo_full", TrainingMethod.Full)]
+    [InlineData("grpo_lora", TrainingMethod.Lora)]
+    [InlineData("dpo_lora", TrainingMethod.Lora)]
+    [InlineData("sft_lora", TrainingMethod.Lora)]
+    [InlineData("sft_qlora", TrainingMethod.QLora)]
+    public void Issue17_E19_the_built_in_recipes_train_the_way_their_names_say(string recipe, TrainingMethod method)
+    {
+        var rendered = data.Render(recipe, "7B");
+        Assert.Equal(method, TrainingMethods.Of(rendered.Recipe.Algorithm, rendered.Config));
+    }
+
+    [Fact]
+    public void Issue17_E20_failed_jobs_are_counter_evidence_only_when_they_cluster_at_the_suggested_value()
+    {
+        EvidenceJob At(string id, JobStatus status, double lr) => Evidence(Job(id, status), ("optimizer.learning_rate", lr));
+        var succeeded = Enumerable.Range(0, 10).Select(i => At($"s{i}", JobStatus.Succeeded, 1e-6)).ToArray();
+        var target = Config(("optimizer.learning_rate", 1e-5));
+
+        // Two failures among ten successes at 1e-6 are the base rate: no counter-evidence.
+        var few = Suggester.Suggest(new SuggestRequest(target, "rlhf", "grpo", 7e9, [.. succeeded, At("f0", JobStatus.Failed, 1e-6), At("f1", JobStatus.Failed, 1e-6)]));
+        Assert.Null(Assert.Single(few.Suggestions).CounterEvidence);
+
+        // Four of fourteen, within 5 % of the value, are a cluster; a failure elsewhere is not counted; none is support.
+        var many = Suggester.Suggest(new SuggestRequest(target, "rlhf", "grpo", 7e9,
+            [.. succeeded, At("f0", JobStatus.Failed, 1e-6), At("f1", JobStatus.Failed, 1.04e-6), At("f2", JobStatus.Failed, 9.7e-7), At("f3", JobStatus.Failed, 1e-6), At("f4", JobStatus.Failed, 1e-4)]));
+        var lr = Assert.Single(many.Suggestions);
+        Assert.Equal(["f0", "f1", "f2", "f3"], lr.CounterEvidence!.JobIds);
+        Assert.Equal("4 failed GRPO jobs on 3.5B–14B models used optimizer.learning_rate 1.0e-06, the suggested value (10 succeeded with it)", lr.CounterEvidence.Text);
+        Assert.DoesNotContain(lr.JobIds, id => id.StartsWith('f'));
+        Assert.DoesNotContain(many.Evidence.JobIds, id => id.StartsWith('f'));
     }
 
     [Fact]

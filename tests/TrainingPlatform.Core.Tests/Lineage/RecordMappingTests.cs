@@ -19,7 +19,7 @@ public sealed class RecordMappingTests
     private static readonly string[] FactsFields =
     [
         "Id", "Name", "Tags", "Status", "RecipeId", "RecipeVersion", "RecipeHash", "Task", "Algorithm", "Model", "ModelSize", "Parameters",
-        "Gpus", "Nodes", "ConfigHash", "Created", "Updated", "Metrics",
+        "Gpus", "Nodes", "ConfigHash", "Sets", "Created", "Updated", "Metrics",
     ];
 
     private static PropertyInfo[] Fields => typeof(JobRecord).GetProperties(BindingFlags.Public | BindingFlags.Instance);

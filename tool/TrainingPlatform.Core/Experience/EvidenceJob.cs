@@ -15,6 +15,7 @@ namespace TrainingPlatform.Core.Experience;
 public sealed class EvidenceJob
 {
     private readonly Lazy<ConfigLeaf[]> _values;
+    private TrainingMethod? _method;
 
     public EvidenceJob(JobRecord job, JsonObject config)
         : this(job, ConfigScalar.Flatten(config))
@@ -34,6 +35,9 @@ public sealed class EvidenceJob
 
     public JobRecord Job { get; }
 
+    /// <summary>The job's training method, from its config (<see cref="TrainingMethods"/>).</summary>
+    public TrainingMethod Method => _method ??= TrainingMethods.Of(Job.Algorithm, Values);
+
     /// <summary>The config's scalar leaves (arrays, objects and anything deeper than <c>section.key</c> are left out).</summary>
     internal ConfigLeaf[] Values => _values.Value;
 
@@ -48,7 +52,10 @@ public sealed class EvidenceJob
     /// is missing counts as evidence that covers no key. A broken config throws
     /// <see cref="InvalidDataException"/> (naming the job) when it is first read.
     /// </summary>
-    public static IReadOnlyList<EvidenceJob> Load(IEnumerable<JobRecord> jobs, Func<string, string?> configByHash)
+    public static IReadOnlyList<EvidenceJob> Load(IEnumerable<JobRecord> jobs, Func<string, string?> configByHash) => [.. Read(jobs, configByHash)];
+
+    /// <summary>As <see cref="Load"/>, as the jobs come (a caller may stop early).</summary>
+    internal static IEnumerable<EvidenceJob> Read(IEnumerable<JobRecord> jobs, Func<string, string?> configByHash)
     {
         var cache = new Dictionary<string, ConfigLeaf[]>(StringComparer.Ordinal);
         var pool = new StringPool();
@@ -62,7 +69,7 @@ public sealed class EvidenceJob
             }
 
             return values;
-        })).ToArray();
+        }));
     }
 }
 

@@ -95,7 +95,19 @@ public sealed record EvidenceSummary(
     string Description)
 {
     public int Count => JobIds.Count;
+
+    /// <summary>The target's training method: evidence must have the same.</summary>
+    public TrainingMethod Method { get; init; }
+
+    /// <summary>Succeeded jobs in the size window left out because they trained another way (LoRA evidence for a full fine-tune).</summary>
+    public int OtherMethod { get; init; }
 }
+
+/// <summary>Failed jobs that used a suggestion's value: a warning against it, with their ids.</summary>
+/// <param name="Value">The suggested value they used.</param>
+/// <param name="JobIds">The failed jobs, sorted.</param>
+/// <param name="Text">In words: "3 failed GRPO jobs used 1.0e-05, the suggested value".</param>
+public sealed record CounterEvidence(JsonNode? Value, IReadOnlyList<string> JobIds, string Text);
 
 /// <summary>One change <c>suggest</c> proposes: a key whose value the evidence does not support.</summary>
 /// <param name="Key">Dotted config key (<c>optimizer.learning_rate</c>).</param>
@@ -122,6 +134,9 @@ public sealed record ConfigSuggestion(
     IReadOnlyList<string> JobIds)
 {
     public int Count => JobIds.Count;
+
+    /// <summary>Failed jobs clustered at the suggested value (<see cref="Suggester.CounterEvidenceMin"/>, <see cref="Suggester.CounterEvidenceShare"/>); null when none.</summary>
+    public CounterEvidence? CounterEvidence { get; init; }
 }
 
 /// <summary>
@@ -136,6 +151,12 @@ public sealed record SuggestResult(
     IReadOnlyList<ConfigSuggestion> Suggestions)
 {
     public bool EnoughEvidence => NotEnoughEvidence is null;
+
+    /// <summary>
+    /// Without enough evidence, the built-in recipe the target is compared with instead (<see cref="BuiltInReferences"/>);
+    /// null when there is enough evidence or no built-in recipe of the task, algorithm and method renders at the size.
+    /// </summary>
+    public BuiltInReference? Reference { get; init; }
 }
 
 /// <summary>What <c>trainplat recommend</c> ranks recipes by.</summary>
@@ -154,7 +175,7 @@ public sealed record RecommendRequest(
 
 /// <summary>One recipe version's record on similar jobs.</summary>
 /// <param name="Rank">1 for the best.</param>
-/// <param name="Jobs">Finished jobs (succeeded, failed or cancelled).</param>
+/// <param name="Jobs">Finished jobs (succeeded, failed or cancelled) that ran the recipe as written or near it (<see cref="Recommender.IsNear"/>).</param>
 /// <param name="WilsonLowerBound">The lower end of the 95 % Wilson score interval of the success rate.</param>
 /// <param name="MetricJobs">Succeeded jobs that have the metric (0 without one).</param>
 /// <param name="MedianMetric">Median final value of the metric over <see cref="MetricJobs"/>.</param>
@@ -179,7 +200,22 @@ public sealed record RecipeRank(
 {
     /// <summary><c>id@version</c>.</summary>
     public string Recipe => RecipeId + "@" + RecipeVersion;
+
+    /// <summary>The upper end of the 95 % Wilson score interval (1 when no job ran the recipe as written).</summary>
+    public double WilsonUpperBound { get; init; } = 1;
+
+    /// <summary>Finished jobs of this recipe version with <c>--set</c> overrides beyond the near ones: not counted in the rank.</summary>
+    public int Overridden { get; init; }
+
+    /// <summary>The failed (and cancelled) ones of <see cref="Overridden"/>, with their overrides: what may have broken them.</summary>
+    public IReadOnlyList<OverriddenJob> OverriddenFailures { get; init; } = [];
+
+    /// <summary>Recipes ranked above this one whose Wilson intervals overlap its own: the data cannot tell them apart.</summary>
+    public IReadOnlyList<string> IndistinguishableFrom { get; init; } = [];
 }
+
+/// <summary>A job that ran a recipe with overrides, and the overrides (<c>key=value</c>, as given to <c>--set</c>).</summary>
+public sealed record OverriddenJob(string JobId, JobStatus Status, IReadOnlyList<string> Sets);
 
 /// <summary>The outcome of <c>recommend</c>: recipes, best first.</summary>
 /// <param name="JobsConsidered">Finished jobs of the task (and algorithm) in the size window.</param>
@@ -188,4 +224,8 @@ public sealed record RecommendResult(
     int JobsConsidered,
     string SizeWindow,
     MetricObjective? Metric,
-    IReadOnlyList<RecipeRank> Ranks);
+    IReadOnlyList<RecipeRank> Ranks)
+{
+    /// <summary>Of <see cref="JobsConsidered"/>, the ones that ran their recipe as written or near it: what the ranks count.</summary>
+    public int JobsAsWritten { get; init; }
+}

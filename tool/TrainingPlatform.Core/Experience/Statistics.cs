@@ -45,6 +45,24 @@ internal static class Statistics
         return Math.Clamp(bound, 0, 1);
     }
 
+    /// <summary>
+    /// The upper end of the Wilson score interval: (p + z²/2n + z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), clamped to
+    /// [0, 1]; 1 when there are no trials (nothing is known).
+    /// </summary>
+    public static double WilsonUpperBound(int successes, int trials, double z)
+    {
+        if (trials <= 0)
+        {
+            return 1;
+        }
+
+        double n = trials;
+        var p = (double)successes / n;
+        var z2 = z * z;
+        var bound = (p + (z2 / (2 * n)) + (z * Math.Sqrt((p * (1 - p) / n) + (z2 / (4 * n * n))))) / (1 + (z2 / n));
+        return Math.Clamp(bound, 0, 1);
+    }
+
     /// <summary><paramref name="value"/> rounded to <paramref name="digits"/> significant digits, as the nearest double to that decimal.</summary>
     public static double RoundSignificant(double value, int digits) =>
         value == 0 || !double.IsFinite(value)

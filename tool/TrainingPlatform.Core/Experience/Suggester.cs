@@ -11,8 +11,9 @@ namespace TrainingPlatform.Core.Experience;
 /// and proposes changes where the config leaves what that evidence supports.
 /// </summary>
 /// <remarks>
-/// Evidence: succeeded jobs of the same task and algorithm whose model is within a factor of 2 of the
-/// target's (<see cref="SizeWindow"/>), the most recent <see cref="SuggestRequest.MaxEvidence"/> of them;
+/// Evidence: succeeded jobs of the same task, algorithm and training method (full, LoRA, QLoRA:
+/// <see cref="TrainingMethods"/>) whose model is within a factor of 2 of the target's (<see cref="SizeWindow"/>),
+/// the most recent <see cref="SuggestRequest.MaxEvidence"/> of them;
 /// with a metric, only those that have it, and of them the best quarter by its final value (⌈n/4⌉, at
 /// least 1; ties by job id). Fewer than <see cref="SuggestRequest.MinEvidence"/> jobs give "not enough
 /// evidence" and no suggestions. Only the evidence's configs are read.
@@ -27,7 +28,10 @@ namespace TrainingPlatform.Core.Experience;
 /// </para>
 /// <para>
 /// Strings and booleans: flagged only when a strict majority of the evidence used one other value; the
-/// suggestion is that value. Null values, arrays and keys the metadata lookup does not know (<c>extra.*</c>,
+/// suggestion is that value. Failed jobs are never evidence; when they cluster at a suggested value (at least
+/// <see cref="CounterEvidenceMin"/> failed jobs of the same task, algorithm, method and size window used it, and they
+/// are at least <see cref="CounterEvidenceShare"/> of the jobs that used it), the suggestion says so with their ids
+/// (<see cref="ConfigSuggestion.CounterEvidence"/>). Null values, arrays and keys the metadata lookup does not know (<c>extra.*</c>,
 /// which <c>--set</c> could not apply) are not compared, nor are <see cref="ExcludedKeys"/>.
 /// </para>
 /// </remarks>
@@ -37,6 +41,18 @@ public static class Suggester
 
     /// <summary>At most this many of the most recent jobs in the size window are read (see <see cref="SuggestRequest.MaxEvidence"/>).</summary>
     public const int DefaultMaxEvidence = 1000;
+
+    /// <summary>
+    /// Failed jobs at a suggested value needed before they are shown as counter-evidence (one failure is noise), when
+    /// they are also at least <see cref="CounterEvidenceShare"/> of the jobs (failed or succeeded) that used it: a cluster.
+    /// </summary>
+    public const int CounterEvidenceMin = 2;
+
+    /// <summary>The share of the jobs at a suggested value that must have failed for the failures to count as a cluster (a quarter).</summary>
+    public const double CounterEvidenceShare = 0.25;
+
+    /// <summary>A job's number is "at" the suggested value when within this fraction of it (5 %).</summary>
+    public const double CounterEvidenceTolerance = 0.05;
 
     /// <summary>How far (either way) a log-scale value may be from the geometric median before it is flagged.</summary>
     public const double LogFactorLimit = 3;
@@ -93,24 +109,28 @@ public static class Suggester
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(request.MinEvidence, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(request.MaxEvidence, 1);
-        var candidates = request.Jobs
-            .Where(e => e.Job.Status == JobStatus.Succeeded
-                && string.Equals(e.Job.Task, request.Task, StringComparison.Ordinal)
+        var method = TrainingMethods.Of(request.Algorithm, request.Config);
+        var similar = request.Jobs
+            .Where(e => string.Equals(e.Job.Task, request.Task, StringComparison.Ordinal)
                 && string.Equals(e.Job.Algorithm, request.Algorithm, StringComparison.Ordinal))
             .OrderBy(e => e.Job.Id, StringComparer.Ordinal)
             .DistinctBy(e => e.Job.Id, StringComparer.Ordinal)
             .ToArray();
+        var candidates = similar.Where(e => e.Job.Status == JobStatus.Succeeded).ToArray();
         var inWindow = candidates.Where(e => SizeWindow.Contains(request.Parameters, e.Job.Parameters)).ToArray();
 
+        // A LoRA job's learning rate says nothing about a full fine-tune's: only jobs that trained the same way count.
+        var otherMethod = inWindow.Where(e => e.Method != method).ToArray();
+        var sameMethod = otherMethod.Length == 0 ? inWindow : inWindow.Where(e => e.Method == method).ToArray();
+
         // Practice drifts and every config read costs time: only the most recent MaxEvidence jobs count.
-        var considered = inWindow.Length <= request.MaxEvidence
-            ? inWindow
-            : inWindow
-                .OrderByDescending(e => e.Job.Created)
-                .ThenBy(e => e.Job.Id, StringComparer.Ordinal)
-                .Take(request.MaxEvidence)
-                .OrderBy(e => e.Job.Id, StringComparer.Ordinal)
-                .ToArray();
+        var considered = MostRecent(sameMethod, request.MaxEvidence);
+
+        // Failed jobs never support a value; where they cluster at a suggested one, they are counter-evidence
+        // (their configs are read only when there is a suggestion to check).
+        var failed = new Lazy<EvidenceJob[]>(() => MostRecent(
+            [.. similar.Where(e => e.Job.Status == JobStatus.Failed && SizeWindow.Contains(request.Parameters, e.Job.Parameters) && e.Method == method)],
+            request.MaxEvidence));
         var evidence = considered;
         int? withMetric = null;
         if (request.Metric is { } metric)
@@ -139,9 +159,13 @@ public static class Suggester
             evidence.Select(e => e.Job.Id).ToArray(),
             request.MinEvidence,
             SizeWindow.Describe(request.Parameters),
-            words.Jobs(evidence) + (considered.Length < inWindow.Length
-                ? $"; only the {Number(considered.Length)} most recent of the {Number(inWindow.Length)} jobs in the size window were read"
-                : ""));
+            words.Jobs(evidence) + words.Method(otherMethod) + (considered.Length < sameMethod.Length
+                ? $"; only the {Number(considered.Length)} most recent of the {Number(sameMethod.Length)} jobs in the size window were read"
+                : ""))
+        {
+            Method = method,
+            OtherMethod = otherMethod.Length,
+        };
         if (evidence.Length < request.MinEvidence)
         {
             return new SuggestResult(summary, words.NotEnough(evidence.Length, considered.Length, withMetric), 0, []);
@@ -191,6 +215,7 @@ public static class Suggester
                     Current = CurrentNode(request.Config, key),
                     Severity = metadata!.Severity,
                     JobIds = jobs.Select(j => j.Job.Id).ToArray(),
+                    CounterEvidence = words.Counter(key, found.Suggested, failed.Value, considered),
                 });
             }
         }
@@ -212,6 +237,32 @@ public static class Suggester
         suggestions.Select(s => s.Key + "=" + SetText(s.Suggested)).ToArray();
 
     private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The most recent <paramref name="max"/> jobs (by creation, then id), sorted by id.</summary>
+    private static EvidenceJob[] MostRecent(EvidenceJob[] jobs, int max) =>
+        jobs.Length <= max
+            ? jobs
+            : jobs
+                .OrderByDescending(e => e.Job.Created)
+                .ThenBy(e => e.Job.Id, StringComparer.Ordinal)
+                .Take(max)
+                .OrderBy(e => e.Job.Id, StringComparer.Ordinal)
+                .ToArray();
+
+    /// <summary>
+    /// True when a failed job's value is "at" a suggested one: the same string or boolean, or a number within
+    /// <see cref="CounterEvidenceTolerance"/> of it (relative).
+    /// </summary>
+    private static bool At(ConfigScalar used, JsonNode? suggested)
+    {
+        var wanted = ConfigScalar.Of(suggested);
+        return wanted.Kind switch
+        {
+            ScalarKind.Number => used.Kind == ScalarKind.Number && Math.Abs(used.Number - wanted.Number) <= Math.Abs(wanted.Number) * CounterEvidenceTolerance,
+            ScalarKind.String or ScalarKind.Boolean => used.IsCategorical && used.Text == wanted.Text,
+            _ => false,
+        };
+    }
 
     private static ConfigSuggestion? CompareNumber(string key, double current, double[] values, KeyMetadata metadata, string who)
     {
@@ -345,6 +396,7 @@ public static class Suggester
     private sealed class Words(SuggestRequest request)
     {
         private readonly string _algorithm = request.Algorithm.ToUpperInvariant();
+        private readonly TrainingMethod _method = TrainingMethods.Of(request.Algorithm, request.Config);
 
         /// <summary>"8 succeeded GRPO jobs on 7B–14B models", with the metric when there is one.</summary>
         public string Jobs(IReadOnlyList<EvidenceJob> jobs)
@@ -354,10 +406,47 @@ public static class Suggester
             return request.Metric is { } m ? text + $", the best quarter by final {m.Name}" : text;
         }
 
-        /// <summary>"not enough evidence: 2 succeeded GRPO jobs (task rlhf) on models of 3.5B–14B; at least 3 needed".</summary>
+        /// <summary>"; full fine-tune jobs only (12 LoRA left out)".</summary>
+        public string Method(IReadOnlyList<EvidenceJob> otherMethod)
+        {
+            var left = otherMethod
+                .GroupBy(e => e.Method)
+                .OrderBy(g => g.Key)
+                .Select(g => $"{Number(g.Count())} {TrainingMethods.Describe(g.Key)}")
+                .ToArray();
+            return $"; {TrainingMethods.Describe(_method)} jobs only" + (left.Length > 0 ? $" ({string.Join(", ", left)} left out)" : "");
+        }
+
+        /// <summary>Counter-evidence when <see cref="CounterEvidenceMin"/> or more failed jobs used the suggested value.</summary>
+        public CounterEvidence? Counter(string key, JsonNode? suggested, IReadOnlyList<EvidenceJob> failed, IReadOnlyList<EvidenceJob> succeeded)
+        {
+            var at = failed
+                .Where(e => e.Values.Any(l => l.Key == key && At(l.Value, suggested)))
+                .Select(e => e.Job.Id)
+                .ToArray();
+            if (at.Length < CounterEvidenceMin)
+            {
+                return null;
+            }
+
+            // Three failures among forty successes at a value are the base rate, not a cluster.
+            var fine = succeeded.Count(e => e.Values.Any(l => l.Key == key && At(l.Value, suggested)));
+            if (at.Length < CounterEvidenceShare * (at.Length + fine))
+            {
+                return null;
+            }
+
+            var value = ConfigScalar.Of(suggested);
+            var shown = value.Kind == ScalarKind.Number && suggested is JsonValue v && !v.TryGetValue<long>(out _) ? Numbers.Format(value.Number) : value.Display;
+            return new CounterEvidence(suggested?.DeepClone(), at,
+                $"{Number(at.Length)} failed {_algorithm} jobs on {SizeWindow.Describe(request.Parameters)} models used {key} {shown}, the suggested value " +
+                $"({Number(fine)} succeeded with it)");
+        }
+
+        /// <summary>"not enough evidence: 2 succeeded GRPO jobs (task rlhf, full fine-tune) on models of 3.5B–14B; at least 3 needed".</summary>
         public string NotEnough(int used, int considered, int? withMetric)
         {
-            var where = $"(task {request.Task}) on models of {SizeWindow.Describe(request.Parameters)}";
+            var where = $"(task {request.Task}, {TrainingMethods.Describe(_method)}) on models of {SizeWindow.Describe(request.Parameters)}";
             var found = request.Metric is { } m
                 ? $"the best quarter by final {m.Name} is {Plural(used, "job")}, of {Count(withMetric ?? 0)} {where} that recorded it ({Number(considered)} in all)"
                 : $"{Count(used)} {where}";

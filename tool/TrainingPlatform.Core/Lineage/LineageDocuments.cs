@@ -181,7 +181,8 @@ internal static class LineageDocuments
     /// <summary>
     /// A job's row in the job index (<c>job_facts</c>): what listing and the experience commands read, about a fifth
     /// of the job document; metric summaries as arrays <c>[name, count, first_step, first, last_step, last, min_step,
-    /// min, max_step, max]</c>.
+    /// min, max_step, max]</c>. Rows written before the index carried the <c>--set</c>
+    /// overrides (<c>sets</c>) lack them (<see cref="HasSets"/>).
     /// </summary>
     public static BsonDocument WriteFacts(JobRecord j) => new()
     {
@@ -200,6 +201,7 @@ internal static class LineageDocuments
         ["gpus"] = j.Gpus,
         ["nodes"] = j.Nodes,
         ["cfg"] = j.ConfigHash,
+        ["sets"] = Strings(j.Sets),
         ["created"] = j.Created.UtcDateTime,
         ["updated"] = j.Updated.UtcDateTime,
         ["ord"] = OrderKey(j),
@@ -210,6 +212,9 @@ internal static class LineageDocuments
     /// <summary>Newest first when sorted ascending: inverted creation ticks (19 digits), then the id.</summary>
     public static string OrderKey(JobRecord j) =>
         (DateTime.MaxValue.Ticks - j.Created.UtcTicks).ToString("D19", System.Globalization.CultureInfo.InvariantCulture) + "|" + j.Id;
+
+    /// <summary>False for an index row written before it carried the overrides: read them from the job document.</summary>
+    public static bool HasSets(BsonDocument facts) => facts["sets"].IsArray;
 
     public static JobRecord ReadFacts(BsonDocument d) => new()
     {
@@ -228,6 +233,7 @@ internal static class LineageDocuments
         Gpus = d["gpus"].AsInt32,
         Nodes = d["nodes"].AsInt32,
         ConfigHash = d["cfg"].AsString,
+        Sets = d["sets"].IsArray ? [.. d["sets"].AsArray.Select(s => s.AsString)] : [],
         User = "",
         Host = "",
         ToolVersion = "",

@@ -248,8 +248,8 @@ public interface ILineageStore : IDatasetVersionStore
     /// <summary>
     /// Jobs matching the query, newest first, from the job index: fast enough for 100,000 jobs, but only the fields
     /// <c>job list</c>, <c>suggest</c> and <c>recommend</c> use are filled — id, name, tags, status, recipe id, version
-    /// and hash, task, algorithm, model, size, parameters, GPUs, nodes, config hash, created, updated and the metric
-    /// summaries. History, datasets, extends chain, overrides, git, parent and provenance are empty: use
+    /// and hash, task, algorithm, model, size, parameters, GPUs, nodes, config hash, <c>--set</c> overrides, created,
+    /// updated and the metric summaries. History, datasets, extends chain, git, parent and provenance are empty: use
     /// <see cref="GetJob"/> or <see cref="FindJobs"/> for those. Lazy, newest first (then by id): take what you
     /// need while the store is open; reading stops there.
     /// </summary>

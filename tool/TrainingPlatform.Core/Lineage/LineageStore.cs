@@ -588,7 +588,16 @@ public sealed class LineageStore : ILineageStore
         var scan = prefix.Length == 0
             ? _facts.Query().OrderBy(BsonExpression.Create(expression))
             : _facts.Query().Where(Query.StartsWith(expression, prefix)).OrderBy(BsonExpression.Create(expression));
-        return scan.ToEnumerable().Select(LineageDocuments.ReadFacts).Where(j => Matches(j, q));
+        return scan.ToEnumerable().Select(ReadFacts).Where(j => Matches(j, q));
+    }
+
+    /// <summary>An index row as a job; a row written before the index carried the overrides takes them from the job document.</summary>
+    private JobRecord ReadFacts(BsonDocument facts)
+    {
+        var job = LineageDocuments.ReadFacts(facts);
+        return LineageDocuments.HasSets(facts) || _jobs.FindById(job.Id) is not { } full
+            ? job
+            : job with { Sets = LineageDocuments.ReadJob(full).Sets };
     }
 
     private const string Order = "$.ord";

@@ -28,19 +28,27 @@ public static class TrainingMethod
     /// </summary>
     public static string Of(IEnumerable<Recipe> chain)
     {
+        var algorithm = "";
         var lora = false;
         string? quantization = null;
         foreach (var recipe in chain)
         {
-            if (recipe.Algorithm == Qlora)
-            {
-                return Qlora;
-            }
-
-            lora |= recipe.Algorithm == Lora || recipe.Config["lora"] is JsonObject;
+            algorithm = recipe.Algorithm == Qlora || algorithm == Qlora ? Qlora : recipe.Algorithm == Lora ? Lora : algorithm;
+            lora |= recipe.Config["lora"] is JsonObject;
             quantization ??= recipe.Config["model"] is JsonObject model && model["quantization"] is JsonValue q && q.TryGetValue<string>(out var text) ? text : null;
         }
 
-        return !lora ? Full : quantization is "nf4" or "fp4" ? Qlora : Lora;
+        return From(algorithm, lora, quantization);
     }
+
+    /// <summary>
+    /// The one rule, for a recipe chain and for a job's rendered config alike: the <c>qlora</c> algorithm is QLoRA; the
+    /// <c>lora</c> algorithm or a <c>lora:</c> section trains adapters, on a 4-bit base (<c>model.quantization</c> nf4 or
+    /// fp4) QLoRA, else LoRA (an int8 base is 8-bit LoRA, not QLoRA); anything else is a full fine-tune.
+    /// </summary>
+    public static string From(string algorithm, bool loraSection, string? quantization) =>
+        algorithm == Qlora ? Qlora
+        : !(algorithm == Lora || loraSection) ? Full
+        : quantization is "nf4" or "fp4" ? Qlora
+        : Lora;
 }

@@ -47,10 +47,27 @@ internal static class ExperienceFormatter
                     ["with_metric"] = result.Evidence.WithMetric,
                     ["size_window"] = result.Evidence.SizeWindow,
                     ["min_evidence"] = result.Evidence.MinEvidence,
+                    ["method"] = TrainingMethods.Name(result.Evidence.Method),
+                    ["other_method"] = result.Evidence.OtherMethod,
                 },
                 ["enough_evidence"] = result.EnoughEvidence,
                 ["not_enough_evidence"] = result.NotEnoughEvidence,
                 ["keys_compared"] = result.KeysCompared,
+                ["reference"] = result.Reference is { } reference ? new JsonObject
+                {
+                    ["label"] = reference.Label,
+                    ["recipe"] = reference.RecipeId,
+                    ["version"] = reference.Version,
+                    ["model_size"] = reference.SizeText,
+                    ["keys_compared"] = reference.KeysCompared,
+                    ["differences"] = new JsonArray([.. reference.Differences.Select(d => (JsonNode)new JsonObject
+                    {
+                        ["key"] = d.Key,
+                        ["current"] = d.Current?.DeepClone(),
+                        ["reference"] = d.Reference?.DeepClone(),
+                        ["severity"] = Severity(d.Severity),
+                    })]),
+                } : null,
                 ["suggestions"] = new JsonArray([.. result.Suggestions.Select(s => (JsonNode)new JsonObject
                 {
                     ["key"] = s.Key,
@@ -64,6 +81,9 @@ internal static class ExperienceFormatter
                     ["counts"] = new JsonArray([.. s.Counts.Select(c => (JsonNode)new JsonObject { ["value"] = c.Value?.DeepClone(), ["count"] = c.Count })]),
                     ["reason"] = s.Reason,
                     ["jobs"] = JsonText.Array(s.JobIds),
+                    ["counter_evidence"] = s.CounterEvidence is { } c
+                        ? new JsonObject { ["value"] = c.Value?.DeepClone(), ["text"] = c.Text, ["jobs"] = JsonText.Array(c.JobIds) }
+                        : null,
                 })]),
                 ["sets"] = JsonText.Array(sets),
                 ["written"] = written,
@@ -77,6 +97,7 @@ internal static class ExperienceFormatter
         if (!result.EnoughEvidence)
         {
             output.WriteLine(result.NotEnoughEvidence);
+            WriteReference(output, target, result.Reference);
             return;
         }
 
@@ -100,6 +121,10 @@ internal static class ExperienceFormatter
             output.WriteLine(lines[i]);
             output.WriteLine($"{"",-9}  {TerminalText.Escape(s.Reason)}");
             output.WriteLine($"{"",-9}  jobs: {Ids(s.JobIds)}");
+            if (s.CounterEvidence is { } c)
+            {
+                output.WriteLine($"{"",-9}  counter-evidence: {TerminalText.Escape(c.Text)}: {Ids(c.JobIds)}");
+            }
         }
 
         output.WriteLine();
@@ -116,6 +141,33 @@ internal static class ExperienceFormatter
         {
             output.WriteLine("adopt them: " + string.Join(' ', sets.Select(x => "--set " + x)) + "  (or --write NEW_ID for a new recipe)");
         }
+    }
+
+    /// <summary>Without enough team history: how the target compares with the built-in reference, clearly not evidence.</summary>
+    private static void WriteReference(TextWriter output, SuggestTarget target, BuiltInReference? reference)
+    {
+        if (reference is null)
+        {
+            output.WriteLine($"no built-in recipe of {target.Task} ({target.Algorithm}) renders at {target.SizeText} to compare with either");
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine($"compared instead with the {reference.Label} ({reference.RecipeId}@{reference.Version}): the values this tool ships, not your team's evidence");
+        if (reference.Differences.Count == 0)
+        {
+            output.WriteLine(Invariant($"no differences: all {reference.KeysCompared} keys compared match the reference"));
+            return;
+        }
+
+        var table = new TextTable { MinWidths = [9] };
+        foreach (var d in reference.Differences)
+        {
+            table.Add(Severity(d.Severity), d.Key, $"{YamlText.Scalar(d.Current)} (reference {YamlText.Scalar(d.Reference)})");
+        }
+
+        table.Write(output);
+        output.WriteLine(Invariant($"{reference.Differences.Count} difference{Plural(reference.Differences.Count)} from the {reference.Label} ({reference.KeysCompared} keys compared); record jobs with `trainplat job create` for suggestions from your team's history"));
     }
 
     /// <summary><c>suggest --as-flags</c>: only the <c>--set</c> flags, quoted for a POSIX shell where needed.</summary>
@@ -135,6 +187,7 @@ internal static class ExperienceFormatter
                 ["algorithm"] = algorithm,
                 ["size_window"] = result.SizeWindow,
                 ["jobs_considered"] = result.JobsConsidered,
+                ["jobs_as_written"] = result.JobsAsWritten,
                 ["metric"] = result.Metric is { } m ? new JsonObject { ["name"] = m.Name, ["goal"] = m.Goal == MetricGoal.Maximize ? "maximize" : "minimize" } : null,
                 ["recipes"] = new JsonArray([.. ranks.Select(r => (JsonNode)new JsonObject
                 {
@@ -145,18 +198,27 @@ internal static class ExperienceFormatter
                     ["succeeded"] = r.Succeeded,
                     ["success_rate"] = r.SuccessRate,
                     ["wilson_lower_bound"] = r.WilsonLowerBound,
+                    ["wilson_upper_bound"] = r.WilsonUpperBound,
+                    ["indistinguishable_from"] = JsonText.Array(r.IndistinguishableFrom),
                     ["metric_jobs"] = r.MetricJobs,
                     ["median_metric"] = r.MedianMetric,
                     ["best_metric"] = r.BestMetric,
                     ["explanation"] = r.Explanation,
                     ["job_ids"] = JsonText.Array(r.JobIds),
+                    ["overridden"] = r.Overridden,
+                    ["overridden_failures"] = new JsonArray([.. r.OverriddenFailures.Select(f => (JsonNode)new JsonObject
+                    {
+                        ["job"] = f.JobId,
+                        ["status"] = JobStatuses.Name(f.Status),
+                        ["sets"] = JsonText.Array(f.Sets),
+                    })]),
                 })]),
             }));
             return;
         }
 
         var what = algorithm is null ? task : $"{task} ({algorithm})";
-        output.WriteLine(Invariant($"recommend for {what} on {result.SizeWindow} models: {result.JobsConsidered:N0} finished job{Plural(result.JobsConsidered)}") +
+        output.WriteLine(Invariant($"recommend for {what} on {result.SizeWindow} models: {result.JobsConsidered:N0} finished job{Plural(result.JobsConsidered)}, {result.JobsAsWritten:N0} as written") +
             (result.Metric is { } metric ? $"; ranked by success (Wilson lower bound), then median final {metric.Name} ({Goal(metric)})" : "; ranked by success (Wilson lower bound)"));
         if (ranks.Length == 0)
         {
@@ -164,12 +226,16 @@ internal static class ExperienceFormatter
             return;
         }
 
+        output.WriteLine("as written: no --set, or --set only on keys suggest never compares (cluster, GPU layout, seeds, names)");
+
         string F(double? v) => v is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
-        var table = new TextTable("RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON", "MEDIAN", "BEST");
+        var table = new TextTable("RANK", "RECIPE", "JOBS", "SUCCEEDED", "WILSON 95%", "MEDIAN", "BEST");
         foreach (var r in ranks)
         {
-            table.Add(r.Rank.ToString(CultureInfo.InvariantCulture), r.Recipe, r.Jobs.ToString("N0", CultureInfo.InvariantCulture),
-                r.Succeeded.ToString("N0", CultureInfo.InvariantCulture), r.WilsonLowerBound.ToString("0.00", CultureInfo.InvariantCulture), F(r.MedianMetric), F(r.BestMetric));
+            table.Add(r.Rank.ToString(CultureInfo.InvariantCulture) + (r.IndistinguishableFrom.Count > 0 ? "=" : ""), r.Recipe, r.Jobs.ToString("N0", CultureInfo.InvariantCulture),
+                r.Succeeded.ToString("N0", CultureInfo.InvariantCulture),
+                r.WilsonLowerBound.ToString("0.00", CultureInfo.InvariantCulture) + "–" + r.WilsonUpperBound.ToString("0.00", CultureInfo.InvariantCulture),
+                F(r.MedianMetric), F(r.BestMetric));
         }
 
         table.Write(output);
@@ -178,6 +244,15 @@ internal static class ExperienceFormatter
         foreach (var r in ranks)
         {
             output.WriteLine(Invariant($"{r.Rank}. {TerminalText.Escape(r.Explanation)}"));
+            foreach (var f in r.OverriddenFailures)
+            {
+                output.WriteLine(TerminalText.Escape($"   {f.JobId} {JobStatuses.Name(f.Status)} with " + string.Join(' ', f.Sets.Select(x => "--set " + Quote(x)))));
+            }
+        }
+
+        if (ranks.Any(r => r.IndistinguishableFrom.Count > 0))
+        {
+            output.WriteLine("=: indistinguishable from a recipe ranked above (their 95 % intervals overlap); more jobs would tell them apart");
         }
 
         if (ranks.Length < result.Ranks.Count)

@@ -55,12 +55,17 @@ internal static class SuggestCommand
                 context.WorkingDirectory, id => lineage.FindRecipeVersions(id, null) is [var r, ..] ? (r.Task, r.Algorithm) : null);
 
             warming.GetAwaiter().GetResult();
-            var jobs = EvidenceQueries.ForSuggest(lineage, goal.Task, goal.Algorithm, goal.Parameters);
-            var result = Suggester.Suggest(new SuggestRequest(goal.Config, goal.Task, goal.Algorithm, goal.Parameters, EvidenceJob.Load(jobs, lineage.GetConfig))
+            var jobs = EvidenceQueries.ForSuggest(lineage, goal.Task, goal.Algorithm, TrainingMethods.Of(goal.Algorithm, goal.Config), goal.Parameters);
+            var result = Suggester.Suggest(new SuggestRequest(goal.Config, goal.Task, goal.Algorithm, goal.Parameters, jobs)
             {
                 Metric = objective,
                 MinEvidence = parse.GetValue(minEvidence),
             });
+            if (!result.EnoughEvidence)
+            {
+                // No team history yet: the built-in recipe of the same kind is the best-practice reference.
+                result = result with { Reference = BuiltInReferences.Compare(goal, context.WorkingDirectory) };
+            }
 
             if (flagsOnly)
             {
