@@ -17,17 +17,24 @@ internal static class CreateCommand
         var name = new Option<string?>("--name", "-n") { Description = "A name for people (ids stay the key)." };
         var tags = JobOptions.Tags();
         var force = new Option<bool>("--force") { Description = "Record the job even when pre-flight checks fail (the failures are recorded with it)." };
+        var allowUnbumped = new Option<bool>("--allow-unbumped")
+        {
+            Description = "Record a recipe changed without a version bump anyway, as VERSION+sha.HASH (one id@version keeps one content).",
+        };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("create", "Render a recipe and record a pending job with its recipe version, config, datasets and git commit; prints the job id.")
         {
-            recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
+            recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpuMemory, target.Sets, datasets, name, tags, force, allowUnbumped, store, format,
         };
         command.SetAction(parse =>
         {
             var given = target.Bind(parse);
             var request = new JobCreateRequest(parse.GetValue(recipe)!, given.ModelSize, given.Model, given.Gpus, given.Nodes, given.GpuMemory, given.Sets,
-                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force));
+                parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force))
+            {
+                AllowUnbumped = parse.GetValue(allowUnbumped),
+            };
             return Record(context, parse.GetValue(store), request, format.Get(parse));
         });
         return command;
