@@ -155,12 +155,14 @@ public static class RecipeValidator
     private sealed class Lookup : IRecipeLookup
     {
         private readonly Dictionary<string, string?> _extends = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
 
         public Lookup(RecipeRegistry registry, IEnumerable<RecipeDocument> validated)
         {
             foreach (var entry in registry.Entries)
             {
                 _extends[entry.Id] = entry.Recipe.Extends;
+                _versions[entry.Id] = entry.Recipe.Version;
             }
 
             foreach (var doc in validated)
@@ -168,6 +170,7 @@ public static class RecipeValidator
                 if (doc.Recipe is { } r)
                 {
                     _extends[r.Id] = r.Extends;
+                    _versions[r.Id] = r.Version;
                 }
             }
         }
@@ -177,5 +180,7 @@ public static class RecipeValidator
         public bool Exists(string id) => _extends.ContainsKey(id);
 
         public string? ExtendsOf(string id) => _extends.GetValueOrDefault(id);
+
+        public string? VersionOf(string id) => _versions.GetValueOrDefault(id);
     }
 }
