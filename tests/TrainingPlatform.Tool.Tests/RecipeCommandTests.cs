@@ -155,6 +155,38 @@ public sealed class RecipeCommandTests
     }
 
     [Fact]
+    public void New_points_its_schema_header_at_the_projects_schema_as_init_does_and_names_the_true_origin()
+    {
+        using var project = TempDir.CopyOf(Repo.Examples);
+        Assert.Equal(0, CliRun.InProcess(project.Path, "recipe", "new", "my_grpo", "--from", "grpo_basic").ExitCode);
+        Assert.Equal(0, CliRun.InProcess(project.Path, "recipe", "new", "my_grpo2", "--from", "my_grpo").ExitCode);
+        var first = File.ReadAllText(Path.Combine(project.Path, "recipes", "my_grpo.yaml"));
+        var second = File.ReadAllText(Path.Combine(project.Path, "recipes", "my_grpo2.yaml"));
+
+        // init writes ../schemas/recipe.v1.schema.json into recipes/: the same relative path, readable offline.
+        Assert.StartsWith("# yaml-language-server: $schema=../schemas/recipe.v1.schema.json\n", first, StringComparison.Ordinal);
+        Assert.StartsWith("# yaml-language-server: $schema=../schemas/recipe.v1.schema.json\n", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", first.Split('\n')[0], StringComparison.Ordinal);
+
+        // The command line in the header is the one that made the file, with the id it was copied from.
+        Assert.Contains("#   trainplat recipe new my_grpo --from grpo_basic\n", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("--from my_grpo\n", first, StringComparison.Ordinal);
+        Assert.Contains("#   trainplat recipe new my_grpo2 --from my_grpo\n", second, StringComparison.Ordinal);
+        Assert.Contains("# Copied from my_grpo@0.1.0 with `trainplat recipe new`.", second, StringComparison.Ordinal);
+        Assert.Contains("#   trainplat render my_grpo2 --model-size 7B\n", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void New_in_a_nested_recipe_folder_points_its_schema_header_at_the_project_root()
+    {
+        using var project = new TempDir();
+        project.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: nested\nrecipes: [team/recipes]\n");
+        Assert.Equal(0, CliRun.InProcess(project.Path, "recipe", "new", "my_sft", "--from", "sft_full").ExitCode);
+        var text = File.ReadAllText(Path.Combine(project.Path, "team", "recipes", "my_sft.yaml"));
+        Assert.StartsWith("# yaml-language-server: $schema=../../schemas/recipe.v1.schema.json\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void New_never_overwrites()
     {
         using var project = TempDir.CopyOf(Repo.Examples);

@@ -36,10 +36,10 @@ public sealed class BadRecipeCorpusTests
         var rows = Expectations().Select(r => ((string)r[0], (string)r[1])).ToArray();
         Assert.True(rows.Length >= 30, $"only {rows.Length} bad files");
         // TP03xx are pre-flight codes on resolved configs (PreflightTests); TP06xx are import codes on verl/TRL files
-        // (LaunchScriptTests, VerlImportAcceptanceTests); TP0012/TP0213 need a folder or two files.
+        // (LaunchScriptTests, VerlImportAcceptanceTests); TP0012/TP0213 need a folder or two files; TP0215 a built-in (ExtendsPinAndSourceTests).
         var fromFiles = typeof(DiagnosticCodes).GetFields().Select(f => (string)f.GetValue(null)!)
             .Where(c => !c.StartsWith("TP03", StringComparison.Ordinal) && !c.StartsWith("TP06", StringComparison.Ordinal))
-            .Except([DiagnosticCodes.Unreadable, DiagnosticCodes.DuplicateId]);
+            .Except([DiagnosticCodes.Unreadable, DiagnosticCodes.DuplicateId, DiagnosticCodes.BuiltInWithoutSource]);
         Assert.Empty(fromFiles.Except(rows.Select(r => r.Item2)));
     }
 

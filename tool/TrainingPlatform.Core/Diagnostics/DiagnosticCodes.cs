@@ -41,6 +41,8 @@ public static class DiagnosticCodes
     public const string BothMicroBatches = "TP0211";
     public const string DuplicateTag = "TP0212";
     public const string DuplicateId = "TP0213";
+    public const string ExtendsPinMismatch = "TP0214";
+    public const string BuiltInWithoutSource = "TP0215";
 
     // Pre-flight checks on a resolved config (trainplat render): the frameworks' run-time checks, before launch.
     public const string GpusNotDivisible = "TP0300";

@@ -30,6 +30,9 @@ public sealed record JobCreateRequest(
 {
     /// <summary><c>--gpus-per-node</c>, or null for the recipe's layout.</summary>
     public int? GpusPerNode { get; init; }
+
+    /// <summary>Record a changed recipe under an already-recorded id@version anyway, as <c>VERSION+sha.HASH12</c>.</summary>
+    public bool AllowUnbumped { get; init; }
 }
 
 /// <summary>
@@ -101,6 +104,12 @@ public static class JobCreator
         var parsed = request.Datasets.Select(JobRules.ParseDataset).ToArray();
         Refuse(resolved, request.Force);
         CheckRolesOnce(parsed.Select(p => p.Role).Concat(inherited.Select(d => d.Role)));
+        if (!request.AllowUnbumped && parsed.Any(p => Path.Exists(Path.Combine(project.WorkingDirectory, p.Value))))
+        {
+            // Before datasets are hashed (minutes for a large one); the check in the write transaction below decides.
+            using var reading = environment.OpenStoreForReading();
+            RefuseUnbumped(reading, resolved, project);
+        }
 
         var snapshotter = new DatasetSnapshotter(environment.Clock, project.StatCachePath);
         var snapshots = new Dictionary<string, DatasetSnapshot>(StringComparer.Ordinal);
@@ -159,6 +168,7 @@ public static class JobCreator
         // One transaction: the new dataset versions are written with the job, or not at all.
         var job = Build(resolved, render.Sets, new JobRequest(request.Name, request.Tags, versions, parent?.Id, request.Force), git,
             environment.Origin, id, environment.Clock.GetUtcNow());
+        job = Versioned(lineage, job, request.AllowUnbumped, Files(resolved, project));
         lineage.CreateJob(job, environment.Announce is { } announce ? () => announce(job.Job) : null);
         return new JobCreateResult(job.Job, resolved);
     }
@@ -189,6 +199,41 @@ public static class JobCreator
             Pinned = pinned,
         };
     }
+
+    /// <summary>
+    /// One id@version, one content (<see cref="RecipeVersionRule"/>): the job's recipe versions as recorded, or the
+    /// refusal (exit 1) before anything is written.
+    /// </summary>
+    public static NewJob Versioned(ILineageStore store, NewJob job, bool allowUnbumped, IReadOnlyDictionary<string, string>? files = null)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var (records, conflicts) = RecipeVersionRule.Assign(store, job.Recipes, allowUnbumped);
+        if (conflicts.Count > 0)
+        {
+            throw RecipeVersionRule.Refusal([.. conflicts.Select(c => c with { File = files?.GetValueOrDefault(c.Hash) })]);
+        }
+
+        var target = records.LastOrDefault(r => r.Hash == job.Job.RecipeHash);
+        return job with { Recipes = records, Job = target is null ? job.Job : job.Job with { RecipeVersion = target.Version } };
+    }
+
+    private static void RefuseUnbumped(ILineageStore store, ResolvedConfig resolved, ProjectContext project)
+    {
+        var records = resolved.ChainDocuments.Select(d => new RecipeVersionRecord(
+            CanonicalJson.Sha256(d.Tree.Root), d.Recipe!.Id, d.Recipe.Version, d.Recipe.Task, d.Recipe.Algorithm, "", default)).ToArray();
+        var (_, conflicts) = RecipeVersionRule.Assign(store, records, allowUnbumped: false);
+        if (conflicts.Count > 0)
+        {
+            var files = Files(resolved, project);
+            throw RecipeVersionRule.Refusal([.. conflicts.Select(c => c with { File = files.GetValueOrDefault(c.Hash) })]);
+        }
+    }
+
+    /// <summary>The file of each project recipe of the chain, by content hash, as the user sees its path.</summary>
+    private static Dictionary<string, string> Files(ResolvedConfig resolved, ProjectContext project) =>
+        resolved.ChainDocuments.Where(d => d.Origin != RecipeOrigin.BuiltIn && d.FullPath is not null)
+            .GroupBy(d => CanonicalJson.Sha256(d.Tree.Root), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => project.Display(g.First().FullPath!), StringComparer.Ordinal);
 
     /// <summary>Pre-flight errors refuse the job unless forced; this runs before any dataset is hashed or anything is written.</summary>
     private static void Refuse(ResolvedConfig resolved, bool force)

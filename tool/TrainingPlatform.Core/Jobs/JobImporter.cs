@@ -8,7 +8,14 @@ using TrainingPlatform.Core.Text;
 namespace TrainingPlatform.Core.Jobs;
 
 /// <summary>What <c>job import</c> did: the counts when it imported, or the bad lines (and nothing imported).</summary>
-public sealed record JobImportResult(ImportCounts? Counts, IReadOnlyList<ExchangeProblem> Problems);
+public sealed record JobImportResult(ImportCounts? Counts, IReadOnlyList<ExchangeProblem> Problems)
+{
+    /// <summary>
+    /// True when the only problems are recipe versions whose id@version the store has recorded with another content
+    /// (<see cref="RecipeVersionRule"/>): a finding, not a bad file.
+    /// </summary>
+    public bool VersionConflicts { get; init; }
+}
 
 /// <summary>
 /// <c>job import</c>: an export is checked record by record with the rules of the commands that create those records
@@ -19,7 +26,8 @@ public sealed record JobImportResult(ImportCounts? Counts, IReadOnlyList<Exchang
 /// </summary>
 public static class JobImporter
 {
-    public static JobImportResult Import(string path, Func<ILineageStore> openStore)
+    /// <param name="allowUnbumped">Import a recipe content whose id@version the store has with another content, as <c>VERSION+sha.HASH12</c>.</param>
+    public static JobImportResult Import(string path, Func<ILineageStore> openStore, bool allowUnbumped = false)
     {
         var read = LineageExchange.ReadRecords(path);
         var problems = new List<ExchangeProblem>(read.Problems);
@@ -33,7 +41,27 @@ public static class JobImporter
 
         using var store = openStore();
         CheckReferences(bundle, lines, store, problems);
-        return problems.Count > 0 ? new JobImportResult(null, Sorted(problems)) : new JobImportResult(store.Import(bundle), []);
+        if (problems.Count > 0)
+        {
+            return new JobImportResult(null, Sorted(problems));
+        }
+
+        var (records, conflicts) = RecipeVersionRule.Assign(store, bundle.Recipes, allowUnbumped);
+        if (conflicts.Count > 0)
+        {
+            var lineOf = Enumerable.Range(0, bundle.Recipes.Count).ToLookup(i => bundle.Recipes[i].Hash, i => lines.Recipes[i], StringComparer.Ordinal);
+            return new JobImportResult(null, Sorted([.. conflicts.Select(c => new ExchangeProblem(lineOf[c.Hash].First(), "recipe version " + c.Describe()))]))
+            {
+                VersionConflicts = true,
+            };
+        }
+
+        // A job of a recipe version recorded under another version string (VERSION+sha.HASH) names it as recorded.
+        var renamed = bundle.Recipes.Zip(records).Where(p => p.First.Version != p.Second.Version)
+            .DistinctBy(p => p.First.Hash, StringComparer.Ordinal)
+            .ToDictionary(p => p.First.Hash, p => (From: p.First.Version, To: p.Second.Version), StringComparer.Ordinal);
+        var jobs = bundle.Jobs.Select(j => renamed.TryGetValue(j.RecipeHash, out var v) && v.From == j.RecipeVersion ? j with { RecipeVersion = v.To } : j).ToArray();
+        return new JobImportResult(store.Import(bundle with { Recipes = records, Jobs = jobs }), []);
     }
 
     private static List<ExchangeProblem> Sorted(List<ExchangeProblem> problems) => [.. problems.OrderBy(p => p.Line)];
@@ -59,7 +87,7 @@ public static class JobImporter
             {
                 problems.Add(new(line, $"recipe version {r.RecipeId}@{r.Version}: its text hashes to {hash}, not to its key {r.Hash}"));
             }
-            else if (doc.Recipe.Id != r.RecipeId || doc.Recipe.Version != r.Version || doc.Recipe.Task != r.Task || doc.Recipe.Algorithm != r.Algorithm)
+            else if (doc.Recipe.Id != r.RecipeId || !RecipeVersionRule.IsVersionOf(r.Version, doc.Recipe.Version, r.Hash) || doc.Recipe.Task != r.Task || doc.Recipe.Algorithm != r.Algorithm)
             {
                 problems.Add(new(line, $"recipe version {r.RecipeId}@{r.Version}: its text says {doc.Recipe.Id}@{doc.Recipe.Version} ({doc.Recipe.Task}, {doc.Recipe.Algorithm}), not {r.RecipeId}@{r.Version} ({r.Task}, {r.Algorithm})"));
             }

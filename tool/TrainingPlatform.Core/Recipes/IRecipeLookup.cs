@@ -8,4 +8,7 @@ public interface IRecipeLookup
     bool Exists(string id);
 
     string? ExtendsOf(string id);
+
+    /// <summary>The current version of the recipe with this id (what <c>extends: ID@VERSION</c> must name), or null.</summary>
+    string? VersionOf(string id) => null;
 }

@@ -37,6 +37,9 @@ public static class ProjectScaffold
     /// <summary>The command the hooks run: the tool from the repository's tool manifest (README: "pre-commit hooks").</summary>
     public const string HookCommand = "dotnet tool run trainplat";
 
+    /// <summary>Where <c>init</c> writes the recipe schema, from the project root; recipe headers point here.</summary>
+    public const string RecipeSchemaPath = "schemas/recipe.v1.schema.json";
+
     public static ScaffoldResult Run(string directory)
     {
         var root = Path.GetFullPath(directory);
@@ -50,7 +53,7 @@ public static class ProjectScaffold
         {
             Create(root, ProjectContext.ProjectFileName, ProjectFile(new DirectoryInfo(root).Name)),
             Create(root, "recipes/" + ExampleId + ".yaml", ExampleRecipe()),
-            Create(root, "schemas/recipe.v1.schema.json", SchemaDocument.Recipe.Text),
+            Create(root, RecipeSchemaPath, SchemaDocument.Recipe.Text),
             Create(root, "schemas/project.v1.schema.json", SchemaDocument.Project.Text),
             Create(root, ".vscode/settings.json", VsCodeSettings),
             Create(root, ".pre-commit-config.yaml", PreCommitConfig),
@@ -63,8 +66,7 @@ public static class ProjectScaffold
     public static string ExampleRecipe()
     {
         var source = RecipeRegistry.BuiltInOnly().Find(ExampleSource) ?? throw new InvalidOperationException($"built-in {ExampleSource} is missing");
-        var lines = RecipeCopier.Rewrite(source, ExampleId).Split('\n')
-            .Select(l => l.StartsWith("# yaml-language-server:", StringComparison.Ordinal) ? "# yaml-language-server: $schema=../schemas/recipe.v1.schema.json" : l)
+        var lines = RecipeCopier.Rewrite(source, ExampleId, "../" + RecipeSchemaPath).Split('\n')
             .Select(l => l.Replace("with `trainplat recipe new`.", "with `trainplat init`.", StringComparison.Ordinal));
         var text = string.Join('\n', lines);
         return text.EndsWith('\n') ? text : text + "\n";

@@ -23,6 +23,9 @@ public sealed record Recipe(
     JsonArray Scaling,
     JsonObject Extra)
 {
+    /// <summary>The version <c>extends: ID@VERSION</c> pins its base to (<see cref="Extends"/> is the id alone), or null.</summary>
+    public string? ExtendsVersion { get; init; }
+
     public static Recipe? FromTree(JsonNode? root)
     {
         if (root is not JsonObject o || Text(o["id"]) is not { Length: > 0 } id)
@@ -30,6 +33,8 @@ public sealed record Recipe(
             return null;
         }
 
+        var extends = Text(o["extends"]);
+        var at = extends?.IndexOf('@', StringComparison.Ordinal) ?? -1;
         return new Recipe(
             id,
             Text(o["version"]) ?? "",
@@ -38,10 +43,13 @@ public sealed record Recipe(
             o["tags"] is JsonArray tags ? tags.Select(Text).OfType<string>().ToArray() : [],
             Text(o["description"]) ?? "",
             Text(o["source"]) ?? "",
-            Text(o["extends"]),
+            at < 0 ? extends : extends![..at],
             o["config"] as JsonObject ?? [],
             o["scaling"] as JsonArray ?? [],
-            o["extra"] as JsonObject ?? []);
+            o["extra"] as JsonObject ?? [])
+        {
+            ExtendsVersion = at < 0 ? null : extends![(at + 1)..],
+        };
     }
 
     private static string? Text(JsonNode? node) =>

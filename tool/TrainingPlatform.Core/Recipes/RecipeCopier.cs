@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Schema;
 
 namespace TrainingPlatform.Core.Recipes;
 
@@ -44,7 +43,7 @@ public static partial class RecipeCopier
             return new RecipeCopyResult(null, $"{project.Display(target)} already exists and is never overwritten", "choose another id");
         }
 
-        var text = Rewrite(source, newId);
+        var text = Rewrite(source, newId, SchemaReference(project, folder));
         if (edit is not null)
         {
             text = edit(text);
@@ -65,8 +64,21 @@ public static partial class RecipeCopier
         return new RecipeCopyResult(target, null, null);
     }
 
-    /// <summary>The copied text: new id and version, comments kept, the editor schema header made absolute.</summary>
-    public static string Rewrite(RecipeEntry source, string newId)
+    /// <summary>
+    /// The editor schema header's path from a recipe folder to the project's <c>schemas/recipe.v1.schema.json</c> (where
+    /// <c>init</c> puts it): relative, so editors find it offline.
+    /// </summary>
+    public static string SchemaReference(ProjectContext project, string folder) =>
+        Path.GetRelativePath(Path.GetFullPath(folder), Path.Combine(project.Root, ProjectScaffold.RecipeSchemaPath)).Replace('\\', '/');
+
+    [GeneratedRegex(@"\btrainplat recipe new \S+ --from \S+", RegexOptions.CultureInvariant)]
+    private static partial Regex NewCommandLine();
+
+    /// <summary>
+    /// The copied text: new id and version, comments kept, the editor schema header pointing at <paramref name="schemaReference"/>,
+    /// and the header's <c>trainplat recipe new</c> line naming the recipe it was copied from.
+    /// </summary>
+    public static string Rewrite(RecipeEntry source, string newId, string schemaReference)
     {
         var doc = source.Document;
         var lines = (doc.Text ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
@@ -87,7 +99,11 @@ public static partial class RecipeCopier
             }
             else if (line.StartsWith("# yaml-language-server:", StringComparison.Ordinal))
             {
-                line = "# yaml-language-server: $schema=" + SchemaDocument.Recipe.Id;
+                line = "# yaml-language-server: $schema=" + schemaReference;
+            }
+            else if (line.StartsWith('#') && NewCommandLine().IsMatch(line))
+            {
+                line = NewCommandLine().Replace(line, $"trainplat recipe new {newId} --from {source.Id}");
             }
             else if (line.StartsWith('#') && line.Contains("trainplat ", StringComparison.Ordinal))
             {

@@ -104,6 +104,8 @@ public sealed class RecipeRegistry : IRecipeLookup
 
     public string? ExtendsOf(string id) => _byId.GetValueOrDefault(id)?.Recipe.Extends;
 
+    public string? VersionOf(string id) => _byId.GetValueOrDefault(id)?.Recipe.Version;
+
     private static RecipeRegistry Create(IReadOnlyList<RecipeDocument> builtIns, IReadOnlyList<RecipeDocument> projectDocs)
     {
         var byId = new SortedDictionary<string, RecipeEntry>(StringComparer.Ordinal);

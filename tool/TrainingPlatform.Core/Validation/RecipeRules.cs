@@ -38,6 +38,7 @@ public static partial class RecipeRules
         }
 
         IdMatchesFileName(doc, recipe, result);
+        SourceOfBuiltIn(doc, tree, recipe, result);
         Tags(tree, root, result);
         Batches(tree, root["config"] as JsonObject, "/config", result);
         OnlineRlRules(tree, recipe, root["config"] as JsonObject, root["scaling"] as JsonArray, result);
@@ -261,6 +262,17 @@ public static partial class RecipeRules
         }
     }
 
+    /// <summary><c>source:</c> is optional for project recipes; a built-in must say where its values come from.</summary>
+    private static void SourceOfBuiltIn(RecipeDocument doc, YamlTree tree, Recipe recipe, List<Diagnostic> result)
+    {
+        if (doc.Origin == RecipeOrigin.BuiltIn && string.IsNullOrWhiteSpace(recipe.Source))
+        {
+            var pos = tree.PositionOf("/id");
+            result.Add(new Diagnostic(DiagnosticCodes.BuiltInWithoutSource, Severity.Error, tree.File, pos.Line, pos.Column, "/source",
+                $"built-in recipe {recipe.Id} has no `source:`", "say where its values come from: the public config files and the commit they were read at"));
+        }
+    }
+
     /// <summary>The base a recipe extends exists and the chain has no cycle; <paramref name="pos"/> is where `extends:` is written.</summary>
     public static void Extends(string file, SourcePosition pos, Recipe recipe, IRecipeLookup lookup, List<Diagnostic> result)
     {
@@ -275,6 +287,14 @@ public static partial class RecipeRules
                 ?? "`trainplat recipe list` shows the recipes you can extend";
             result.Add(new Diagnostic(DiagnosticCodes.UnknownBase, Severity.Error, file, pos.Line, pos.Column, "/extends",
                 $"extends '{target}', but no recipe has that id", hint));
+            return;
+        }
+
+        if (recipe.ExtendsVersion is { } pin && SemanticVersion.TryParse(pin, out _) && lookup.VersionOf(target) is { } baseVersion && pin != baseVersion)
+        {
+            result.Add(new Diagnostic(DiagnosticCodes.ExtendsPinMismatch, Severity.Error, file, pos.Line, pos.Column, "/extends",
+                $"extends {target}@{pin}, but {target} is at version {baseVersion}",
+                $"pin the version there is (`extends: {target}@{baseVersion}`), or leave the version out (`extends: {target}`); versions recorded only in the lineage store cannot be extended"));
             return;
         }
 

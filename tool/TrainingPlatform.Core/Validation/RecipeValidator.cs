@@ -180,17 +180,20 @@ public static class RecipeValidator
     private sealed class Lookup : IRecipeLookup
     {
         private readonly Dictionary<string, string?> _extends = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
 
         public Lookup(RecipeRegistry registry, IEnumerable<Recipe> validated)
         {
             foreach (var entry in registry.Entries)
             {
                 _extends[entry.Id] = entry.Recipe.Extends;
+                _versions[entry.Id] = entry.Recipe.Version;
             }
 
             foreach (var r in validated)
             {
                 _extends[r.Id] = r.Extends;
+                _versions[r.Id] = r.Version;
             }
         }
 
@@ -199,5 +202,7 @@ public static class RecipeValidator
         public bool Exists(string id) => _extends.ContainsKey(id);
 
         public string? ExtendsOf(string id) => _extends.GetValueOrDefault(id);
+
+        public string? VersionOf(string id) => _versions.GetValueOrDefault(id);
     }
 }

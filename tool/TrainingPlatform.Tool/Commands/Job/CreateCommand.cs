@@ -18,11 +18,15 @@ internal static class CreateCommand
         var name = new Option<string?>("--name", "-n") { Description = "A name for people (ids stay the key)." };
         var tags = JobOptions.Tags();
         var force = new Option<bool>("--force") { Description = "Record the job even when pre-flight checks fail (the failures are recorded with it)." };
+        var allowUnbumped = new Option<bool>("--allow-unbumped")
+        {
+            Description = "Record a recipe changed without a version bump anyway, as VERSION+sha.HASH (one id@version keeps one content).",
+        };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("create", "Render a recipe and record a pending job with its recipe version, config, datasets and git commit; prints the job id.")
         {
-            recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpusPerNode, target.GpuMemory, target.Sets, datasets, name, tags, force, store, format,
+            recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpusPerNode, target.GpuMemory, target.Sets, datasets, name, tags, force, allowUnbumped, store, format,
         };
         command.SetAction(parse =>
         {
@@ -31,6 +35,7 @@ internal static class CreateCommand
                 parse.GetValue(datasets) ?? [], parse.GetValue(name), parse.GetValue(tags) ?? [], parse.GetValue(force))
             {
                 GpusPerNode = given.GpusPerNode,
+                AllowUnbumped = parse.GetValue(allowUnbumped),
             };
             return Record(context, parse.GetValue(store), request, format.Get(parse));
         });

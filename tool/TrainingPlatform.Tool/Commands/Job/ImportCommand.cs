@@ -15,11 +15,15 @@ internal static class ImportCommand
     public static Command Build(CliContext context)
     {
         var file = new Argument<string>("file") { Description = "A file written by `trainplat job export`." };
+        var allowUnbumped = new Option<bool>("--allow-unbumped")
+        {
+            Description = "Import a recipe version whose id@version this store has with another content anyway, as VERSION+sha.HASH.",
+        };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("import", "Add the jobs, versions and metrics of an export, keeping ids; what is there already is left alone (a newer copy of a job wins). One transaction.")
         {
-            file, store, format,
+            file, allowUnbumped, store, format,
         };
         command.SetAction(parse =>
         {
@@ -31,8 +35,18 @@ internal static class ImportCommand
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var shown = parse.GetValue(file)!;
-            var result = JobImporter.Import(path, () => StoreAccess.Open(context, project, parse.GetValue(store)));
+            var result = JobImporter.Import(path, () => StoreAccess.Open(context, project, parse.GetValue(store)), parse.GetValue(allowUnbumped));
             JobFormatter.WriteImportProblems(context.Error, shown, result.Problems);
+            if (result.VersionConflicts)
+            {
+                throw new UserErrorException(
+                    string.Create(CultureInfo.InvariantCulture, $"{shown}: {result.Problems.Count:N0} recipe version{(result.Problems.Count == 1 ? " has" : "s have")} another content in this store under the same id@version; nothing was imported"),
+                    "one id@version means one content: import it anyway with --allow-unbumped (recorded as VERSION+sha.HASH)")
+                {
+                    IsFinding = true,
+                };
+            }
+
             if (result.Counts is not { } counts)
             {
                 throw new UserErrorException(

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Tool.Output;
@@ -27,10 +29,11 @@ internal static class ShowCommand
             }
             else
             {
+                // What a job recorded wins over the file: the file may have changed since without a version bump.
                 var (recipeId, version) = (reference[..at], reference[(at + 1)..]);
-                document = registry.Find(recipeId) is { } current && current.Recipe.Version == version
-                    ? current.Document
-                    : Recorded(context, project, parse.GetValue(store), recipeId, version);
+                document = Recorded(context, project, parse.GetValue(store), recipeId, version)
+                    ?? (registry.Find(recipeId) is { } current && current.Recipe.Version == version ? current.Document : null)
+                    ?? throw NotFound(context, project, parse.GetValue(store), recipeId, version);
             }
 
             RecipeFormatter.WriteDocument(context.Out, document, format.Get(parse));
@@ -40,29 +43,45 @@ internal static class ShowCommand
         return command;
     }
 
-    /// <summary>A recipe version recorded in the lineage store: by version string, else by SHA-256 prefix.</summary>
-    private static RecipeDocument Recorded(CliContext context, ProjectContext project, string? storeOption, string recipeId, string version)
+    /// <summary>
+    /// A recipe version recorded in the lineage store, by version string, else by SHA-256 prefix, exactly as it was
+    /// recorded; null when none is. Says on stderr that it is the recorded text.
+    /// </summary>
+    private static RecipeDocument? Recorded(CliContext context, ProjectContext project, string? storeOption, string recipeId, string version)
     {
         using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
-        var versions = lineage.FindRecipeVersions(recipeId, version);
-        if (versions.Count == 0 && version.Length >= 6 && version.All(char.IsAsciiHexDigit))
-        {
-            versions = [.. lineage.FindRecipeVersions(recipeId, null).Where(v => v.Hash.StartsWith(version.ToLowerInvariant(), StringComparison.Ordinal))];
-        }
-
+        var versions = RecipeVersionRule.Find(lineage, recipeId, version);
         if (versions.Count == 0)
         {
-            var known = lineage.FindRecipeVersions(recipeId, null).Select(v => v.Version).Distinct(StringComparer.Ordinal).ToArray();
-            throw new UserErrorException($"no version {version} of recipe '{recipeId}' in the recipe folders or the lineage store",
-                known.Length > 0 ? "recorded versions: " + string.Join(", ", known) : "`trainplat recipe list` shows the current recipes; versions are recorded when jobs use them");
+            return null;
         }
 
-        if (versions.Select(v => v.Hash).Distinct().Count() > 1)
+        var hashes = versions.Select(v => v.Hash).Distinct(StringComparer.Ordinal).ToArray();
+        if (hashes.Length > 1 && versions.Select(v => v.Version).Distinct(StringComparer.Ordinal).Count() > 1)
         {
-            context.Error.WriteLine($"trainplat: note: {versions.Count} different contents were recorded as {recipeId}@{version}; showing the newest (sha256 {versions[0].Hash[..12]}); others: " +
-                string.Join(", ", versions.Skip(1).Select(v => v.Hash[..12])) + $" (show one with {recipeId}@SHA256-PREFIX)");
+            throw new UserErrorException($"'{version}' is the start of {hashes.Length} recorded contents of recipe '{recipeId}': " +
+                string.Join(", ", versions.Select(v => $"{v.Version} (sha256 {RecipeVersionRule.Short(v.Hash)})")),
+                $"give more digits of the hash, or the version (`trainplat recipe show {recipeId}@VERSION`)");
         }
 
-        return RecipeDocument.Parse(versions[0].Text, $"store:{recipeId}@{versions[0].Version}");
+        var shown = versions[0];
+        context.Error.WriteLine($"trainplat: note: {recipeId}@{shown.Version} as recorded in the lineage store (sha256 {RecipeVersionRule.Short(shown.Hash)}, " +
+            $"recorded {shown.Recorded.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC), not the recipe file");
+        if (hashes.Length > 1)
+        {
+            // Stores written before one id@version meant one content may hold several.
+            context.Error.WriteLine($"trainplat: note: {versions.Count} different contents were recorded as {recipeId}@{version}; showing the newest; others: " +
+                string.Join(", ", versions.Skip(1).Select(v => RecipeVersionRule.Short(v.Hash))) + $" (show one with {recipeId}@SHA256-PREFIX)");
+        }
+
+        return RecipeDocument.Parse(shown.Text, $"store:{recipeId}@{shown.Version}");
+    }
+
+    private static UserErrorException NotFound(CliContext context, ProjectContext project, string? storeOption, string recipeId, string version)
+    {
+        using var lineage = StoreAccess.OpenForReading(context, project, storeOption);
+        var known = lineage.FindRecipeVersions(recipeId, null).Select(v => v.Version).Distinct(StringComparer.Ordinal).ToArray();
+        return new UserErrorException($"no version {version} of recipe '{recipeId}' in the recipe folders or the lineage store",
+            known.Length > 0 ? "recorded versions: " + string.Join(", ", known) : "`trainplat recipe list` shows the current recipes; versions are recorded when jobs use them");
     }
 }
