@@ -57,19 +57,7 @@ public static class RecordedConfigWriter
             root[key] = value?.DeepClone();
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
-        {
-            Indented = true,
-            IndentSize = 2,
-            NewLine = "\n",
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        }))
-        {
-            JsonTreeWriter.Write(writer, root, sortKeys: false, Numbers.Format);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+        return Rendering.RenderedConfigWriter.IndentedJson(root);
     }
 
     private static JsonObject Config(string configJson) =>

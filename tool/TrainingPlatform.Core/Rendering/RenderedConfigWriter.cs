@@ -93,6 +93,12 @@ public static class RenderedConfigWriter
             root[key] = value?.DeepClone();
         }
 
+        return IndentedJson(root);
+    }
+
+    /// <summary>The JSON text <c>render --format json</c> prints (two-space indent, keys in tree order, a final newline).</summary>
+    internal static string IndentedJson(JsonObject root)
+    {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
         {
