@@ -59,6 +59,21 @@ public sealed class DistributionTests(SourceTreeCopy source)
         Assert.Equal(ToolVersion.Current + "\n", version.Out);
     }
 
+    // Moved from EndToEndTests, which packed the package a second time in every run.
+    [Fact]
+    public void The_package_installs_into_a_tool_path_and_validates_the_examples()
+    {
+        using var work = new TempDir();
+        var tools = Path.Combine(work.Path, "tools");
+        var install = Run(work, "dotnet", work.Path, "tool", "install", "--tool-path", tools, "--add-source", source.PackageFolder, "TrainingPlatform.Tool");
+        Assert.True(install.ExitCode == 0, install.ToString());
+
+        using var project = TempDir.CopyOf(Repo.Examples);
+        var validate = CliRun.Program(Path.Combine(tools, "trainplat"), project.Path, "validate");
+        Assert.True(validate.ExitCode == 0, validate.ToString());
+        Assert.Contains("no problems found", validate.Out);
+    }
+
     /// <summary>
     /// <paramref name="file"/> with a package cache and a tool resolver cache (under DOTNET_CLI_HOME) of its own in
     /// <paramref name="work"/>: the shared ones map trainingplatform.tool at this version to the build installed first.

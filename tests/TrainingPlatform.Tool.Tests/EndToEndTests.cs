@@ -61,28 +61,6 @@ public sealed class EndToEndTests
         Assert.Contains("\u001b[31merror\u001b[0m", output.ToString());
     }
 
-    // Packs and installs the portable package: it tests that package, not the build under test.
-    [Fact]
-    [Trait(ToolBuild.Trait, ToolBuild.JitOnly)]
-    public void The_package_installs_as_a_tool_and_validates_the_examples()
-    {
-        using var work = new TempDir();
-        var nupkg = Path.Combine(work.Path, "nupkg");
-        var tools = Path.Combine(work.Path, "tools");
-        var pack = Run("dotnet", Repo.Root, "pack", "tool/TrainingPlatform.Tool", "-c", "Release", "-o", nupkg, "-p:ContinuousIntegrationBuild=true");
-        Assert.True(pack.ExitCode == 0, pack.ToString());
-        Assert.Single(Directory.GetFiles(nupkg, "TrainingPlatform.Tool.*.nupkg"));
-
-        var install = Run("dotnet", work.Path, "tool", "install", "--tool-path", tools, "--add-source", nupkg, "TrainingPlatform.Tool");
-        Assert.True(install.ExitCode == 0, install.ToString());
-
-        using var project = TempDir.CopyOf(Repo.Examples);
-        var validate = Run(Path.Combine(tools, "trainplat"), project.Path, "validate");
-        Assert.True(validate.ExitCode == 0, validate.ToString());
-        Assert.Contains("no problems found", validate.Out);
-    }
-
-    private static CliResult Run(string file, string cwd, params string[] args) => CliRun.Program(file, cwd, args);
 }
 
 public sealed class CompletionScriptTests
