@@ -273,8 +273,14 @@ public static class JobCreator
 
         CheckRolesOnce(request.Datasets.Select(d => d.Role));
 
-        var recipes = resolved.ChainDocuments.Select(d => new RecipeVersionRecord(
-            CanonicalJson.Sha256(d.Tree.Root), d.Recipe!.Id, d.Recipe.Version, d.Recipe.Task, d.Recipe.Algorithm, d.Text ?? "", now)).ToArray();
+        // The chain is base first: each recipe extends the one before it (at the version resolved), and its header says what it was copied from.
+        var chain = resolved.ChainDocuments;
+        var recipes = chain.Select((d, i) => new RecipeVersionRecord(
+            CanonicalJson.Sha256(d.Tree.Root), d.Recipe!.Id, d.Recipe.Version, d.Recipe.Task, d.Recipe.Algorithm, d.Text ?? "", now)
+        {
+            DerivedFrom = new RecipeDerivation(i == 0 ? null : $"{chain[i - 1].Recipe!.Id}@{chain[i - 1].Recipe!.Version}",
+                RecipeDerivation.FromText(d.Text ?? "").CopiedFrom),
+        }).ToArray();
         var job = new JobRecord
         {
             Id = id,

@@ -61,7 +61,9 @@ public static class JobImporter
             .DistinctBy(p => p.First.Hash, StringComparer.Ordinal)
             .ToDictionary(p => p.First.Hash, p => (From: p.First.Version, To: p.Second.Version), StringComparer.Ordinal);
         var jobs = bundle.Jobs.Select(j => renamed.TryGetValue(j.RecipeHash, out var v) && v.From == j.RecipeVersion ? j with { RecipeVersion = v.To } : j).ToArray();
-        return new JobImportResult(store.Import(bundle with { Recipes = records, Jobs = jobs }), []);
+        // Exports carry no derivation: each version is recorded with what its text says it extends or was copied from.
+        var derived = records.Select(r => r.DerivedFrom is null ? r with { DerivedFrom = RecipeDerivation.FromText(r.Text) } : r).ToArray();
+        return new JobImportResult(store.Import(bundle with { Recipes = derived, Jobs = jobs }), []);
     }
 
     private static List<ExchangeProblem> Sorted(List<ExchangeProblem> problems) => [.. problems.OrderBy(p => p.Line)];

@@ -68,19 +68,34 @@ internal static class LineageDocuments
             LinkTarget = f.TryGetValue("link", out var link) && link.IsString ? link.AsString : null,
         });
 
-    public static BsonDocument Write(RecipeVersionRecord r) => new()
+    public static BsonDocument Write(RecipeVersionRecord r)
     {
-        ["_id"] = r.Hash,
-        ["recipe"] = r.RecipeId,
-        ["version"] = r.Version,
-        ["task"] = r.Task,
-        ["algorithm"] = r.Algorithm,
-        ["text"] = r.Text,
-        ["recorded"] = r.Recorded.UtcDateTime,
-    };
+        var d = new BsonDocument
+        {
+            ["_id"] = r.Hash,
+            ["recipe"] = r.RecipeId,
+            ["version"] = r.Version,
+            ["task"] = r.Task,
+            ["algorithm"] = r.Algorithm,
+            ["text"] = r.Text,
+            ["recorded"] = r.Recorded.UtcDateTime,
+        };
+        if (r.DerivedFrom is { } derived)
+        {
+            // Absent in versions recorded before it was kept: "not recorded", not "derived from nothing".
+            d["derived"] = new BsonDocument { ["extends"] = Nullable(derived.Extends), ["copied_from"] = Nullable(derived.CopiedFrom) };
+        }
+
+        return d;
+    }
 
     public static RecipeVersionRecord ReadRecipe(BsonDocument d) => new(
-        d["_id"].AsString, d["recipe"].AsString, d["version"].AsString, d["task"].AsString, d["algorithm"].AsString, d["text"].AsString, Utc(d["recorded"]));
+        d["_id"].AsString, d["recipe"].AsString, d["version"].AsString, d["task"].AsString, d["algorithm"].AsString, d["text"].AsString, Utc(d["recorded"]))
+    {
+        DerivedFrom = d.TryGetValue("derived", out var derived) && derived.IsDocument
+            ? new RecipeDerivation(String(derived["extends"]), String(derived["copied_from"]))
+            : null,
+    };
 
     public static BsonDocument Write(JobRecord j, IReadOnlyList<string> sources) => new()
     {

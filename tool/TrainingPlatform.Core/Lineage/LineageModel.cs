@@ -56,7 +56,14 @@ public static class JobStatuses
 }
 
 /// <summary>A recipe as it was when a job used it, content-addressed by the SHA-256 of its canonical form.</summary>
-public sealed record RecipeVersionRecord(string Hash, string RecipeId, string Version, string Task, string Algorithm, string Text, DateTimeOffset Recorded);
+public sealed record RecipeVersionRecord(string Hash, string RecipeId, string Version, string Task, string Algorithm, string Text, DateTimeOffset Recorded)
+{
+    /// <summary>
+    /// Where this recipe came from (the base it extends, the recipe it was copied from), as recorded with it;
+    /// null when it was recorded before the store kept it (<see cref="RecipeDerivation.Of"/> reads it from the text then).
+    /// </summary>
+    public RecipeDerivation? DerivedFrom { get; init; }
+}
 
 /// <summary>A dataset a job used, by role (<c>train</c>, <c>eval</c>, …) and version.</summary>
 public sealed record JobDataset(string Role, string Name, string Algorithm, string Hash);
@@ -265,6 +272,9 @@ public interface ILineageStore : IDatasetVersionStore
 
     /// <summary>Recorded versions of a recipe (of one version string, when given), newest first.</summary>
     IReadOnlyList<RecipeVersionRecord> FindRecipeVersions(string recipeId, string? version);
+
+    /// <summary>Every recorded recipe version, by id, then oldest first.</summary>
+    IReadOnlyList<RecipeVersionRecord> ListRecipeVersions();
 
     /// <summary>A rendered config (canonical JSON) by its hash.</summary>
     string? GetConfig(string hash);

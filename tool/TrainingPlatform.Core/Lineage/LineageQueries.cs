@@ -69,8 +69,11 @@ public static class LineageQueries
             .Select(d => new DatasetUse(j, d)))];
     }
 
-    /// <summary>Jobs that used a recipe (any version, or one version), directly or as a base they extend.</summary>
-    public static IReadOnlyList<(JobRecord Job, RecipeVersionRecord Version, bool Direct)> JobsUsingRecipe(ILineageStore store, string id, string? version)
+    /// <summary>
+    /// Jobs that used a recipe (any version, or one version): directly, as a base their recipe extends, or through a recipe
+    /// derived from it (extended or copied with <c>recipe new --from</c>, directly or transitively).
+    /// </summary>
+    public static IReadOnlyList<RecipeUse> JobsUsingRecipe(ILineageStore store, string id, string? version)
     {
         var versions = store.FindRecipeVersions(id, version);
         if (versions.Count == 0)
@@ -81,12 +84,68 @@ public static class LineageQueries
                 any.Count > 0 ? "recorded versions: " + string.Join(", ", any.Select(v => v.Version).Distinct()) : "`trainplat job list` shows the recorded jobs");
         }
 
-        var result = new List<(JobRecord, RecipeVersionRecord, bool)>();
-        foreach (var v in versions)
+        var reached = Derived(store.ListRecipeVersions(), versions);
+        var result = new List<RecipeUse>();
+        foreach (var (hash, (record, root, links)) in reached)
         {
-            result.AddRange(store.FindJobs(new JobQuery(UsesRecipeHash: v.Hash)).Select(j => (j, v, j.RecipeHash == v.Hash)));
+            foreach (var job in store.FindJobs(new JobQuery(UsesRecipeHash: hash)))
+            {
+                // A job whose own recipe was reached says how; one found through its extends chain extends what was reached.
+                result.Add(reached.TryGetValue(job.RecipeHash, out var own)
+                    ? new RecipeUse(job, own.Root, own.Links)
+                    : new RecipeUse(job, root, [new RecipeLink(DerivationKind.Extends, record), .. links]));
+            }
         }
 
-        return [.. result.DistinctBy(r => r.Item1.Id).OrderByDescending(r => r.Item1.Created).ThenBy(r => r.Item1.Id, StringComparer.Ordinal)];
+        return [.. result.OrderBy(u => u.Links.Count).DistinctBy(u => u.Job.Id)
+            .OrderByDescending(u => u.Job.Created).ThenBy(u => u.Job.Id, StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// The recorded versions that are <paramref name="roots"/> or derive from them, by hash: the root each descends from and the
+    /// links from it to the root (empty for a root), shortest first found.
+    /// </summary>
+    private static Dictionary<string, (RecipeVersionRecord Record, RecipeVersionRecord Root, IReadOnlyList<RecipeLink> Links)> Derived(
+        IReadOnlyList<RecipeVersionRecord> all, IReadOnlyList<RecipeVersionRecord> roots)
+    {
+        var reached = roots.ToDictionary(r => r.Hash, r => (r, r, (IReadOnlyList<RecipeLink>)[]), StringComparer.Ordinal);
+        var records = roots.ToList();
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var candidate in all.Where(c => !reached.ContainsKey(c.Hash)))
+            {
+                foreach (var (kind, baseId, baseVersion) in RecipeDerivation.Of(candidate).Links())
+                {
+                    if (records.FirstOrDefault(r => r.RecipeId == baseId && (baseVersion is null || SameVersion(r.Version, baseVersion))) is { } from)
+                    {
+                        var (_, root, links) = reached[from.Hash];
+                        reached[candidate.Hash] = (candidate, root, [new RecipeLink(kind, from), .. links]);
+                        records.Add(candidate);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    /// <summary>A recorded version matches a link's version, also when it was recorded unbumped as <c>VERSION+sha.…</c>.</summary>
+    private static bool SameVersion(string recorded, string linked) =>
+        recorded == linked || recorded.StartsWith(linked + "+", StringComparison.Ordinal);
+}
+
+/// <summary>One step of a derivation: the recipe before it extends, or was copied from, <see cref="To"/>.</summary>
+public sealed record RecipeLink(DerivationKind Kind, RecipeVersionRecord To);
+
+/// <summary>
+/// A job that used a recipe: the version of it the job descends from, and how — <see cref="Links"/> is empty when the job ran
+/// that version itself, else the steps from the job's recipe to it, the last one ending at <see cref="Version"/>.
+/// </summary>
+public sealed record RecipeUse(JobRecord Job, RecipeVersionRecord Version, IReadOnlyList<RecipeLink> Links)
+{
+    public bool Direct => Links.Count == 0;
 }

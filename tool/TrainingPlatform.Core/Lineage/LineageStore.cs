@@ -498,6 +498,10 @@ public sealed class LineageStore : ILineageStore
             .Where(r => version is null || r.Version == version)
             .OrderByDescending(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)]);
 
+    public IReadOnlyList<RecipeVersionRecord> ListRecipeVersions() => Guard<IReadOnlyList<RecipeVersionRecord>>(() =>
+        [.. _recipes.FindAll().ToList().Select(LineageDocuments.ReadRecipe)
+            .OrderBy(r => r.RecipeId, StringComparer.Ordinal).ThenBy(r => r.Recorded).ThenBy(r => r.Hash, StringComparer.Ordinal)]);
+
     public string? GetConfig(string hash) => Guard(() => _configs.FindById(hash) is { } d ? d["json"].AsString : null);
 
     private bool AddRecipe(RecipeVersionRecord r)

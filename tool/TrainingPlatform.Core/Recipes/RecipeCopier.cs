@@ -1,6 +1,8 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Core.Yaml;
 
 namespace TrainingPlatform.Core.Recipes;
 
@@ -24,6 +26,39 @@ public static partial class RecipeCopier
     /// <param name="edit">Changes the copied text before it is written (<c>suggest --write</c> sets config values with it).</param>
     public static RecipeCopyResult Copy(RecipeEntry source, string newId, ProjectContext project, RecipeRegistry registry, Func<string, string>? edit = null)
     {
+        if (Refuse(newId, project, registry) is { } refused)
+        {
+            return refused;
+        }
+
+        var folder = project.RecipeFolders[0];
+        var target = Path.Combine(folder, newId + ".yaml");
+        var text = Rewrite(source, newId, SchemaReference(project, folder));
+        if (edit is not null)
+        {
+            text = edit(text);
+        }
+
+        return Write(project, folder, target, text);
+    }
+
+    /// <summary>
+    /// Writes a short recipe that extends <paramref name="baseRecipe"/> (pinned to its current version) instead of copying it:
+    /// the same header, task and algorithm, and an empty <c>config:</c> to add overrides to. Never overwrites a file.
+    /// </summary>
+    public static RecipeCopyResult Extend(RecipeEntry baseRecipe, string newId, ProjectContext project, RecipeRegistry registry)
+    {
+        if (Refuse(newId, project, registry) is { } refused)
+        {
+            return refused;
+        }
+
+        var folder = project.RecipeFolders[0];
+        return Write(project, folder, Path.Combine(folder, newId + ".yaml"), Extension(baseRecipe, newId, SchemaReference(project, folder)));
+    }
+
+    private static RecipeCopyResult? Refuse(string newId, ProjectContext project, RecipeRegistry registry)
+    {
         if (!IdPattern().IsMatch(newId))
         {
             return new RecipeCopyResult(null, $"'{newId}' is not a valid recipe id",
@@ -36,19 +71,14 @@ public static partial class RecipeCopier
                 "choose another id, or edit that file");
         }
 
-        var folder = project.RecipeFolders[0];
-        var target = Path.Combine(folder, newId + ".yaml");
-        if (File.Exists(target))
-        {
-            return new RecipeCopyResult(null, $"{project.Display(target)} already exists and is never overwritten", "choose another id");
-        }
+        var target = Path.Combine(project.RecipeFolders[0], newId + ".yaml");
+        return File.Exists(target)
+            ? new RecipeCopyResult(null, $"{project.Display(target)} already exists and is never overwritten", "choose another id")
+            : null;
+    }
 
-        var text = Rewrite(source, newId, SchemaReference(project, folder));
-        if (edit is not null)
-        {
-            text = edit(text);
-        }
-
+    private static RecipeCopyResult Write(ProjectContext project, string folder, string target, string text)
+    {
         Directory.CreateDirectory(folder);
         try
         {
@@ -125,6 +155,68 @@ public static partial class RecipeCopier
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The text of a recipe that extends <paramref name="baseRecipe"/>: pinned to the base's current version, so that
+    /// <c>NEW@0.1.0</c> keeps meaning one config; when the base moves on, <c>validate</c> says so (TP0214).
+    /// </summary>
+    public static string Extension(RecipeEntry baseRecipe, string newId, string schemaReference)
+    {
+        var b = baseRecipe.Recipe;
+        var pin = b.Id + "@" + b.Version;
+        var (section, key, value) = ExampleOverride(b.Config);
+        var description = b.Description.TrimEnd().TrimEnd('.');
+        var sb = new StringBuilder();
+        sb.Append("# yaml-language-server: $schema=").Append(schemaReference).Append('\n')
+          .Append("#\n")
+          .Append("# ").Append(newId).Append(": ").Append(b.Id).Append(" with the overrides under config: below; every other value\n")
+          .Append("# (config, scaling rules, extra) comes from ").Append(b.Id).Append(".\n")
+          .Append("# Extends ").Append(pin).Append(" with `trainplat recipe new`: when ").Append(b.Id)
+          .Append(" changes version, `trainplat validate` says so.\n")
+          .Append("#\n")
+          .Append("# Use it:\n")
+          .Append("#   trainplat render ").Append(newId).Append(" --model-size 7B\n")
+          .Append("#   trainplat recipe new ").Append(newId).Append(" --extends ").Append(b.Id).Append('\n')
+          .Append("apiVersion: trainplat/v1\n")
+          .Append("id: ").Append(newId).Append('\n')
+          .Append("version: ").Append(InitialVersion).Append('\n')
+          .Append("task: ").Append(YamlText.String(b.Task)).Append('\n')
+          .Append("algorithm: ").Append(YamlText.String(b.Algorithm)).Append('\n')
+          .Append("description: ").Append(PlainText((description.Length > 0 ? description + " (based on " + b.Id + ")" : "Based on " + b.Id) + ".")).Append('\n')
+          .Append("extends: ").Append(pin).Append('\n')
+          .Append("# Override a key of ").Append(b.Id).Append(" by setting it here (the rest is inherited), e.g.\n")
+          .Append("#   ").Append(section).Append(":\n")
+          .Append("#     ").Append(key).Append(": ").Append(value).Append("   # ").Append(b.Id).Append("'s value\n")
+          .Append("config: {}\n");
+        return sb.ToString();
+    }
+
+    /// <summary>A one-line text as a plain YAML scalar when every reader takes it as that string, else quoted.</summary>
+    private static string PlainText(string text) =>
+        text.Length > 0 && char.IsAsciiLetter(text[0]) && text.Contains(' ', StringComparison.Ordinal)
+            && !text.Contains(": ", StringComparison.Ordinal) && !text.Contains(" #", StringComparison.Ordinal)
+            && text.IndexOfAny(['\n', '\r', '"', '\'', '\t']) < 0 && !text.EndsWith(':')
+            ? text
+            : YamlText.String(text);
+
+    /// <summary>The key a comment shows as an override example: the learning rate when the base sets one, else its first value.</summary>
+    private static (string Section, string Key, string Value) ExampleOverride(JsonObject config)
+    {
+        if (config["optimizer"] is JsonObject optimizer && optimizer["learning_rate"] is JsonValue lr)
+        {
+            return ("optimizer", "learning_rate", YamlText.Scalar(lr));
+        }
+
+        foreach (var (section, node) in config)
+        {
+            if (node is JsonObject o && o.FirstOrDefault(p => p.Value is JsonValue) is { Value: JsonValue v } first)
+            {
+                return (section, first.Key, YamlText.Scalar(v));
+            }
+        }
+
+        return ("optimizer", "learning_rate", "1.0e-6");
     }
 
     private static string TrailingComment(string line)

@@ -136,7 +136,7 @@ internal static class LineageFormatter
         output.WriteLine(Invariant($"{jobs:N0} job{Plural(jobs)} used {reference}"));
     }
 
-    public static void WriteRecipeUses(TextWriter output, string reference, IReadOnlyList<(JobRecord Job, RecipeVersionRecord Version, bool Direct)> uses, TextFormat format)
+    public static void WriteRecipeUses(TextWriter output, string reference, IReadOnlyList<RecipeUse> uses, TextFormat format)
     {
         if (format == TextFormat.Json)
         {
@@ -148,6 +148,11 @@ internal static class LineageFormatter
                 ["version"] = u.Version.Version,
                 ["sha256"] = u.Version.Hash,
                 ["via"] = u.Direct ? null : $"{u.Job.RecipeId}@{u.Job.RecipeVersion}",
+                ["links"] = new JsonArray([.. u.Links.Select(l => (JsonNode)new JsonObject
+                {
+                    ["link"] = RecipeDerivation.Name(l.Kind),
+                    ["to"] = $"{l.To.RecipeId}@{l.To.Version}",
+                })]),
                 ["model_size"] = u.Job.ModelSize,
                 ["created"] = Iso(u.Job.Created),
             })])));
@@ -155,9 +160,23 @@ internal static class LineageFormatter
         }
 
         Table(output, ["JOB", "STATUS", "VERSION", "SHA256", "VIA", "SIZE", "CREATED"],
-            uses.Select(u => new[] { u.Job.Id, JobStatuses.Name(u.Job.Status), u.Version.Version, JobFormatter.Short(u.Version.Hash), u.Direct ? "-" : $"{u.Job.RecipeId}@{u.Job.RecipeVersion}", u.Job.ModelSize, Time(u.Job.Created) }));
-        output.WriteLine(Invariant($"{uses.Count:N0} job{Plural(uses.Count)} used {reference}") + (uses.Any(u => !u.Direct) ? " (VIA: through a recipe that extends it)" : ""));
+            uses.Select(u => new[] { u.Job.Id, JobStatuses.Name(u.Job.Status), u.Version.Version, JobFormatter.Short(u.Version.Hash), Via(u), u.Job.ModelSize, Time(u.Job.Created) }));
+        output.WriteLine(Invariant($"{uses.Count:N0} job{Plural(uses.Count)} used {reference}")
+            + (uses.Any(u => !u.Direct) ? " (VIA: through a recipe derived from it: extends = inherits from it, copied = made from it with `recipe new --from`)" : ""));
     }
+
+    /// <summary>
+    /// The job's recipe and how it derives from the one asked about: <c>my_grpo@0.1.0 (copied)</c>, or through other recipes
+    /// <c>my3@0.1.0 (extends my2, copied from my_grpo, copied)</c>.
+    /// </summary>
+    private static string Via(RecipeUse u) =>
+        u.Direct
+            ? "-"
+            : $"{u.Job.RecipeId}@{u.Job.RecipeVersion} ("
+              + string.Join(", ", u.Links.Select((l, i) => i == u.Links.Count - 1
+                  ? RecipeDerivation.Name(l.Kind)
+                  : (l.Kind == DerivationKind.Extends ? "extends " : "copied from ") + l.To.RecipeId))
+              + ")";
 
     private static void Table(TextWriter output, string[] header, IEnumerable<string[]> rows)
     {

@@ -62,9 +62,11 @@ internal static class RecipeFormatter
     }
 
     /// <summary>What <c>recipe new</c> made and what to do next.</summary>
-    public static void WriteCreated(TextWriter output, string createdPath, RecipeEntry source)
+    public static void WriteCreated(TextWriter output, string createdPath, RecipeEntry source, bool extending = false)
     {
-        output.WriteLine($"Created {createdPath} from {source.Id}@{source.Recipe.Version} (version {RecipeCopier.InitialVersion}).");
+        output.WriteLine(extending
+            ? $"Created {createdPath} extending {source.Id}@{source.Recipe.Version} (version {RecipeCopier.InitialVersion}); add your overrides under config:."
+            : $"Created {createdPath} from {source.Id}@{source.Recipe.Version} (version {RecipeCopier.InitialVersion}).");
         output.WriteLine($"Next: edit it, then run `trainplat validate {createdPath}`.");
     }
 
