@@ -65,6 +65,11 @@ public sealed class ExtendsRecordedVersionTests
         Assert.True(diff.ExitCode == ExitCodes.Ok, diff.ToString());
         Assert.Contains("optimizer.learning_rate", diff.Out, StringComparison.Ordinal);
 
+        // export renders the same chain.
+        var export = CliRun.InProcess(temp.Path, "export", "my_pinned", "--to", "verl", "--model-size", "7B");
+        Assert.True(export.ExitCode == ExitCodes.Ok, export.ToString());
+        Assert.Contains("actor_rollout_ref.actor.optim.lr=2.0e-06", export.Out, StringComparison.Ordinal);
+
         // A job of it records the chain with the base at its recorded version (no version conflict).
         var job = CliRun.Pinned(temp.Path, T0.AddMinutes(1), 2, "job", "create", "-r", "my_pinned", "-s", "7B");
         Assert.True(job.ExitCode == ExitCodes.Ok, job.ToString());
@@ -122,5 +127,24 @@ public sealed class ExtendsRecordedVersionTests
 
         Assert.Equal(7.0e-7, Render(temp, "my_grpo")["optimizer"]!["learning_rate"]!.GetValue<double>());
         Assert.Equal(1.0e-6, Render(temp, "grpo_basic")["optimizer"]!["learning_rate"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Check_accepts_a_new_recipe_pinned_to_a_recorded_version_of_a_base_that_moved_on()
+    {
+        using var repo = new GitWorkTree();
+        repo.Write("trainplat.yaml", "apiVersion: trainplat/v1\nname: checks\n");
+        repo.Write("recipes/lr_test.yaml", GitWorkTree.Recipe("lr_test", "1.2.0", "2.0e-4"));
+        repo.Commit("recipes");
+        repo.Git("checkout", "-q", "-b", "feature");
+        var recorded = CliRun.Pinned(repo.Path, T0, 1, "job", "create", "-r", "lr_test", "-s", "7B");
+        Assert.True(recorded.ExitCode == ExitCodes.Ok, recorded.ToString());
+
+        repo.Write("recipes/lr_test.yaml", GitWorkTree.Recipe("lr_test", "1.3.0", "1.0e-4"));
+        repo.Write("recipes/lr_old.yaml", GitWorkTree.Recipe("lr_old", "0.1.0", "2.0e-4").Replace("extends: sft_lora", "extends: lr_test@1.2.0", StringComparison.Ordinal));
+        var r = CliRun.InProcess(repo.Path, "check");
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        Assert.DoesNotContain("TP0214", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot render", r.Out, StringComparison.Ordinal);
     }
 }
