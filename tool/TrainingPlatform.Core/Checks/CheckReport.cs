@@ -1,5 +1,6 @@
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Diffing;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Validation;
 
 namespace TrainingPlatform.Core.Checks;
@@ -11,6 +12,9 @@ namespace TrainingPlatform.Core.Checks;
 public sealed record CheckRequest(string? Base, IReadOnlyList<string> Sizes, string WorkingDirectory)
 {
     public static IReadOnlyList<string> DefaultSizes { get; } = ["7B", "70B"];
+
+    /// <summary>Recorded recipe versions for <c>extends: ID@VERSION</c> pins to a version that is not ID's current one; null for none.</summary>
+    public IRecordedRecipes? Recorded { get; init; }
 }
 
 public enum RecipeChangeKind

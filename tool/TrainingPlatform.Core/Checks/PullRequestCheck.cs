@@ -44,7 +44,7 @@ public static class PullRequestCheck
         {
             var git = GitRepository.Open(project.WorkingDirectory);
             var (commit, label) = request.Base is { } given ? ResolveBase(git, given) : git.DefaultBase();
-            return new CheckResult(new CheckRun(git, project, rules, commit, label, request.Sizes).Execute(), null, null);
+            return new CheckResult(new CheckRun(git, project, rules, commit, label, request.Sizes, request.Recorded).Execute(), null, null);
         }
         catch (UserErrorException ex)
         {
@@ -64,7 +64,8 @@ public static class PullRequestCheck
 
     private sealed record FileChange(RecipeChangeKind Kind, string Path, string? OldPath);
 
-    private sealed class CheckRun(GitRepository git, ProjectContext project, SeverityRules rules, string commit, string label, IReadOnlyList<string> sizes)
+    private sealed class CheckRun(GitRepository git, ProjectContext project, SeverityRules rules, string commit, string label, IReadOnlyList<string> sizes,
+        IRecordedRecipes? recorded)
     {
         private readonly List<Diagnostic> _diagnostics = [];
         private RevisionSnapshot? _snapshot;
@@ -87,7 +88,7 @@ public static class PullRequestCheck
                     .Select(c => Path.Combine(git.Root, c.Path)).ToArray();
                 if (present.Length > 0)
                 {
-                    _diagnostics.AddRange(RecipeValidator.Run(new ValidationRequest(present, project.WorkingDirectory)).Diagnostics);
+                    _diagnostics.AddRange(RecipeValidator.Run(new ValidationRequest(present, project.WorkingDirectory) { Recorded = recorded }).Diagnostics);
                 }
 
                 var results = recipes.Select(Check).OrderBy(r => r.Path, StringComparer.Ordinal).ToArray();
@@ -230,7 +231,7 @@ public static class PullRequestCheck
 
         private SizeDiff Render(FileChange change, RecipeDocument now, string size)
         {
-            var nowResult = RecipeResolver.Resolve(new RenderRequest(now.FullPath!, size, null, null, null, null, [], project.WorkingDirectory));
+            var nowResult = RecipeResolver.Resolve(new RenderRequest(now.FullPath!, size, null, null, null, null, [], project.WorkingDirectory) { Recorded = recorded });
             if (nowResult.Config is not { } nowConfig)
             {
                 _diagnostics.Add(new Diagnostic(CheckCodes.RenderFailed, Severity.Warning, now.DisplayPath, 1, 1, "",
@@ -242,7 +243,7 @@ public static class PullRequestCheck
             var baseProject = _snapshot.PathOf(git.RelativePath(project.Root));
             Directory.CreateDirectory(baseProject);
             var baseFile = _snapshot.PathOf(change.OldPath ?? change.Path);
-            var baseResult = RecipeResolver.Resolve(new RenderRequest(baseFile, size, null, null, null, null, [], baseProject));
+            var baseResult = RecipeResolver.Resolve(new RenderRequest(baseFile, size, null, null, null, null, [], baseProject) { Recorded = recorded });
             if (baseResult.Config is not { } baseConfig)
             {
                 return new SizeDiff(size, null, $"cannot render at {label}: {baseResult.Error}");

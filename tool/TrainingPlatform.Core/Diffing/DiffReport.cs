@@ -1,4 +1,6 @@
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Recipes;
+using TrainingPlatform.Core.Resolution;
 using TrainingPlatform.Core.Schema;
 using TrainingPlatform.Core.Validation;
 
@@ -24,6 +26,9 @@ public sealed record DiffRequest(
 
     /// <summary><c>--right-model</c>: the catalog model for the right recipe id.</summary>
     public string? RightModel { get; init; }
+
+    /// <summary>Recorded recipe versions for <c>extends: ID@VERSION</c> pins of a recipe id compared (see <see cref="RenderRequest.Recorded"/>).</summary>
+    public IRecordedRecipes? Recorded { get; init; }
 
     /// <summary>
     /// Loads <c>job:ID</c> operands: the job's label and its rendered config as JSON. The caller supplies it

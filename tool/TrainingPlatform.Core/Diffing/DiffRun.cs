@@ -220,7 +220,7 @@ internal static class DiffRun
                 return null;
             }
 
-            var result = RecipeResolver.Resolve(new RenderRequest(id, size, model, request.Gpus, null, null, [], request.WorkingDirectory));
+            var result = RecipeResolver.Resolve(new RenderRequest(id, size, model, request.Gpus, null, null, [], request.WorkingDirectory) { Recorded = request.Recorded });
             if (result.Config is not { } resolved)
             {
                 failure = new DiffFailure(result.Error!, result.Hint, result.Diagnostics);

@@ -87,7 +87,7 @@ public static class JobCreator
         RenderRequest render;
         if (request.Parent is null)
         {
-            render = ForCreate(request, project);
+            render = ForCreate(request, project) with { Recorded = new StoreRecipeVersions(environment.OpenStoreForReading) };
         }
         else
         {

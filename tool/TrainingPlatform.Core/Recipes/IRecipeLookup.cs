@@ -11,4 +11,7 @@ public interface IRecipeLookup
 
     /// <summary>The current version of the recipe with this id (what <c>extends: ID@VERSION</c> must name), or null.</summary>
     string? VersionOf(string id) => null;
+
+    /// <summary>True when <paramref name="id"/>@<paramref name="version"/> is recorded (in the lineage store), so <c>extends:</c> may pin it.</summary>
+    bool IsRecorded(string id, string version) => false;
 }

@@ -44,9 +44,19 @@ public static class RecipeResolver
         var doc = target.Document!;
         var chain = new List<RecipeDocument> { doc };
         var seen = new HashSet<string>(StringComparer.Ordinal) { doc.Recipe?.Id ?? "" };
-        for (var current = doc.Recipe?.Extends; current is not null;)
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        for (var (current, pin) = (doc.Recipe?.Extends, doc.Recipe?.ExtendsVersion); current is not null;)
         {
             var found = pinned.TryGetValue(current, out var pinnedBase) ? pinnedBase : registry.Find(current)?.Document;
+
+            // `extends: ID@VERSION` of a version that is not ID's current one: its recorded text, when the store has it.
+            if (found?.Recipe is { } present && !pinned.ContainsKey(current) && pin is not null && pin != present.Version &&
+                SemanticVersion.TryParse(pin, out _) && request.Recorded?.Find(current, pin) is { Recipe: not null } old)
+            {
+                found = old;
+                recorded.Add(current);
+            }
+
             if (found is null && registry.Unusable(current) is not null)
             {
                 var (message, hint) = registry.NotFound(current);
@@ -59,15 +69,16 @@ public static class RecipeResolver
             }
 
             chain.Insert(0, found);
-            current = found.Recipe.Extends;
+            (current, pin) = (found.Recipe.Extends, found.Recipe.ExtendsVersion);
         }
 
         // Built-ins are validated by the test suite against the schema they ship with; checking them
         // again would only cost start-up time.
-        // Pinned versions were valid when they were recorded.
-        foreach (var d in chain.Where(d => d.Origin != RecipeOrigin.BuiltIn && !pinned.ContainsKey(d.Recipe?.Id ?? "")))
+        // Pinned and recorded versions were valid when they were recorded.
+        var lookup = new RecordedRecipeLookup(registry, request.Recorded);
+        foreach (var d in chain.Where(d => d.Origin != RecipeOrigin.BuiltIn && !pinned.ContainsKey(d.Recipe?.Id ?? "") && !recorded.Contains(d.Recipe?.Id ?? "")))
         {
-            var errors = RecipeValidator.ValidateRecipe(d, registry).Where(x => x.IsError).ToArray();
+            var errors = RecipeValidator.ValidateRecipe(d, lookup).Where(x => x.IsError).ToArray();
             if (errors.Length > 0)
             {
                 return RenderResult.Fail($"{d.DisplayPath} is not a valid recipe", "run `trainplat validate` and fix the errors first", errors);

@@ -24,6 +24,9 @@ public sealed record RenderRequest(
     /// </summary>
     public IReadOnlyList<RecipeDocument> Pinned { get; init; } = [];
 
+    /// <summary>Recorded recipe versions (the lineage store's) for <c>extends: ID@VERSION</c> pins to a version that is not ID's current one; null for none.</summary>
+    public IRecordedRecipes? Recorded { get; init; }
+
     /// <summary><c>--gpus-per-node</c>: GPUs in one node (with <see cref="Gpus"/>, the nodes follow); null for the recipe's.</summary>
     public int? GpusPerNode { get; init; }
 }

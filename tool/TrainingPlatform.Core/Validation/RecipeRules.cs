@@ -290,11 +290,12 @@ public static partial class RecipeRules
             return;
         }
 
-        if (recipe.ExtendsVersion is { } pin && SemanticVersion.TryParse(pin, out _) && lookup.VersionOf(target) is { } baseVersion && pin != baseVersion)
+        if (recipe.ExtendsVersion is { } pin && SemanticVersion.TryParse(pin, out _) && lookup.VersionOf(target) is { } baseVersion && pin != baseVersion &&
+            !lookup.IsRecorded(target, pin))
         {
             result.Add(new Diagnostic(DiagnosticCodes.ExtendsPinMismatch, Severity.Error, file, pos.Line, pos.Column, "/extends",
                 $"extends {target}@{pin}, but {target} is at version {baseVersion}",
-                $"pin the version there is (`extends: {target}@{baseVersion}`), or leave the version out (`extends: {target}`); versions recorded only in the lineage store cannot be extended"));
+                $"pin the version there is (`extends: {target}@{baseVersion}`), or leave the version out (`extends: {target}`); to extend {target}@{pin}, record it in the project's lineage store first (`trainplat job import` a job export that used it, or `trainplat job create` with that version)"));
             return;
         }
 

@@ -7,7 +7,11 @@ using TrainingPlatform.Core.Yaml;
 namespace TrainingPlatform.Core.Validation;
 
 /// <summary>What to validate: files and folders (relative to <paramref name="WorkingDirectory"/>); none means the whole project.</summary>
-public sealed record ValidationRequest(IReadOnlyList<string> Paths, string WorkingDirectory);
+public sealed record ValidationRequest(IReadOnlyList<string> Paths, string WorkingDirectory)
+{
+    /// <summary>Recorded recipe versions, asked only for an <c>extends: ID@VERSION</c> pin to a version that is not ID's current one; null for none.</summary>
+    public IRecordedRecipes? Recorded { get; init; }
+}
 
 /// <summary>The outcome of a validation run.</summary>
 public sealed record ValidationReport(
@@ -132,7 +136,7 @@ public static class RecipeValidator
 
         var registry = RecipeRegistry.FromDocuments(projectDocs.Values.OrderBy(d => d.FullPath, StringComparer.Ordinal).ToArray());
         var recipes = checkedFiles.Where(c => c.Recipe is not null).ToArray();
-        var lookup = new Lookup(registry, recipes.Select(c => c.Recipe!));
+        var lookup = new RecordedRecipeLookup(new Lookup(registry, recipes.Select(c => c.Recipe!)), request.Recorded);
 
         var all = new List<Diagnostic>();
         foreach (var file in checkedFiles)

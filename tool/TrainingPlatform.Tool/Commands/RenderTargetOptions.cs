@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Recipes;
 using TrainingPlatform.Core.Resolution;
 
 namespace TrainingPlatform.Tool.Commands;
@@ -7,8 +8,8 @@ namespace TrainingPlatform.Tool.Commands;
 /// <summary>What a recipe is rendered for, as the command line gave it (null: the recipe's or the parent job's default).</summary>
 internal sealed record RenderTarget(string? ModelSize, string? Model, int? Gpus, int? Nodes, double? GpuMemory, IReadOnlyList<string> Sets, int? GpusPerNode = null)
 {
-    public RenderRequest Request(string recipe, string workingDirectory) =>
-        new(recipe, ModelSize, Model, Gpus, Nodes, GpuMemory, Sets, workingDirectory) { GpusPerNode = GpusPerNode };
+    public RenderRequest Request(string recipe, string workingDirectory, IRecordedRecipes? recorded = null) =>
+        new(recipe, ModelSize, Model, Gpus, Nodes, GpuMemory, Sets, workingDirectory) { GpusPerNode = GpusPerNode, Recorded = recorded };
 }
 
 /// <summary>

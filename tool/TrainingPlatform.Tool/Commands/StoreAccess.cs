@@ -23,6 +23,13 @@ internal static class StoreAccess
     /// </summary>
     public static LineageStore OpenForReading(CliContext context, ProjectContext project, string? option) => Open(context, project, option, readOnly: true);
 
+    /// <summary>
+    /// The store's recorded recipe versions for <c>extends: ID@VERSION</c> pins; the project is found and the store
+    /// opened (read-only) only when a pin names a version that is not the base's current one.
+    /// </summary>
+    public static StoreRecipeVersions Recorded(CliContext context, string workingDirectory, string? option = null) =>
+        new(() => OpenForReading(context, ProjectContext.Discover(workingDirectory), option));
+
     private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {
         var path = project.StorePath(option);

@@ -29,7 +29,10 @@ internal static class CheckCommand
         command.SetAction(parse =>
         {
             var sizeList = parse.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var result = PullRequestCheck.Run(new CheckRequest(parse.GetValue(baseRevision), sizeList, context.WorkingDirectory));
+            var result = PullRequestCheck.Run(new CheckRequest(parse.GetValue(baseRevision), sizeList, context.WorkingDirectory)
+            {
+                Recorded = StoreAccess.Recorded(context, context.WorkingDirectory),
+            });
             if (result.Report is not { } report)
             {
                 throw new UserErrorException(result.Error!, result.Hint);

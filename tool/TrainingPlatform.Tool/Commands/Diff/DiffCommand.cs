@@ -53,6 +53,7 @@ internal static class DiffCommand
                 context.WorkingDirectory)
             {
                 JobConfig = id => JobConfig(context, parse.GetValue(store), id),
+                Recorded = StoreAccess.Recorded(context, context.WorkingDirectory, parse.GetValue(store)),
                 LeftModel = parse.GetValue(leftModel),
                 RightModel = parse.GetValue(rightModel),
                 Dialect = parse.GetValue(dialect),

@@ -61,7 +61,7 @@ internal static class ExportCommand
             }
             else
             {
-                var result = RecipeResolver.Resolve(bound.Request(name, context.WorkingDirectory));
+                var result = RecipeResolver.Resolve(bound.Request(name, context.WorkingDirectory, StoreAccess.Recorded(context, context.WorkingDirectory, parse.GetValue(store))));
                 if (result.Project is { } found)
                 {
                     Recipe.RecipeLookup.WarnMissingRecipeFolders(context, found);

@@ -27,7 +27,7 @@ internal static class RenderCommand
         command.Options.Add(output);
         command.SetAction(parse =>
         {
-            var request = target.Bind(parse).Request(parse.GetValue(recipe)!, context.WorkingDirectory);
+            var request = target.Bind(parse).Request(parse.GetValue(recipe)!, context.WorkingDirectory, StoreAccess.Recorded(context, context.WorkingDirectory));
             var result = RecipeResolver.Resolve(request);
             if (result.Project is { } found)
             {

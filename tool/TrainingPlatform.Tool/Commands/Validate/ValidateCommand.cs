@@ -21,7 +21,10 @@ internal static class ValidateCommand
         };
         command.SetAction(parse =>
         {
-            var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory);
+            var request = new ValidationRequest(parse.GetValue(paths) ?? [], context.WorkingDirectory)
+            {
+                Recorded = StoreAccess.Recorded(context, context.WorkingDirectory),
+            };
             var report = RecipeValidator.Run(request);
             if (request.Paths.Count == 0 && report.Files.Count == 0 && report.Project is { ProjectFile: null } none)
             {
