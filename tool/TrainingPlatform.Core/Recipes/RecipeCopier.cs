@@ -18,6 +18,19 @@ public sealed record RecipeCopyResult(string? CreatedPath, string? Error, string
 /// </summary>
 public static partial class RecipeCopier
 {
+    /// <summary>The header line a copy gets: where it was copied from (read back by <see cref="CopiedFrom"/>).</summary>
+    public static string CopiedFromLine(string id, string version) => $"# Copied from {id}@{version} with `trainplat recipe new`.";
+
+    /// <summary>
+    /// The <c>ID@VERSION</c> a copy's header says it was copied from; a copy of a copy keeps its source's line above its
+    /// own, so the last line names the recipe it was copied from. Null when the text has none.
+    /// </summary>
+    public static string? CopiedFrom(string text) =>
+        CopiedLine().Matches(text) is { Count: > 0 } all ? all[^1].Groups[1].Value : null;
+
+    [GeneratedRegex(@"^# Copied from ([a-z][a-z0-9_]*@[0-9A-Za-z.+-]+) with `trainplat recipe new`\.[ \t]*\r?$", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
+    private static partial Regex CopiedLine();
+
     public const string InitialVersion = "0.1.0";
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]
@@ -142,8 +155,7 @@ public static partial class RecipeCopier
 
             if (!wroteOrigin && !line.StartsWith('#'))
             {
-                sb.Append("# Copied from ").Append(source.Id).Append('@').Append(source.Recipe.Version)
-                  .Append(" with `trainplat recipe new`.\n");
+                sb.Append(CopiedFromLine(source.Id, source.Recipe.Version)).Append('\n');
                 wroteOrigin = true;
             }
 
