@@ -279,7 +279,7 @@ public static class JobCreator
             CanonicalJson.Sha256(d.Tree.Root), d.Recipe!.Id, d.Recipe.Version, d.Recipe.Task, d.Recipe.Algorithm, d.Text ?? "", now)
         {
             DerivedFrom = new RecipeDerivation(i == 0 ? null : $"{chain[i - 1].Recipe!.Id}@{chain[i - 1].Recipe!.Version}",
-                RecipeDerivation.FromText(d.Text ?? "").CopiedFrom),
+                RecipeCopier.CopiedFrom(d.Text ?? "")),
         }).ToArray();
         var job = new JobRecord
         {
