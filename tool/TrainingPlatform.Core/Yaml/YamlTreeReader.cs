@@ -33,8 +33,21 @@ public static partial class YamlTreeReader
             : Parse(text, displayPath);
     }
 
-    public static YamlTree Parse(string text, string file)
+    public static YamlTree Parse(string text, string file) => Parse(text, file, quick: true);
+
+    /// <summary>
+    /// Parses with <see cref="QuickYaml"/> when it is sure of a plain file (it gives YamlDotNet's events exactly), else
+    /// with YamlDotNet; <paramref name="quick"/> false always uses YamlDotNet (for the tests that compare the two).
+    /// </summary>
+    internal static YamlTree Parse(string text, string file, bool quick)
     {
+        if (quick && QuickYaml.TryParse(text) is { } events)
+        {
+            var quickState = new ReaderState(file);
+            quickState.Run(new EventList(events));
+            return Finish(quickState, file);
+        }
+
         var state = new ReaderState(file);
         try
         {
@@ -52,6 +65,11 @@ public static partial class YamlTreeReader
             state.Fail(state.UnclosedFlow(at, anyLine: true) ?? SyntaxDiagnostic(text, file, new YamlException(at, at, "the parser cannot go on after this point")));
         }
 
+        return Finish(state, file);
+    }
+
+    private static YamlTree Finish(ReaderState state, string file)
+    {
         if (state.Root is null && !state.Failed)
         {
             state.Fail(new Diagnostic(DiagnosticCodes.EmptyFile, Severity.Error, file, 1, 1, "",
@@ -185,8 +203,30 @@ public static partial class YamlTreeReader
         return true;
     }
 
+    /// <summary>Events already parsed, handed out as a parser would.</summary>
+    private sealed class EventList(List<ParsingEvent> events) : IParser
+    {
+        private int _next;
+
+        public ParsingEvent? Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (_next == events.Count)
+            {
+                Current = null;
+                return false;
+            }
+
+            Current = events[_next++];
+            return true;
+        }
+    }
+
     private sealed class Frame
     {
+        private Dictionary<string, SourcePosition>? _seen;
+
         public required JsonNode Node { get; init; }
 
         public required string Pointer { get; init; }
@@ -210,7 +250,8 @@ public static partial class YamlTreeReader
 
         public bool DiscardValue { get; set; }
 
-        public Dictionary<string, SourcePosition> Seen { get; } = new(StringComparer.Ordinal);
+        /// <summary>The keys of a mapping so far (made on the first key: a list never needs it).</summary>
+        public Dictionary<string, SourcePosition> Seen => _seen ??= new(StringComparer.Ordinal);
     }
 
     private sealed class ReaderState(string file)
@@ -277,7 +318,7 @@ public static partial class YamlTreeReader
             return new YamlTree(file, root, _values, _keys, _plain, _diagnostics);
         }
 
-        public void Run(Parser parser)
+        public void Run(IParser parser)
         {
             while (!Failed && parser.MoveNext())
             {
