@@ -26,10 +26,10 @@ internal static class ListCommand
             Description = "The run table's columns after the id, comma-separated: a config path (optimizer.learning_rate), a job field (" + string.Join(", ", RunTables.Fields) +
                 ") or metric:NAME.last|first|min|max|best|count; * and ? match several. Repeatable.",
             HelpName = "KEY,…",
-            Arity = ArgumentArity.ZeroOrMore,
+            Arity = ArgumentArity.OneOrMore,
         };
         var sort = new Option<string?>("--sort") { Description = "Order by KEY (a --columns key), ascending; -KEY descending. Jobs without a value come last.", HelpName = "[-]KEY" };
-        var where = new Option<string[]>("--where") { Description = "Only jobs where KEY=VALUE (VALUE may have * and ?), KEY!=VALUE, or KEY>N, KEY<N, KEY>=N, KEY<=N on numbers. Repeatable: all must hold.", HelpName = "KEY=VALUE", Arity = ArgumentArity.ZeroOrMore };
+        var where = new Option<string[]>("--where") { Description = "Only jobs where KEY=VALUE (VALUE may have * and ?), KEY!=VALUE, or KEY>N, KEY<N, KEY>=N, KEY<=N on numbers. Repeatable: all must hold.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TableCsvFormat>();
         var command = new Command("list", "List jobs, newest first, with filters (--model-size: only jobs at this model size); --columns, --sort and --where make a run table of config values and metrics.")

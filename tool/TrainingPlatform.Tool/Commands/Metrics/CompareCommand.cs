@@ -11,10 +11,10 @@ internal static class CompareCommand
 {
     public static Command Build(CliContext context)
     {
-        var jobs = new Argument<string[]>("jobs") { Description = "Two or more job ids (or unique prefixes), one column each.", Arity = ArgumentArity.OneOrMore };
-        var name = new Option<string[]>("--name") { Description = "Only metrics matching NAME (* and ? match any characters, / included). Repeatable.", HelpName = "GLOB", Arity = ArgumentArity.ZeroOrMore };
+        var jobs = new Argument<string[]>("jobs") { Description = "Two or more job ids (or unique prefixes), one column each.", Arity = ArgumentArity.ZeroOrMore };
+        var name = new Option<string[]>("--name") { Description = "Only metrics matching NAME (* and ? match any characters, / included). Repeatable.", HelpName = "GLOB", Arity = ArgumentArity.OneOrMore };
         var at = new Option<string>("--at") { Description = "Where each job's value is read: last (its own last step), best (its best value), or a STEP (the value in effect there).", HelpName = "STEP|last|best", DefaultValueFactory = _ => "last" };
-        var goal = new Option<string[]>("--goal") { Description = "Which way is better for metrics matching NAME, when the name does not tell: NAME=min or NAME=max. Repeatable.", HelpName = "GLOB=min|max", Arity = ArgumentArity.ZeroOrMore };
+        var goal = new Option<string[]>("--goal") { Description = "Which way is better for metrics matching NAME, when the name does not tell: NAME=min or NAME=max. Repeatable.", HelpName = "GLOB=min|max", Arity = ArgumentArity.OneOrMore };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TableCsvFormat>();
         var command = new Command("compare", "Jobs side by side: one row per metric, one column per job, the best job of each row marked (lower is better for loss-like names).")
