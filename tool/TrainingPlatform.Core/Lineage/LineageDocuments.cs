@@ -306,6 +306,23 @@ internal static class LineageDocuments
         return new MetricBatch(d["_id"].AsString, d["job"].AsString, d["name"].AsString, points, String(d["source"]));
     }
 
+    /// <summary>A batch's points straight into columns (steps, values, unix-ms times); returns how many.</summary>
+    public static int ReadBatchColumns(BsonDocument d, Span<long> steps, Span<double> values, Span<long> times)
+    {
+        var n = d["n"].AsInt32;
+        var s = d["steps"].AsBinary.AsSpan(0, n * 8);
+        var v = d["values"].AsBinary.AsSpan(0, n * 8);
+        var t = d["times"].AsBinary.AsSpan(0, n * 8);
+        for (var i = 0; i < n; i++)
+        {
+            steps[i] = BinaryPrimitives.ReadInt64LittleEndian(s[(i * 8)..]);
+            values[i] = BinaryPrimitives.ReadDoubleLittleEndian(v[(i * 8)..]);
+            times[i] = BinaryPrimitives.ReadInt64LittleEndian(t[(i * 8)..]);
+        }
+
+        return n;
+    }
+
     private static BsonValue Nullable(string? s) => s is null ? BsonValue.Null : new BsonValue(s);
 
     private static string? String(BsonValue v) => v.IsString ? v.AsString : null;

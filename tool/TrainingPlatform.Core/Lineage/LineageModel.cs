@@ -289,6 +289,12 @@ public interface ILineageStore : IDatasetVersionStore
     /// <summary>A job's points (of one metric, when given), by name, then step, then in the order they were written (the last write of a step is its value).</summary>
     IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name);
 
+    /// <summary>
+    /// A job's metrics of the given names (all when null) as series, by name (ordinal): only those metrics' batches are
+    /// decoded. A name the job has not logged is left out.
+    /// </summary>
+    IReadOnlyList<MetricSeries> ReadSeries(string jobId, IReadOnlySet<string>? names);
+
     /// <summary>Points in the store (of one job, when given).</summary>
     long CountPoints(string? jobId);
 

@@ -708,6 +708,44 @@ public sealed class LineageStore : ILineageStore
             .SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time)))
             .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Step)]); // stable: write order within a step
 
+    public IReadOnlyList<MetricSeries> ReadSeries(string jobId, IReadOnlySet<string>? names) => Guard<IReadOnlyList<MetricSeries>>(() =>
+    {
+        // Batches of other metrics are skipped before their arrays are decoded.
+        var byName = new Dictionary<string, List<BsonDocument>>(StringComparer.Ordinal);
+        foreach (var doc in _metrics.Find(OfJob(jobId)))
+        {
+            var name = doc["name"].AsString;
+            if (names is null || names.Contains(name))
+            {
+                if (!byName.TryGetValue(name, out var list))
+                {
+                    byName[name] = list = [];
+                }
+
+                list.Add(doc);
+            }
+        }
+
+        var result = new List<MetricSeries>(byName.Count);
+        foreach (var (name, docs) in byName.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            docs.Sort((a, b) => string.CompareOrdinal(a["_id"].AsString, b["_id"].AsString)); // write order
+            var total = docs.Sum(d => d["n"].AsInt32);
+            var steps = new long[total];
+            var values = new double[total];
+            var times = new long[total];
+            var at = 0;
+            foreach (var doc in docs)
+            {
+                at += LineageDocuments.ReadBatchColumns(doc, steps.AsSpan(at), values.AsSpan(at), times.AsSpan(at));
+            }
+
+            result.Add(MetricSeries.FromWriteOrder(name, steps, values, times));
+        }
+
+        return result;
+    });
+
     public long CountPoints(string? jobId) => Guard(() =>
         (jobId is null ? _metrics.FindAll() : _metrics.Find(OfJob(jobId))).Sum(b => (long)b["n"].AsInt32));
 

@@ -91,10 +91,24 @@ internal static class MetricsFormatter
             (result.BadLines > 0 ? Invariant($"; skipped {result.BadLines:N0} bad line{Plural(result.BadLines)}") : "")));
     }
 
-    public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableFormat format)
+    public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableCsvFormat format)
     {
         var job = report.Job;
-        if (format == TableFormat.Json)
+        if (format == TableCsvFormat.Csv)
+        {
+            var csv = new CsvText(output);
+            csv.Row("metric", "count", "first", "first_step", "last", "last_step", "min", "min_step", "max", "max_step", "goal", "best", "best_step");
+            foreach (var (m, goal, step, value, _) in report.Metrics)
+            {
+                csv.Row(m.Name, CsvText.Number(m.Count), CsvText.Number(m.First), CsvText.Number(m.FirstStep), CsvText.Number(m.Last), CsvText.Number(m.LastStep),
+                    CsvText.Number(m.Min), CsvText.Number(m.MinStep), CsvText.Number(m.Max), CsvText.Number(m.MaxStep),
+                    goal == MetricGoal.Minimize ? "minimize" : "maximize", CsvText.Number(value), CsvText.Number(step));
+            }
+
+            return;
+        }
+
+        if (format == TableCsvFormat.Json)
         {
             output.WriteLine(JsonText.Write(new JsonObject
             {

@@ -26,3 +26,11 @@ internal enum YamlFormat
     Yaml,
     Json,
 }
+
+/// <summary>An aligned table for people, JSON, or CSV (RFC 4180, for spreadsheets and pandas); <c>table</c> is read as <c>text</c>.</summary>
+internal enum TableCsvFormat
+{
+    Text,
+    Json,
+    Csv,
+}
