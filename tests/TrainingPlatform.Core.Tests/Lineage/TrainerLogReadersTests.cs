@@ -189,6 +189,15 @@ public sealed class TrainerLogReadersTests : IDisposable
     }
 
     [Fact]
+    public void The_content_decides_over_the_name_where_it_can()
+    {
+        // verl's file logger saved as .log; a console log that starts with the config verl prints as a Python dict.
+        Assert.Equal(MetricsFileFormat.Verl, MetricsFile.Read(Write("run.log", "{\"step\": 1, \"data\": {\"a/b\": 1}}\n"), ImportTime).Format);
+        Assert.Equal(MetricsFileFormat.VerlConsole, MetricsFile.Read(Write("run2.log", "{'actor_rollout_ref': {'model': 'x'}}\nstep:1 - a/b:1\n"), ImportTime).Format);
+        Assert.Equal(MetricsFileFormat.Csv, MetricsFile.Read(Write("plain.csv", "_step,loss\n1,2\n"), ImportTime).Format);
+    }
+
+    [Fact]
     public void Console_output_is_recognised_by_content_and_an_unknown_file_says_how_to_name_its_format()
     {
         Assert.Equal(MetricsFileFormat.VerlConsole, MetricsFile.Read(Write("train.stdout", "hello\nstep:0 - loss:1\n"), ImportTime).Format);

@@ -52,14 +52,17 @@ public static partial class MetricsFile
         }
 
         var firstLine = FirstLine(head[start..]);
-        if (head[start] == '{' && byName is null or MetricsFileFormat.JsonLines)
+        if (head[start] == '{')
         {
             if (firstLine.Trim(" \t\r"u8).SequenceEqual("{"u8) && head.IndexOf("\"log_history\""u8) >= 0)
             {
                 return MetricsFileFormat.TrainerState;
             }
 
-            return IsVerlFileLine(firstLine) ? MetricsFileFormat.Verl : MetricsFileFormat.JsonLines;
+            if (IsVerlFileLine(firstLine))
+            {
+                return MetricsFileFormat.Verl;
+            }
         }
 
         if (byName == MetricsFileFormat.Csv)
@@ -70,17 +73,15 @@ public static partial class MetricsFile
                 : MetricsFileFormat.Csv;
         }
 
-        if (byName is MetricsFileFormat.Tsv or MetricsFileFormat.VerlConsole)
+        if (byName is { } named)
         {
-            return byName.Value;
+            return named;
         }
 
-        if (byName is null && HasConsoleLine(head))
-        {
-            return MetricsFileFormat.VerlConsole;
-        }
-
-        return byName ?? throw UnknownFormat(path);
+        // No extension that says: console lines anywhere in the head, else JSON Lines when it starts like them.
+        return HasConsoleLine(head) ? MetricsFileFormat.VerlConsole
+            : head[start] == '{' ? MetricsFileFormat.JsonLines
+            : throw UnknownFormat(path);
     }
 
     /// <summary>The format a file's name says, or null: the extension, and <c>.log</c>, <c>.txt</c>, <c>.out</c> for console output.</summary>
