@@ -272,11 +272,12 @@ public sealed class MetricsFileTests : IDisposable
     [Fact]
     public void An_unknown_extension_is_one_clear_error()
     {
-        var path = Write("metrics.txt", """{"step": 1, "loss": 1}""");
+        var path = Write("metrics.dat", "loss 1\n");
 
         var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
-        Assert.Equal("unknown metrics format '.txt': expected .jsonl, .ndjson, .json (JSON Lines), .csv or .tsv", ex.Message);
+        // .txt, .log and .out are console output now, and JSON is known by its content under any name (issue 18).
+        Assert.Equal("unknown metrics format '.dat': expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, or .log/.txt/.out (verl's console output)", ex.Message);
         Assert.Equal(path, ex.FilePath);
     }
 
@@ -398,7 +399,9 @@ public sealed class MetricsFileTests : IDisposable
         var result = Read("pandas.csv", ",step,\"eval, loss\"\n0,10,\"1.5\"\n1,20,\"1.25\"\n");
 
         Assert.Empty(result.Problems);
-        Assert.Equal([(10L, "eval, loss", 1.5), (20L, "eval, loss", 1.25)], Triples(result));
+        // The name rule has no spaces (issue 18): the reader stores the column as "eval,_loss" and says so.
+        Assert.Equal([(10L, "eval,_loss", 1.5), (20L, "eval,_loss", 1.25)], Triples(result));
+        Assert.Equal([("eval, loss", "eval,_loss")], result.Mapped);
     }
 
     [Fact]

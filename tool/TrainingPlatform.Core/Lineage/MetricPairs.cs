@@ -36,7 +36,10 @@ public static class MetricPairs
         var value = text[(eq + 1)..];
         if (MetricsFile.NameProblem(name) is { } problem)
         {
-            throw new UserErrorException(problem, $"a name is 1-{MetricsFile.MaxNameLength} characters without control characters");
+            var mapped = MetricNames.Map(name);
+            throw new UserErrorException(problem, MetricNames.Problem(mapped) is null && mapped != name
+                ? $"write it without white space, e.g. '{mapped}={value}' ({MetricNames.Rule})"
+                : MetricNames.Rule);
         }
 
         if (!MetricsFile.TryNumber(Encoding.UTF8.GetBytes(value), out var number))

@@ -10,12 +10,27 @@ using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Lineage;
 
-/// <summary>How a metrics file is laid out; chosen by its extension (<see cref="MetricsFile.FormatOf"/>).</summary>
+/// <summary>
+/// How a metrics file is laid out: detected from its content and name (<see cref="MetricsFile.Detect"/>), or named
+/// with <c>metrics import --as NAME</c> (<see cref="MetricsFile.FormatNames"/>).
+/// </summary>
 public enum MetricsFileFormat
 {
     JsonLines,
     Csv,
     Tsv,
+
+    /// <summary>verl's file logger: JSON Lines <c>{"step": N, "data": {...}}</c>; names are the keys of <c>data</c>.</summary>
+    Verl,
+
+    /// <summary>verl's console logger: lines <c>step:N - key:value - …</c> among other output.</summary>
+    VerlConsole,
+
+    /// <summary>A transformers (and TRL) <c>trainer_state.json</c>: the entries of its <c>log_history</c>.</summary>
+    TrainerState,
+
+    /// <summary>A W&amp;B run history exported as CSV (<c>_step</c>, <c>_runtime</c>, <c>_timestamp</c> columns).</summary>
+    Wandb,
 }
 
 /// <summary>A line of a metrics file that cannot be imported (1-based; a CSV header is line 1), and why.</summary>
@@ -33,6 +48,18 @@ public sealed record MetricsFileResult(
     string Sha256,
     long Lines)
 {
+    /// <summary>The format the file was read as.</summary>
+    public MetricsFileFormat Format { get; init; }
+
+    /// <summary>
+    /// What the store keeps to know the import again: the SHA-256, and with --as/--only/--rename/--prefix also those
+    /// (the same file read into other names is another import).
+    /// </summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>Names the file has that the name rule refuses, each with the name it was stored as (<see cref="MetricNames.Map"/>), in first-seen order.</summary>
+    public IReadOnlyList<(string Written, string Stored)> Mapped { get; init; } = [];
+
     /// <summary>Problems counted but not listed: the "… and N more".</summary>
     public long MoreProblems => ProblemCount - Problems.Count;
 }
@@ -58,12 +85,12 @@ public sealed record MetricsFileResult(
 /// Metric names are 1–200 characters without control characters. A line with any problem gives no points; all
 /// problems are collected, so the caller can report every one or import the good lines.
 /// </summary>
-public static class MetricsFile
+public static partial class MetricsFile
 {
     /// <summary>How many problems are listed at most; <see cref="MetricsFileResult.ProblemCount"/> counts them all.</summary>
     public const int MaxProblems = 1000;
 
-    public const int MaxNameLength = 200;
+    public const int MaxNameLength = MetricNames.MaxLength;
 
     /// <summary>The step fields, in order of preference.</summary>
     public static IReadOnlyList<string> StepFields { get; } = ["step", "global_step", "_step", "iteration"];
@@ -73,32 +100,21 @@ public static class MetricsFile
 
     private static readonly SearchValues<byte> Blank = SearchValues.Create(" \t\r\n"u8);
 
-    /// <summary>The format a file's extension says (ignoring case).</summary>
+    /// <summary>The format a file's extension says (ignoring case); <see cref="Detect"/> refines it from the content.</summary>
     /// <exception cref="UserErrorException">The extension is none of those above.</exception>
-    public static MetricsFileFormat FormatOf(string path)
-    {
-        var extension = Path.GetExtension(path);
-        return extension.ToUpperInvariant() switch
-        {
-            ".JSONL" or ".NDJSON" or ".JSON" => MetricsFileFormat.JsonLines,
-            ".CSV" => MetricsFileFormat.Csv,
-            ".TSV" => MetricsFileFormat.Tsv,
-            _ => throw new UserErrorException(
-                (extension.Length == 0 ? "unknown metrics format (no extension)" : $"unknown metrics format '{extension}'")
-                + ": expected .jsonl, .ndjson, .json (JSON Lines), .csv or .tsv")
-            { FilePath = path },
-        };
-    }
+    public static MetricsFileFormat FormatOf(string path) => FormatOfName(path) ?? throw UnknownFormat(path);
 
-    /// <summary>Reads a metrics file; its format comes from its extension. The file is read in chunks: any size reads.</summary>
+    /// <summary>
+    /// Reads a metrics file; its format is <paramref name="options"/>' or detected (<see cref="Detect"/>). The file is
+    /// read in chunks: any size reads.
+    /// </summary>
     /// <exception cref="UserErrorException">The file cannot be read or is not a metrics file at all.</exception>
-    public static MetricsFileResult Read(string path, DateTimeOffset importTime)
+    public static MetricsFileResult Read(string path, DateTimeOffset importTime, MetricsReadOptions? options = null)
     {
-        var format = FormatOf(path);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            return Read(stream, format, importTime, path);
+            return Read(stream, options?.Format, importTime, path, options: options);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -108,22 +124,35 @@ public static class MetricsFile
 
     /// <summary>Reads metrics from the bytes of a file (UTF-8, a byte order mark is allowed).</summary>
     /// <exception cref="UserErrorException">The content is not UTF-8, is empty, or is a CSV file without a step column.</exception>
-    public static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime) =>
-        Read(new MemoryStream(content.ToArray(), writable: false), format, importTime, null);
+    public static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime, MetricsReadOptions? options = null) =>
+        Read(new MemoryStream(content.ToArray(), writable: false), format, importTime, null, options: options);
 
     /// <summary>
     /// Reads metrics from a stream, a chunk of <paramref name="chunk"/> bytes at a time (a line longer than that is
-    /// held whole); <paramref name="path"/> names the file in messages.
+    /// held whole); <paramref name="path"/> names the file in messages. A null <paramref name="format"/> is detected
+    /// from the first chunk and the name.
     /// </summary>
-    internal static MetricsFileResult Read(Stream stream, MetricsFileFormat format, DateTimeOffset importTime, string? path, int chunk = MetricsInput.DefaultChunk)
+    internal static MetricsFileResult Read(Stream stream, MetricsFileFormat? format, DateTimeOffset importTime, string? path, int chunk = MetricsInput.DefaultChunk, MetricsReadOptions? options = null)
     {
         using var input = new MetricsInput(stream, path, chunk);
-        var collector = new Collector(importTime);
-        var lines = format == MetricsFileFormat.JsonLines
-            ? new JsonLinesReader(collector, path).Read(input)
-            : ReadDelimited(input, format == MetricsFileFormat.Tsv ? '\t' : ',', collector, path);
+        var read = format ?? Detect(path, input.Head(DetectBytes));
+        var collector = new Collector(importTime, options ?? MetricsReadOptions.Default);
+        var lines = read switch
+        {
+            MetricsFileFormat.JsonLines => new JsonLinesReader(collector, path).Read(input),
+            MetricsFileFormat.Verl => new JsonLinesReader(collector, path, verl: true).Read(input),
+            MetricsFileFormat.VerlConsole => new VerlConsoleReader(collector, path).Read(input),
+            MetricsFileFormat.TrainerState => new TrainerStateReader(collector, path).Read(input),
+            MetricsFileFormat.Wandb => ReadDelimited(input, ',', collector, path, wandb: true),
+            _ => ReadDelimited(input, read == MetricsFileFormat.Tsv ? '\t' : ',', collector, path),
+        };
         var sha256 = input.Finish();
-        return new MetricsFileResult(collector.Points, collector.Problems, collector.ProblemCount, sha256, lines);
+        return new MetricsFileResult(collector.Points, collector.Problems, collector.ProblemCount, sha256, lines)
+        {
+            Format = read,
+            Mapped = collector.Mapped,
+            Source = options is { } o && (o.Format is not null || o.ChangesNames) ? sha256 + " " + o.Signature(read) : sha256,
+        };
     }
 
     private static UserErrorException Fail(string message, string? path) => new(message) { FilePath = path };
@@ -166,29 +195,8 @@ public static class MetricsFile
 
     private static string Show(ReadOnlySpan<byte> utf8) => Show(Encoding.UTF8.GetString(utf8));
 
-    /// <summary>Why a metric name cannot be used, or null.</summary>
-    public static string? NameProblem(string name)
-    {
-        if (name.Length == 0)
-        {
-            return "a metric has an empty name";
-        }
-
-        if (name.Length > MaxNameLength)
-        {
-            return $"metric name {Show(name)} is {name.Length} characters long, more than {MaxNameLength}";
-        }
-
-        foreach (var ch in name)
-        {
-            if (char.IsControl(ch))
-            {
-                return $"metric name {Show(name)} contains a control character (U+{(int)ch:X4})";
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Why a metric name cannot be used, or null: the one name rule, <see cref="MetricNames.Problem"/>.</summary>
+    public static string? NameProblem(string name) => MetricNames.Problem(name);
 
     /// <summary>The one step rule (metrics import, metrics log, job import): a whole number ≥ 0.</summary>
     public static bool IsStep(long step) => step >= 0;
@@ -286,7 +294,8 @@ public static class MetricsFile
     private static string StepMessage(string field, string shown) =>
         $"field '{field}' is {shown}: the step must be a whole number ≥ 0";
 
-    private static long ReadDelimited(MetricsInput data, char separator, Collector collector, string? path)
+    /// <param name="wandb">A W&amp;B history export: besides <c>_…</c> columns, a cell that is not a number (a media or table reference, true/false) is no value, not a problem.</param>
+    private static long ReadDelimited(MetricsInput data, char separator, Collector collector, string? path, bool wandb = false)
     {
         CsvMalformedRecord? unterminated = null;
         var options = new CsvReaderOptions
@@ -313,7 +322,7 @@ public static class MetricsFile
         try
         {
             using var reader = CsvReader.Create(data, options, leaveOpen: true);
-            var columns = DelimitedColumns.From(reader.Headers ?? [], separator, collector, path);
+            var columns = DelimitedColumns.From(reader.Headers ?? [], separator, collector, path, wandb);
 
             while (reader.Read() && unterminated is null)
             {
@@ -353,7 +362,7 @@ public static class MetricsFile
                     {
                         collector.Value(name, value);
                     }
-                    else
+                    else if (!wandb)
                     {
                         collector.Problem(line, $"column '{name}' is {Show(text)}: not a number");
                     }
@@ -383,7 +392,8 @@ public static class MetricsFile
     /// <summary>What the header of a CSV/TSV file says: the step and time columns and the metric columns.</summary>
     private sealed record DelimitedColumns(int Count, int Step, string StepName, int Time, string? TimeName, IReadOnlyList<(int Index, string Name)> Metrics)
     {
-        public static DelimitedColumns From(IReadOnlyList<string> headers, char separator, Collector collector, string? path)
+        /// <param name="wandb">A W&amp;B history: columns named <c>_…</c> (W&amp;B's own: <c>_runtime</c>, <c>_wandb</c>) are not metrics.</param>
+        public static DelimitedColumns From(IReadOnlyList<string> headers, char separator, Collector collector, string? path, bool wandb = false)
         {
             if (headers.Count == 0)
             {
@@ -404,19 +414,28 @@ public static class MetricsFile
                 {
                     (time, timeRank) = t < timeRank ? (i, t) : (time, timeRank);
                 }
-                else if (name.Length > 0)
+                else if (name.Length > 0 && !(wandb && name.StartsWith('_')))
                 {
-                    if (NameProblem(name) is { } problem)
+                    var entry = collector.Intern(name);
+                    if (entry.Problem is { } problem)
                     {
                         throw Fail($"column {i + 1} of the header: {problem}", path);
                     }
 
-                    if (!seen.Add(name))
+                    if (!seen.Add(name) || (entry.Stored is not null && entry.Stored != name && !seen.Add(entry.Stored)))
                     {
-                        throw Fail($"column '{name}' appears twice in the header", path);
+                        throw Fail($"column '{entry.Stored ?? name}' appears twice in the header", path);
                     }
 
-                    metrics.Add((i, collector.Intern(name).Name));
+                    if (entry.Stored is not null)
+                    {
+                        if (entry.Mapped)
+                        {
+                            collector.NoteMapped(entry);
+                        }
+
+                        metrics.Add((i, entry.Stored));
+                    }
                 }
             }
 
@@ -446,11 +465,18 @@ public static class MetricsFile
         private double[] _pendingValues = new double[16];
         private int _pending;
 
-        public Collector(DateTimeOffset importTime)
+        private readonly MetricsReadOptions _options;
+        private readonly List<(string Written, string Stored)> _mapped = [];
+
+        public Collector(DateTimeOffset importTime, MetricsReadOptions options)
         {
             ImportTime = importTime;
+            _options = options;
             _lookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         }
+
+        /// <summary>Names the name rule refused, as written and as stored, each once.</summary>
+        public IReadOnlyList<(string Written, string Stored)> Mapped => _mapped;
 
         public DateTimeOffset ImportTime { get; }
 
@@ -470,7 +496,15 @@ public static class MetricsFile
             if (!_lookup.TryGetValue(name, out var entry))
             {
                 var text = name.ToString();
-                entry = new MetricName(text, NameProblem(text), IndexOf(StepFields, text), IndexOf(TimeFields, text));
+                var mapped = MetricNames.Map(text);
+                var problem = NameProblem(mapped);
+                var stored = problem is null ? _options.Name(mapped) : null;
+                if (stored is not null && !ReferenceEquals(stored, mapped))
+                {
+                    problem = NameProblem(stored);
+                }
+
+                entry = new MetricName(text, problem, IndexOf(StepFields, text), IndexOf(TimeFields, text), stored, !ReferenceEquals(mapped, text));
                 _names.Add(text, entry);
             }
 
@@ -484,9 +518,27 @@ public static class MetricsFile
                 LineValues++;
                 Problem(line, problem);
             }
+            else if (entry.Stored is { } stored)
+            {
+                if (entry.Mapped)
+                {
+                    NoteMapped(entry);
+                }
+
+                Value(stored, value);
+            }
             else
             {
-                Value(entry.Name, value);
+                LineValues++; // dropped by --only: the line still has a value
+            }
+        }
+
+        /// <summary>Records once that <paramref name="entry"/>'s name was mapped by the name rule.</summary>
+        public void NoteMapped(MetricName entry)
+        {
+            if (entry.Stored is { } stored && !_mapped.Exists(m => m.Written == entry.Name))
+            {
+                _mapped.Add((entry.Name, stored));
             }
         }
 
@@ -544,15 +596,22 @@ public static class MetricsFile
 
     /// <summary>
     /// An interned field name, why it cannot be a metric's (null when it can), and its place in <see cref="StepFields"/>
-    /// and <see cref="TimeFields"/> (-1 when it is none of them).
+    /// and <see cref="TimeFields"/> (-1 when it is none of them). <see cref="Stored"/> is the name points get (after the
+    /// name rule and --only/--rename/--prefix; null when --only drops it); <see cref="Mapped"/> says the name rule changed it.
     /// </summary>
-    private sealed record MetricName(string Name, string? Problem, int Step, int Time);
+    private sealed record MetricName(string Name, string? Problem, int Step, int Time, string? Stored, bool Mapped);
 
     /// <summary>
     /// JSON Lines through <see cref="Utf8JsonReader"/> over each line's bytes. Flattened names are built in one char
     /// buffer and looked up without allocating; only lines with bare <c>NaN</c>/<c>Infinity</c> are copied.
+    /// <para>
+    /// <paramref name="verl"/>: verl's file logger. verl 0.7.0 <c>verl/utils/tracking.py</c>, <c>FileLogger.log</c>, writes
+    /// <c>json.dumps({"step": step, "data": data})</c> per line, <c>data</c> holding the metrics under the names verl
+    /// logs everywhere (<c>critic/score/mean</c>, <c>actor/pg_loss</c>): the members of <c>data</c> are read without a
+    /// <c>data/</c> prefix, and a line without a <c>data</c> object is a problem.
+    /// </para>
     /// </summary>
-    private sealed class JsonLinesReader(Collector collector, string? path)
+    private sealed class JsonLinesReader(Collector collector, string? path, bool verl = false)
     {
         private const int NoField = int.MaxValue;
 
@@ -565,6 +624,8 @@ public static class MetricsFile
 
         // The current line's step and time: the preferred field seen so far, and its value or problem.
         private int _stepField;
+        private int _flatDepth;
+        private bool _sawData;
         private long _step;
         private string? _stepProblem;
         private int _timeField;
@@ -616,11 +677,13 @@ public static class MetricsFile
         {
             if (line.IndexOf("NaN"u8) >= 0 || line.IndexOf("Infinity"u8) >= 0)
             {
-                line = QuoteNamedNumbers(line);
+                line = QuoteNamedNumbers(line, ref _rewritten);
             }
 
             _stepField = NoField;
             _timeField = NoField;
+            _flatDepth = -1;
+            _sawData = false;
             _stepProblem = null;
             _timeProblem = null;
             var reader = new Utf8JsonReader(line, Options);
@@ -658,6 +721,11 @@ public static class MetricsFile
                 var cut = ex.BytePositionInLine >= line.LastIndexOfAnyExcept(Blank) + 1;
                 collector.FailLine(lineNumber, cut ? "the line ends before its JSON object does (cut off?)" : JsonLinesCounter.JsonError(ex));
                 return;
+            }
+
+            if (verl && !_sawData)
+            {
+                collector.Problem(lineNumber, "no 'data' object: verl's file logger writes {\"step\": N, \"data\": {...}} (import it --as jsonl to read other JSON Lines)");
             }
 
             if (_stepField == NoField)
@@ -698,16 +766,21 @@ public static class MetricsFile
                     }
 
                     pathLength = _prefixes[--depth];
+                    if (depth < _flatDepth)
+                    {
+                        _flatDepth = -1;
+                    }
+
                     continue;
                 }
 
-                var nameStart = depth == 0 ? 0 : pathLength + 1;
+                var nameStart = depth == 0 || depth == _flatDepth ? 0 : pathLength + 1;
                 if (_path.Length < nameStart + reader.ValueSpan.Length)
                 {
                     Array.Resize(ref _path, Math.Max(_path.Length * 2, nameStart + reader.ValueSpan.Length));
                 }
 
-                if (depth > 0)
+                if (nameStart > 0)
                 {
                     _path[pathLength] = '/';
                 }
@@ -718,6 +791,12 @@ public static class MetricsFile
                 reader.Read();
                 switch (reader.TokenType)
                 {
+                    case JsonTokenType.StartObject when verl && top && name.SequenceEqual("data"):
+                        _prefixes[depth++] = pathLength;
+                        pathLength = 0;
+                        _flatDepth = depth;
+                        _sawData = true;
+                        break;
                     case JsonTokenType.StartObject:
                         _prefixes[depth++] = pathLength;
                         pathLength = name.Length;
@@ -840,16 +919,16 @@ public static class MetricsFile
         }
 
         /// <summary>Python's bare <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c> (outside strings) quoted, so the JSON reader takes them.</summary>
-        private ReadOnlySpan<byte> QuoteNamedNumbers(ReadOnlySpan<byte> line)
+        internal static ReadOnlySpan<byte> QuoteNamedNumbers(ReadOnlySpan<byte> line, ref byte[] rewritten)
         {
             // Each replacement adds two quotes to at least three bytes.
             var needed = line.Length * 5 / 3 + 2;
-            if (_rewritten.Length < needed)
+            if (rewritten.Length < needed)
             {
-                _rewritten = new byte[Math.Max(needed, _rewritten.Length * 2)];
+                rewritten = new byte[Math.Max(needed, rewritten.Length * 2)];
             }
 
-            var output = _rewritten.AsSpan();
+            var output = rewritten.AsSpan();
             var o = 0;
             var inString = false;
             for (var i = 0; i < line.Length; i++)

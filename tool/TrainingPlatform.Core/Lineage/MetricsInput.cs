@@ -64,6 +64,19 @@ internal sealed class MetricsInput : Stream
     /// <summary>The largest buffer this input held (for tests: a chunk, or the longest line).</summary>
     public int BufferSize => _buffer.Length;
 
+    /// <summary>
+    /// The first bytes of the file not yet handed out (after a byte order mark), at least <paramref name="wanted"/>
+    /// of them unless the file is shorter: what format detection looks at. Call it before reading lines.
+    /// </summary>
+    public ReadOnlySpan<byte> Head(int wanted)
+    {
+        while (_end - _start < wanted && ReadMore())
+        {
+        }
+
+        return _buffer.AsSpan(_start, Math.Min(wanted, _end - _start));
+    }
+
     /// <summary>The next line without its <c>\n</c>; false at the end of the file.</summary>
     public bool NextLine(out ReadOnlySpan<byte> line)
     {

@@ -29,6 +29,15 @@ internal static class MetricsFormatter
         }
     }
 
+    /// <summary>Names the name rule refused and the reader mapped: one note per name, once.</summary>
+    public static void WriteMapped(TextWriter error, string file, MetricsFileResult read)
+    {
+        foreach (var (written, stored) in read.Mapped)
+        {
+            error.WriteLine(TerminalText.Escape($"trainplat: note: {file}: metric name '{written}' has white space, which metric names cannot have; stored as '{stored}'"));
+        }
+    }
+
     /// <param name="started">The import moved the job from pending to running (<c>--start</c>).</param>
     public static void WriteImport(TextWriter output, string file, string job, MetricsFileResult read, MetricWriteResult written, bool started, TextFormat format)
     {
@@ -38,6 +47,7 @@ internal static class MetricsFormatter
             {
                 ["job"] = job,
                 ["file"] = file,
+                ["format"] = MetricsFile.FormatName(read.Format),
                 ["sha256"] = read.Sha256,
                 ["lines"] = read.Lines,
                 ["bad_lines"] = read.ProblemCount,
