@@ -16,10 +16,15 @@ public enum MetricsFileFormat
     JsonLines,
     Csv,
     Tsv,
+    TensorBoard,
 }
 
 /// <summary>A line of a metrics file that cannot be imported (1-based; a CSV header is line 1), and why.</summary>
-public sealed record MetricsFileProblem(long Line, string Message);
+public sealed record MetricsFileProblem(long Line, string Message)
+{
+    /// <summary>Where the problem is when a line number cannot say it (a TensorBoard record: its file and byte offset).</summary>
+    public string? Where { get; init; }
+}
 
 /// <summary>
 /// What a metrics file holds: the points of its good lines in file order, the first <see cref="MetricsFile.MaxProblems"/>
@@ -78,7 +83,7 @@ public static class MetricsFile
     public static MetricsFileFormat FormatOf(string path)
     {
         var extension = Path.GetExtension(path);
-        return extension.ToUpperInvariant() switch
+        return Directory.Exists(path) || TensorBoardEvents.IsEventFile(path) ? MetricsFileFormat.TensorBoard : extension.ToUpperInvariant() switch
         {
             ".JSONL" or ".NDJSON" or ".JSON" => MetricsFileFormat.JsonLines,
             ".CSV" => MetricsFileFormat.Csv,
@@ -95,6 +100,11 @@ public static class MetricsFile
     public static MetricsFileResult Read(string path, DateTimeOffset importTime)
     {
         var format = FormatOf(path);
+        if (format == MetricsFileFormat.TensorBoard)
+        {
+            return TensorBoardEvents.Read(path, importTime);
+        }
+
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
@@ -117,6 +127,11 @@ public static class MetricsFile
     /// </summary>
     internal static MetricsFileResult Read(Stream stream, MetricsFileFormat format, DateTimeOffset importTime, string? path, int chunk = MetricsInput.DefaultChunk)
     {
+        if (format == MetricsFileFormat.TensorBoard)
+        {
+            return TensorBoardEvents.Read(stream, importTime, chunk);
+        }
+
         using var input = new MetricsInput(stream, path, chunk);
         var collector = new Collector(importTime);
         var lines = format == MetricsFileFormat.JsonLines

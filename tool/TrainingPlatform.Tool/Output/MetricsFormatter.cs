@@ -20,7 +20,7 @@ internal static class MetricsFormatter
     {
         foreach (var p in read.Problems)
         {
-            error.WriteLine(TerminalText.Escape(Invariant($"{file}:{p.Line}: {p.Message}")));
+            error.WriteLine(TerminalText.Escape(p.Where is { } where ? Invariant($"{file}: {where}: {p.Message}") : Invariant($"{file}:{p.Line}: {p.Message}")));
         }
 
         if (read.MoreProblems > 0)

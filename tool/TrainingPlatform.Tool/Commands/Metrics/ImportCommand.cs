@@ -12,7 +12,7 @@ internal static class ImportCommand
     public static Command Build(CliContext context)
     {
         var job = new Argument<string>("job") { Description = "A job id or a unique prefix." };
-        var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl/.ndjson: a step field and numeric fields) or CSV/TSV (a step column)." };
+        var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl/.ndjson: a step field and numeric fields) CSV/TSV (a step column), or a TensorBoard event file or log folder." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
         var start = new Option<bool>("--start") { Description = "Move a pending job to running with this import (without it, a pending job's metrics are refused)." };
         var store = StoreAccess.Option();
@@ -25,7 +25,7 @@ internal static class ImportCommand
         {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
-            if (!File.Exists(path))
+            if (!File.Exists(path) && !Directory.Exists(path))
             {
                 throw new UserErrorException($"{shown}: no such file");
             }
