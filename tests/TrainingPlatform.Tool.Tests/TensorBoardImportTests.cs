@@ -94,13 +94,13 @@ public sealed class TensorBoardImportTests
         Assert.Equal(ExitCodes.UsageError, bad.ExitCode);
         Assert.Equal(
             $"runs: run_1/{TorchName}, byte {offset}: the record's data (32 bytes) fails its CRC-32C check (the file is damaged); the record is skipped\n" +
-            "trainplat: error: runs: 1 bad line; nothing was imported\n" +
-            "  hint: fix the lines above, or import the good ones with --skip-bad\n",
+            "trainplat: error: runs: 1 bad record; nothing was imported\n" +
+            "  hint: fix the records above, or import the good ones with --skip-bad\n",
             bad.Error);
         Assert.Contains("has no metrics yet", CliRun.InProcess(temp.Path, "metrics", "show", id).Out, StringComparison.Ordinal);
 
         var skipped = CliRun.InProcess(temp.Path, "metrics", "import", id, "runs", "--skip-bad");
         Assert.True(skipped.ExitCode == ExitCodes.Ok, skipped.ToString());
-        Assert.Equal($"imported 99 points of 1 metric (run_1/strict/foo) from runs into job {id}; skipped 1 bad line\n", skipped.Out);
+        Assert.Equal($"imported 99 points of 1 metric (run_1/strict/foo) from runs into job {id}; skipped 1 bad record\n", skipped.Out);
     }
 }

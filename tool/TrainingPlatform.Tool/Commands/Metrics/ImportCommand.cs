@@ -46,8 +46,8 @@ internal static class ImportCommand
 
             if (read.ProblemCount > 0 && !parse.GetValue(skipBad))
             {
-                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
-                    "fix the lines above, or import the good ones with --skip-bad");
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad {MetricsFormatter.Unit(read)}{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
+                    $"fix the {MetricsFormatter.Unit(read)}s above, or import the good ones with --skip-bad");
             }
 
             if (read.Points.Count == 0)
