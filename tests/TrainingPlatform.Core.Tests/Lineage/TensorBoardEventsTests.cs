@@ -108,6 +108,7 @@ public sealed class TensorBoardEventsTests : IDisposable
         Assert.Equal(MetricsFileFormat.TensorBoard, MetricsFile.FormatOf(Tf2File));
         Assert.Equal(MetricsFileFormat.TensorBoard, MetricsFile.FormatOf(Fixtures));
         Assert.Equal(MetricsFileFormat.JsonLines, MetricsFile.FormatOf("run.jsonl"));
+        Assert.Equal(MetricsFileFormat.Csv, MetricsFile.FormatOf("tfevents-export.csv")); // a known extension wins
     }
 
     [Fact]
@@ -148,6 +149,18 @@ public sealed class TensorBoardEventsTests : IDisposable
 
         Assert.Equal("two runs give the metric name 'strict/foo': tag 'strict/foo' of the top folder and tag 'foo' of run 'strict'", error.Message);
         Assert.Contains("import the runs one at a time", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tags_that_give_no_points_never_clash_between_runs()
+    {
+        // A text summary "strict/notes" at the top and "notes" in run "strict": not metrics, so no clash.
+        Write("logs/events.out.tfevents.1.host", Record(Event(1.6e9, 1, TensorValue("strict/notes", 1, dtype: 1, plugin: "text"), SimpleValue("loss", 1f))));
+        Write("logs/strict/events.out.tfevents.1.host", Record(Event(1.6e9, 1, TensorValue("notes", 1, dtype: 1, plugin: "text"), SimpleValue("loss", 2f))));
+
+        var result = MetricsFile.Read(Path.Combine(_dir, "logs"), ImportTime);
+
+        Assert.Equal([("loss", 1.0), ("strict/loss", 2.0)], result.Points.Select(p => (p.Name, p.Value)));
     }
 
     [Fact]

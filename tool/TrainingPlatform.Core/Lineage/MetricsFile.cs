@@ -83,11 +83,12 @@ public static class MetricsFile
     public static MetricsFileFormat FormatOf(string path)
     {
         var extension = Path.GetExtension(path);
-        return Directory.Exists(path) || TensorBoardEvents.IsEventFile(path) ? MetricsFileFormat.TensorBoard : extension.ToUpperInvariant() switch
+        return Directory.Exists(path) ? MetricsFileFormat.TensorBoard : extension.ToUpperInvariant() switch
         {
             ".JSONL" or ".NDJSON" or ".JSON" => MetricsFileFormat.JsonLines,
             ".CSV" => MetricsFileFormat.Csv,
             ".TSV" => MetricsFileFormat.Tsv,
+            _ when TensorBoardEvents.IsEventFile(path) => MetricsFileFormat.TensorBoard,
             _ => throw new UserErrorException(
                 (extension.Length == 0 ? "unknown metrics format (no extension)" : $"unknown metrics format '{extension}'")
                 + ": expected .jsonl, .ndjson, .json (JSON Lines), .csv or .tsv")

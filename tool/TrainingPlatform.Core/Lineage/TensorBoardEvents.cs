@@ -111,6 +111,9 @@ public static class TensorBoardEvents
 
         /// <summary>The plugin its first metadata named (null until one did).</summary>
         public string? Plugin { get; set; }
+
+        /// <summary>It gave a point: its name is taken by its run.</summary>
+        public bool Claimed { get; set; }
     }
 
     private sealed class Reader(DateTimeOffset importTime)
@@ -364,6 +367,11 @@ public static class TensorBoardEvents
                 return;
             }
 
+            if (!tag.Claimed)
+            {
+                Claim(tag, tagText ?? "");
+            }
+
             _pending.Add((tag.Name!, value));
         }
 
@@ -377,7 +385,16 @@ public static class TensorBoardEvents
 
             var name = _run.Length == 0 ? tagText : _run + "/" + tagText;
             var problem = MetricsFile.NameProblem(name);
-            if (problem is null && _origins.TryGetValue(name, out var other) && other.Run != _run)
+            tag = new Tag(problem is null ? string.Intern(name) : null, problem);
+            _tags.Add((_run, tagText), tag);
+            return tag;
+        }
+
+        /// <summary>A scalar tag's first point: its name must not be another run's (only tags that give points count).</summary>
+        private void Claim(Tag tag, string tagText)
+        {
+            var name = tag.Name!;
+            if (_origins.TryGetValue(name, out var other) && other.Run != _run)
             {
                 throw new UserErrorException(
                     $"two runs give the metric name {MetricsFile.Show(name)}: tag {MetricsFile.Show(other.Tag)} of {RunText(other.Run)} and tag {MetricsFile.Show(tagText)} of {RunText(_run)}",
@@ -385,9 +402,7 @@ public static class TensorBoardEvents
             }
 
             _origins.TryAdd(name, (_run, tagText));
-            tag = new Tag(problem is null ? string.Intern(name) : null, problem);
-            _tags.Add((_run, tagText), tag);
-            return tag;
+            tag.Claimed = true;
         }
 
         private static string RunText(string run) => run.Length == 0 ? "the top folder" : $"run '{run}'";
