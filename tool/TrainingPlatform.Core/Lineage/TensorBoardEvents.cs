@@ -68,7 +68,7 @@ public static class TensorBoardEvents
         return reader.Result(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines.ToString()))));
     }
 
-    /// <summary>Reads one event file from a stream (no run prefix); <paramref name="path"/> names it in messages.</summary>
+    /// <summary>Reads one event file from a stream (no run prefix, problems at "byte N"), a chunk of <paramref name="chunk"/> bytes at a time.</summary>
     internal static MetricsFileResult Read(Stream stream, DateTimeOffset importTime, int chunk = TensorBoardRecords.DefaultChunk)
     {
         var reader = new Reader(importTime);
