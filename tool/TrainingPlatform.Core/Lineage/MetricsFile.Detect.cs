@@ -20,6 +20,7 @@ public static partial class MetricsFile
         ("verl-console", MetricsFileFormat.VerlConsole),
         ("trainer-state", MetricsFileFormat.TrainerState),
         ("wandb", MetricsFileFormat.Wandb),
+        ("tensorboard", MetricsFileFormat.TensorBoard),
     ];
 
     /// <summary>The <c>--as</c> name of a format.</summary>
@@ -99,7 +100,7 @@ public static partial class MetricsFile
         var extension = Path.GetExtension(path ?? "");
         return new UserErrorException(
             (extension.Length == 0 ? "unknown metrics format (no extension)" : $"unknown metrics format '{extension}'")
-            + ": expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, or .log/.txt/.out (verl's console output)",
+            + ": expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, .log/.txt/.out (verl's console output), or a TensorBoard event file (events.out.tfevents.*) or log folder",
             "name the format with --as " + string.Join("|", FormatNames.Select(f => f.Name)))
         { FilePath = path };
     }

@@ -31,10 +31,17 @@ public enum MetricsFileFormat
 
     /// <summary>A W&amp;B run history exported as CSV (<c>_step</c>, <c>_runtime</c>, <c>_timestamp</c> columns).</summary>
     Wandb,
+
+    /// <summary>A TensorBoard event file (<c>events.out.tfevents.*</c>) or a log folder of them.</summary>
+    TensorBoard,
 }
 
 /// <summary>A line of a metrics file that cannot be imported (1-based; a CSV header is line 1), and why.</summary>
-public sealed record MetricsFileProblem(long Line, string Message);
+public sealed record MetricsFileProblem(long Line, string Message)
+{
+    /// <summary>Where the problem is when a line number cannot say it (a TensorBoard record: its file and byte offset).</summary>
+    public string? Where { get; init; }
+}
 
 /// <summary>
 /// What a metrics file holds: the points of its good lines in file order, the first <see cref="MetricsFile.MaxProblems"/>
@@ -111,6 +118,11 @@ public static partial class MetricsFile
     /// <exception cref="UserErrorException">The file cannot be read or is not a metrics file at all.</exception>
     public static MetricsFileResult Read(string path, DateTimeOffset importTime, MetricsReadOptions? options = null)
     {
+        if (Directory.Exists(path) || (options?.Format ?? (TensorBoardEvents.IsEventFile(path) ? FormatOfName(path) ?? MetricsFileFormat.TensorBoard : null)) == MetricsFileFormat.TensorBoard)
+        {
+            return TensorBoardEvents.Read(path, importTime, options ?? MetricsReadOptions.Default);
+        }
+
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
@@ -134,6 +146,11 @@ public static partial class MetricsFile
     /// </summary>
     internal static MetricsFileResult Read(Stream stream, MetricsFileFormat? format, DateTimeOffset importTime, string? path, int chunk = MetricsInput.DefaultChunk, MetricsReadOptions? options = null)
     {
+        if (format == MetricsFileFormat.TensorBoard)
+        {
+            return TensorBoardEvents.Read(stream, importTime, options ?? MetricsReadOptions.Default, chunk);
+        }
+
         using var input = new MetricsInput(stream, path, chunk);
         var read = format ?? Detect(path, input.Head(DetectBytes));
         var collector = new Collector(importTime, options ?? MetricsReadOptions.Default);

@@ -20,12 +20,12 @@ internal static class MetricsFormatter
     {
         foreach (var p in read.Problems)
         {
-            error.WriteLine(TerminalText.Escape(Invariant($"{file}:{p.Line}: {p.Message}")));
+            error.WriteLine(TerminalText.Escape(p.Where is { } where ? Invariant($"{file}: {where}: {p.Message}") : Invariant($"{file}:{p.Line}: {p.Message}")));
         }
 
         if (read.MoreProblems > 0)
         {
-            error.WriteLine(Invariant($"{file}: … and {read.MoreProblems:N0} more bad lines"));
+            error.WriteLine(Invariant($"{file}: … and {read.MoreProblems:N0} more bad {Unit(read)}s"));
         }
     }
 
@@ -66,8 +66,11 @@ internal static class MetricsFormatter
         }
 
         output.WriteLine(TerminalText.Escape(Invariant($"imported {written.Points:N0} point{Plural(written.Points)} of {written.Names.Count} metric{Plural(written.Names.Count)} ({string.Join(", ", written.Names)}) from {file} into job {job}") +
-            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad line{Plural(read.ProblemCount)}") : "") + Started(started)));
+            (read.ProblemCount > 0 ? Invariant($"; skipped {read.ProblemCount:N0} bad {Unit(read)}{Plural(read.ProblemCount)}") : "") + Started(started)));
     }
+
+    /// <summary>What a problem is in: a record of a TensorBoard event file (its problems say where), else a line.</summary>
+    public static string Unit(MetricsFileResult read) => read.Problems.Any(p => p.Where is not null) ? "record" : "line";
 
     private static string Started(bool started) => started ? "; the job is running now (--start)" : "";
 

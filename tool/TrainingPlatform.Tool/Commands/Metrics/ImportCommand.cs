@@ -15,7 +15,7 @@ internal static class ImportCommand
         var file = new Argument<string>("file")
         {
             Description = "A trainer's log: JSON Lines (.jsonl/.ndjson/.json: a step field and numeric fields), CSV/TSV (a step column), verl's file logger (.jsonl) or console output (.log), " +
-                "a transformers/TRL trainer_state.json, a W&B history CSV; the format is detected from the content and the name.",
+                "a transformers/TRL trainer_state.json, a W&B history CSV, or a TensorBoard event file or log folder; the format is detected from the content and the name.",
         };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
         var start = new Option<bool>("--start") { Description = "Move a pending job to running with this import (without it, a pending job's metrics are refused)." };
@@ -48,7 +48,7 @@ internal static class ImportCommand
         {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
-            if (!File.Exists(path))
+            if (!File.Exists(path) && !Directory.Exists(path))
             {
                 throw new UserErrorException($"{shown}: no such file");
             }
@@ -71,8 +71,8 @@ internal static class ImportCommand
 
             if (read.ProblemCount > 0 && !parse.GetValue(skipBad))
             {
-                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad line{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
-                    "fix the lines above, or import the good ones with --skip-bad");
+                throw new UserErrorException(string.Create(CultureInfo.InvariantCulture, $"{shown}: {read.ProblemCount:N0} bad {MetricsFormatter.Unit(read)}{(read.ProblemCount == 1 ? "" : "s")}; nothing was imported"),
+                    $"fix the {MetricsFormatter.Unit(read)}s above, or import the good ones with --skip-bad");
             }
 
             if (read.Points.Count == 0)
