@@ -317,4 +317,19 @@ internal static class LineageDocuments
     private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime, DateTimeKind.Utc));
 
     private static JobStatus Status(BsonValue v) => JobStatuses.TryParse(v.AsString, out var s) ? s : JobStatus.Pending;
+
+    /// <summary>A follow position: <c>_id</c> is the job id, a newline and the file's full path.</summary>
+    public static BsonDocument Write(FollowPosition p) => new()
+    {
+        ["_id"] = p.JobId + "\n" + p.Path,
+        ["job"] = p.JobId,
+        ["path"] = p.Path,
+        ["offset"] = p.Offset,
+        ["lines"] = p.Lines,
+        ["head_length"] = p.HeadLength,
+        ["head"] = p.Head,
+    };
+
+    public static FollowPosition ReadFollowPosition(BsonDocument d) =>
+        new(d["job"].AsString, d["path"].AsString, d["offset"].AsInt64, d["lines"].AsInt64, d["head_length"].AsInt32, d["head"].AsString);
 }

@@ -15,16 +15,26 @@ internal static class ImportCommand
         var file = new Argument<string>("file") { Description = "JSON Lines (.jsonl/.ndjson: a step field and numeric fields) or CSV/TSV (a step column)." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
         var start = new Option<bool>("--start") { Description = "Move a pending job to running with this import (without it, a pending job's metrics are refused)." };
+        // --follow (issue 18): tail a file or folder a running trainer writes.
+        var follow = new Option<bool>("--follow")
+        {
+            Description = "Keep reading FILE (or every metrics file in a folder) as a trainer writes it, recording new complete records at least once a second; resumes where the last --follow stopped; ends on Ctrl-C or when the job is marked finished.",
+        };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("import", "Import the metrics a trainer wrote; all or nothing (one transaction); the same file twice adds nothing.")
         {
-            job, file, skipBad, start, store, format,
+            job, file, skipBad, start, follow, store, format,
         };
         command.SetAction(parse =>
         {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
+            if (parse.GetValue(follow))
+            {
+                return ImportFollow.Run(context, parse.GetValue(job)!, shown, path, parse.GetValue(store), parse.GetValue(skipBad), parse.GetValue(start), format.Get(parse));
+            }
+
             if (!File.Exists(path))
             {
                 throw new UserErrorException($"{shown}: no such file");
