@@ -275,18 +275,21 @@ internal static class LineageDocuments
             BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
         }
 
-        return new BsonDocument
-        {
-            ["_id"] = b.Id,
-            ["job"] = b.JobId,
-            ["name"] = b.Name,
-            ["n"] = n,
-            ["steps"] = steps,
-            ["values"] = values,
-            ["times"] = times,
-            ["source"] = Nullable(b.Source),
-        };
+        return WriteBatch(b.Id, b.JobId, b.Name, new MetricColumns(steps, values, times, n), b.Source);
     }
+
+    /// <summary>A batch from columns already packed (<see cref="MetricColumns.Split"/>).</summary>
+    public static BsonDocument WriteBatch(string id, string jobId, string name, MetricColumns columns, string? source) => new()
+    {
+        ["_id"] = id,
+        ["job"] = jobId,
+        ["name"] = name,
+        ["n"] = columns.Count,
+        ["steps"] = columns.Steps,
+        ["values"] = columns.Values,
+        ["times"] = columns.Times,
+        ["source"] = Nullable(source),
+    };
 
     public static MetricBatch ReadBatch(BsonDocument d)
     {

@@ -704,9 +704,9 @@ public sealed class LineageStore : ILineageStore
         var read = LineageDocuments.ReadJob(doc);
         var job = admit?.Invoke(read) ?? read;
         var sources = LineageDocuments.ReadSources(doc);
-        var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (source is not null && sources.Contains(source))
         {
+            var names = MetricColumns.Names(points);
             if (!ReferenceEquals(job, read))
             {
                 PutJob(job, sources, insert: false);
@@ -715,20 +715,20 @@ public sealed class LineageStore : ILineageStore
             return (new MetricWriteResult(0, names, AlreadyImported: true), job);
         }
 
+        var columns = MetricColumns.Split(points, BatchSize);
         var ticks = _clock.GetUtcNow().UtcTicks;
         var sequence = 0;
-        foreach (var group in points.GroupBy(p => p.Name, StringComparer.Ordinal))
+        foreach (var (name, batches) in columns)
         {
-            foreach (var chunk in group.Chunk(BatchSize))
+            foreach (var batch in batches)
             {
-                _metrics.Insert(LineageDocuments.WriteBatch(new MetricBatch(NewBatchId(jobId, ticks, sequence++), jobId, group.Key,
-                    [.. chunk.Select(p => (p.Step, p.Value, p.Time))], source)));
+                _metrics.Insert(LineageDocuments.WriteBatch(NewBatchId(jobId, ticks, sequence++), jobId, name, batch, source));
             }
         }
 
         job = job with { Metrics = MetricSummaries.Merge(job.Metrics, points), Updated = now };
         PutJob(job, source is null ? sources : [.. sources, source], insert: false);
-        return (new MetricWriteResult(points.Count, names, AlreadyImported: false), job);
+        return (new MetricWriteResult(points.Count, [.. columns.Select(c => c.Name).Order(StringComparer.Ordinal)], AlreadyImported: false), job);
     }
 
     public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) => Guard<IReadOnlyList<MetricPoint>>(() =>
