@@ -67,7 +67,7 @@ for build in JIT AOT; do
     "$bin" metrics import "$JOB" points.csv --store "check-$build.db" >/dev/null
     [[ $(points "check-$build.db") == "$POINTS" ]] || { echo "FAIL: $build import: $(points "check-$build.db") points, expected $POINTS" >&2; exit 1; }
 done
-[[ $(summaries check-JIT.db) == $(summaries check-AOT.db) ]] || { echo "FAIL: the two builds' summaries differ" >&2; exit 1; }
+[[ $(summaries check-JIT.db) == "$(summaries check-AOT.db)" ]] || { echo "FAIL: the two builds' summaries differ" >&2; exit 1; }
 rm -f anchor.sqlite && sqlite3 anchor.sqlite ".import --csv points.csv points"
 [[ $(sqlite3 anchor.sqlite "select count(*) from points") == "$ROWS" ]] || { echo "FAIL: the anchor imported $(sqlite3 anchor.sqlite 'select count(*) from points') rows" >&2; exit 1; }
 STORE_BYTES=$(stat -c %s check-AOT.db)
