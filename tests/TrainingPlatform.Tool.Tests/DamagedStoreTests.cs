@@ -157,7 +157,7 @@ public sealed class DamagedStoreTests
         using var temp = project;
         var clean = CliRun.InProcess(temp.Path, "store", "check");
         Assert.True(clean.ExitCode == ExitCodes.Ok, clean.ToString());
-        Assert.Matches(@"^\.trainplat/lineage\.db: no damage \(schema 2; .*2 jobs, 2 job_facts, \d+ metrics\)\n$", clean.Out);
+        Assert.Matches(@"^\.trainplat/lineage\.db: no damage \(schema 3; .*2 jobs, 2 job_facts, \d+ metrics\)\n$", clean.Out);
         var json = CliRun.InProcess(temp.Path, "store", "check", "--format", "json");
         Assert.Contains("\"clean\": true", json.Out, StringComparison.Ordinal);
         Assert.Contains("\"jobs\": 2", json.Out, StringComparison.Ordinal);

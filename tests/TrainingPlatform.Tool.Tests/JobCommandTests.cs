@@ -377,7 +377,7 @@ public sealed class JobCommandTests
         // The first command that writes upgrades it, after a backup copy.
         var list = CliRun.InProcess(temp.Path, "job", "create", "-r", "grpo_math_small", "-s", "7B");
         Assert.Equal(ExitCodes.Ok, list.ExitCode);
-        Assert.Contains("upgraded the lineage store .trainplat/lineage.db from schema 1 to 2; the old file is kept as .trainplat/lineage.db.schema1.bak", list.Error, StringComparison.Ordinal);
+        Assert.Contains("upgraded the lineage store .trainplat/lineage.db from schema 1 to 3; the old file is kept as .trainplat/lineage.db.schema1.bak", list.Error, StringComparison.Ordinal);
         Assert.Contains("5 versions of 4 datasets", CliRun.InProcess(temp.Path, "data", "list").Out, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(fixture), File.ReadAllBytes(Path.Combine(temp.Path, ".trainplat", "lineage.db.schema1.bak")));
         var again = CliRun.InProcess(temp.Path, "data", "list");

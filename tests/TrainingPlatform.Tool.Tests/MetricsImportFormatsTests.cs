@@ -43,7 +43,7 @@ public sealed class MetricsImportFormatsTests
         Assert.Equal("verl", import["format"]!.GetValue<string>());
         Assert.Contains("critic/score/mean", Names(import));
         Assert.DoesNotContain(Names(import), n => n.StartsWith("data/", StringComparison.Ordinal));
-        var show = CliRun.InProcess(temp.Path, "metrics", "show", id, "--name", "critic/score/mean");
+        var show = CliRun.InProcess(temp.Path, "metrics", "show", id, "--metric", "critic/score/mean"); // the spelling; --name is the same option
         Assert.True(show.ExitCode == ExitCodes.Ok, show.ToString());
         Assert.StartsWith("METRIC ", show.Out, StringComparison.Ordinal);
         Assert.Contains("critic/score/mean  3       0.25   0.75", show.Out, StringComparison.Ordinal);

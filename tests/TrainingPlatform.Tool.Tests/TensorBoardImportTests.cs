@@ -74,6 +74,28 @@ public sealed class TensorBoardImportTests
     }
 
     [Fact]
+    public void Only_rename_and_prefix_name_a_log_folders_tags_as_for_every_reader_and_as_tensorboard_reads_an_odd_name()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var id = RunningJob(temp);
+        Copy(Path.Combine(Fixtures, "torch", "run_1", TorchName), temp, "runs/run_1/" + TorchName);
+        Copy(Path.Combine(Fixtures, "torch", "run_2", "events.out.tfevents.1622543341.janoshs-mbp.lan.86862.1"), temp, "runs/run_2/events.out.tfevents.1622543341.janoshs-mbp.lan.86862.1");
+        Copy(Path.Combine(Fixtures, "tf2", Tf2Name), temp, "odd/scalars.bin");
+
+        var imported = CliRun.InProcess(temp.Path, "metrics", "import", id, "runs", "--only", "run_2/*", "--rename", "run_2/strict/*=tb/*", "--prefix", "x/", "--format", "json");
+        Assert.True(imported.ExitCode == ExitCodes.Ok, imported.ToString());
+        Assert.Equal(["x/tb/foo"], JsonNode.Parse(imported.Out)!["metrics"]!.AsArray().Select(m => m!.GetValue<string>()));
+
+        var unnamed = CliRun.InProcess(temp.Path, "metrics", "import", id, "odd/scalars.bin");
+        Assert.Equal(ExitCodes.UsageError, unnamed.ExitCode);
+        Assert.Contains("--as", unnamed.Err, StringComparison.Ordinal);
+        var named = CliRun.InProcess(temp.Path, "metrics", "import", id, "odd/scalars.bin", "--as", "tensorboard");
+        Assert.True(named.ExitCode == ExitCodes.Ok, named.ToString());
+        Assert.Contains("100 points of 1 metric (my_metric)", named.Out, StringComparison.Ordinal);
+        Assert.Equal(["my_metric", "x/tb/foo"], Metrics(temp, id).Select(m => m!["name"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public void A_damaged_record_imports_nothing_names_file_and_offset_and_skip_bad_imports_the_rest()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);

@@ -85,9 +85,9 @@ public sealed class StoreMigrationTests
         using (var raw = ReadOnly(dir.Store))
         {
             var meta = raw.GetCollection("meta").FindById("schema");
-            Assert.Equal((2, "0.2.0"), (meta["version"].AsInt32, meta["tool"].AsString));
+            Assert.Equal((LineageStore.SchemaVersion, "0.2.0"), (meta["version"].AsInt32, meta["tool"].AsString));
             var migration = Assert.Single(meta["migrations"].AsArray).AsDocument;
-            Assert.Equal((1, 2, "0.2.0", "lineage.db.schema1.bak"), (migration["from"].AsInt32, migration["to"].AsInt32, migration["tool"].AsString, migration["backup"].AsString));
+            Assert.Equal((1, LineageStore.SchemaVersion, "0.2.0", "lineage.db.schema1.bak"), (migration["from"].AsInt32, migration["to"].AsInt32, migration["tool"].AsString, migration["backup"].AsString));
             Assert.InRange(migration["at"].AsDateTime, DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1));
         }
 
@@ -105,6 +105,50 @@ public sealed class StoreMigrationTests
         {
             Assert.Single(raw.GetCollection("meta").FindById("schema")["migrations"].AsArray);
         }
+    }
+
+    [Fact]
+    public void A_schema_2_store_is_read_as_it_is_without_follow_positions_and_the_first_write_migrates_it_to_3_keeping_its_jobs_and_points()
+    {
+        using var dir = new StoreDir();
+        using (var store = TestStores.Open(dir.Store, "0.1.0"))
+        {
+            store.CreateJob(NewJob("beef00000002", Recipe("sft-basic", "1.0.0", "sft", T0), T0));
+            store.AppendMetrics("beef00000002", [new MetricPoint(1, "loss", 0.5, T0)], "sha-of-a-file", T0);
+        }
+
+        // What trainplat wrote with schema 2: no follow_positions collection, version 2 in meta.
+        using (var raw = new LiteDatabase(new ConnectionString { Filename = dir.Store, Connection = ConnectionType.Direct }) { UtcDate = true })
+        {
+            raw.DropCollection(LineageStore.FollowCollection);
+            var meta = raw.GetCollection("meta");
+            var schema = meta.FindById("schema");
+            schema["version"] = 2;
+            meta.Update(schema);
+            raw.Checkpoint();
+        }
+
+        var schema2 = File.ReadAllBytes(dir.Store);
+        using (var reading = TestStores.OpenForReading(dir.Store))
+        {
+            Assert.Equal(2, reading.Info.SchemaVersion);
+            Assert.Empty(reading.FollowPositions("beef00000002"));
+            Assert.Equal(1, reading.CountPoints("beef00000002"));
+        }
+
+        Assert.Equal(schema2, File.ReadAllBytes(dir.Store));
+        using (var store = TestStores.Open(dir.Store, "0.3.0"))
+        {
+            Assert.Equal(("2", dir.Store + ".schema2.bak", 3), (store.Info.MigratedFrom, store.Info.BackupPath, store.Info.SchemaVersion));
+            var position = new FollowPosition("beef00000002", "/runs/a/train.jsonl", 120, 3, 120, new string('0', 64));
+            var (written, job) = store.AppendFollowed("beef00000002", [new MetricPoint(2, "loss", 0.25, T0)], [position], T0);
+            Assert.Equal((1L, 2L), (written.Points, job.Metrics.Single().Count));
+            Assert.Equal([position], store.FollowPositions("beef00000002"));
+            Assert.Equal(2, store.DeleteJob("beef00000002"));
+            Assert.Empty(store.FollowPositions("beef00000002"));
+        }
+
+        Assert.Equal(schema2, File.ReadAllBytes(dir.Store + ".schema2.bak"));
     }
 
     [Fact]

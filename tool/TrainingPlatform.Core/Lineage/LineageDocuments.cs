@@ -275,18 +275,21 @@ internal static class LineageDocuments
             BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
         }
 
-        return new BsonDocument
-        {
-            ["_id"] = b.Id,
-            ["job"] = b.JobId,
-            ["name"] = b.Name,
-            ["n"] = n,
-            ["steps"] = steps,
-            ["values"] = values,
-            ["times"] = times,
-            ["source"] = Nullable(b.Source),
-        };
+        return WriteBatch(b.Id, b.JobId, b.Name, new MetricColumns(steps, values, times, n), b.Source);
     }
+
+    /// <summary>A batch from columns already packed (<see cref="MetricColumns.Split"/>).</summary>
+    public static BsonDocument WriteBatch(string id, string jobId, string name, MetricColumns columns, string? source) => new()
+    {
+        ["_id"] = id,
+        ["job"] = jobId,
+        ["name"] = name,
+        ["n"] = columns.Count,
+        ["steps"] = columns.Steps,
+        ["values"] = columns.Values,
+        ["times"] = columns.Times,
+        ["source"] = Nullable(source),
+    };
 
     public static MetricBatch ReadBatch(BsonDocument d)
     {
@@ -334,4 +337,19 @@ internal static class LineageDocuments
     private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime, DateTimeKind.Utc));
 
     private static JobStatus Status(BsonValue v) => JobStatuses.TryParse(v.AsString, out var s) ? s : JobStatus.Pending;
+
+    /// <summary>A follow position: <c>_id</c> is the job id, a newline and the file's full path.</summary>
+    public static BsonDocument Write(FollowPosition p) => new()
+    {
+        ["_id"] = p.JobId + "\n" + p.Path,
+        ["job"] = p.JobId,
+        ["path"] = p.Path,
+        ["offset"] = p.Offset,
+        ["lines"] = p.Lines,
+        ["head_length"] = p.HeadLength,
+        ["head"] = p.Head,
+    };
+
+    public static FollowPosition ReadFollowPosition(BsonDocument d) =>
+        new(d["job"].AsString, d["path"].AsString, d["offset"].AsInt64, d["lines"].AsInt64, d["head_length"].AsInt32, d["head"].AsString);
 }

@@ -188,6 +188,13 @@ public sealed record JobQuery(
 /// <summary>What <c>metrics import</c>/<c>log</c> wrote.</summary>
 public sealed record MetricWriteResult(long Points, IReadOnlyList<string> Names, bool AlreadyImported);
 
+/// <summary>
+/// How far <c>metrics import JOB PATH --follow</c> has read a file for a job: the byte offset after the last complete record
+/// recorded, the lines before it, and the SHA-256 (lowercase hex) of the file's first <see cref="HeadLength"/> bytes, by
+/// which a file replaced under the same name is told from the one read before. Kept per job and file (full path).
+/// </summary>
+public sealed record FollowPosition(string JobId, string Path, long Offset, long Lines, int HeadLength, string Head);
+
 /// <summary>The store file: where it is and which schema and tool wrote it.</summary>
 public sealed record StoreInfo(string Path, int SchemaVersion, string? WrittenBy, string? MigratedFrom, string? BackupPath)
 {
@@ -285,6 +292,16 @@ public interface ILineageStore : IDatasetVersionStore
     /// </summary>
     /// <param name="admit">Checks (and may change, e.g. start) the job in the same transaction, before anything is written; throws to refuse.</param>
     MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit = null);
+
+    /// <summary>
+    /// <see cref="AppendMetrics"/> without a source, and the follow positions of the files the points were read from, in
+    /// the same transaction: after a crash the points and the positions are both there or both not. Returns the job as
+    /// it is after the write (its status tells a follower the job finished).
+    /// </summary>
+    (MetricWriteResult Written, JobRecord Job) AppendFollowed(string jobId, IReadOnlyList<MetricPoint> points, IReadOnlyList<FollowPosition> positions, DateTimeOffset now);
+
+    /// <summary>Where <c>--follow</c> stopped reading each file for the job (none in a store of schema 2 or older).</summary>
+    IReadOnlyList<FollowPosition> FollowPositions(string jobId);
 
     /// <summary>A job's points (of one metric, when given), by name, then step, then in the order they were written (the last write of a step is its value).</summary>
     IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name);

@@ -29,8 +29,11 @@ namespace TrainingPlatform.Core.Lineage;
 /// </summary>
 public sealed class LineageStore : ILineageStore
 {
-    /// <summary>Schema history: 1 = dataset versions (trainplat 0.1); 2 = recipe versions, configs, jobs, metrics, tool version in meta.</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>
+    /// Schema history: 1 = dataset versions (trainplat 0.1); 2 = recipe versions, configs, jobs, metrics, tool version in
+    /// meta; 3 = follow positions (<c>metrics import --follow</c>).
+    /// </summary>
+    public const int SchemaVersion = 3;
     public const int BatchSize = 8192;
     private const int ManifestChunk = 5000;
 
@@ -45,6 +48,7 @@ public sealed class LineageStore : ILineageStore
     private readonly ILiteCollection<BsonDocument> _jobs;
     private readonly ILiteCollection<BsonDocument> _facts;
     private readonly ILiteCollection<BsonDocument> _metrics;
+    private readonly ILiteCollection<BsonDocument> _follow;
     private bool _readOnly;
     private bool _failed;
 
@@ -62,7 +66,11 @@ public sealed class LineageStore : ILineageStore
         _jobs = db.GetCollection("jobs");
         _facts = db.GetCollection("job_facts");
         _metrics = db.GetCollection("metrics");
+        _follow = db.GetCollection(FollowCollection);
     }
+
+    /// <summary>Where <c>--follow</c> keeps its positions (schema 3).</summary>
+    internal const string FollowCollection = "follow_positions";
 
     public StoreInfo Info { get; }
 
@@ -324,6 +332,7 @@ public sealed class LineageStore : ILineageStore
         _jobs.EnsureIndex("ds_hash", "$.datasets[*].hash");
         _jobs.EnsureIndex("chain", "$.chain[*]");
         _metrics.EnsureIndex("job");
+        _follow.EnsureIndex("job");
     }
 
     public void Dispose()
@@ -662,6 +671,7 @@ public sealed class LineageStore : ILineageStore
 
         var points = _metrics.Find(OfJob(id)).ToList().Sum(b => (long)b["n"].AsInt32);
         _metrics.DeleteMany(OfJob(id));
+        _follow.DeleteMany(OfJob(id));
         _jobs.Delete(id);
         _facts.Delete(id);
         return points;
@@ -669,38 +679,57 @@ public sealed class LineageStore : ILineageStore
 
     // ---- metrics ------------------------------------------------------------------------------
 
-    public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit = null) => InTransaction(() =>
+    public MetricWriteResult AppendMetrics(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit = null) =>
+        InTransaction(() => Append(jobId, points, source, now, admit).Written);
+
+    public (MetricWriteResult Written, JobRecord Job) AppendFollowed(string jobId, IReadOnlyList<MetricPoint> points, IReadOnlyList<FollowPosition> positions, DateTimeOffset now) => InTransaction(() =>
+    {
+        var written = points.Count == 0
+            ? (new MetricWriteResult(0, [], AlreadyImported: false), GetJob(jobId) ?? throw new UserErrorException($"no job {jobId} in {Info.Path}"))
+            : Append(jobId, points, null, now, null);
+        foreach (var p in positions)
+        {
+            _follow.Upsert(LineageDocuments.Write(p));
+        }
+
+        return written;
+    });
+
+    public IReadOnlyList<FollowPosition> FollowPositions(string jobId) => Guard<IReadOnlyList<FollowPosition>>(() =>
+        [.. _follow.Find(OfJob(jobId)).ToList().Select(LineageDocuments.ReadFollowPosition).OrderBy(p => p.Path, StringComparer.Ordinal)]);
+
+    private (MetricWriteResult Written, JobRecord Job) Append(string jobId, IReadOnlyList<MetricPoint> points, string? source, DateTimeOffset now, Func<JobRecord, JobRecord>? admit)
     {
         var doc = _jobs.FindById(jobId) ?? throw new UserErrorException($"no job {jobId} in {Info.Path}");
         var read = LineageDocuments.ReadJob(doc);
         var job = admit?.Invoke(read) ?? read;
         var sources = LineageDocuments.ReadSources(doc);
-        var names = points.Select(p => p.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (source is not null && sources.Contains(source))
         {
+            var names = MetricColumns.Names(points);
             if (!ReferenceEquals(job, read))
             {
                 PutJob(job, sources, insert: false);
             }
 
-            return new MetricWriteResult(0, names, AlreadyImported: true);
+            return (new MetricWriteResult(0, names, AlreadyImported: true), job);
         }
 
+        var columns = MetricColumns.Split(points, BatchSize);
         var ticks = _clock.GetUtcNow().UtcTicks;
         var sequence = 0;
-        foreach (var group in points.GroupBy(p => p.Name, StringComparer.Ordinal))
+        foreach (var (name, batches) in columns)
         {
-            foreach (var chunk in group.Chunk(BatchSize))
+            foreach (var batch in batches)
             {
-                _metrics.Insert(LineageDocuments.WriteBatch(new MetricBatch(NewBatchId(jobId, ticks, sequence++), jobId, group.Key,
-                    [.. chunk.Select(p => (p.Step, p.Value, p.Time))], source)));
+                _metrics.Insert(LineageDocuments.WriteBatch(NewBatchId(jobId, ticks, sequence++), jobId, name, batch, source));
             }
         }
 
         job = job with { Metrics = MetricSummaries.Merge(job.Metrics, points), Updated = now };
         PutJob(job, source is null ? sources : [.. sources, source], insert: false);
-        return new MetricWriteResult(points.Count, names, AlreadyImported: false);
-    });
+        return (new MetricWriteResult(points.Count, [.. columns.Select(c => c.Name).Order(StringComparer.Ordinal)], AlreadyImported: false), job);
+    }
 
     public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) => Guard<IReadOnlyList<MetricPoint>>(() =>
         [.. Batches(jobId)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Lineage;
 
@@ -75,9 +76,12 @@ public static class MetricNames
     }
 
     /// <summary>True when <paramref name="glob"/> has <c>*</c> (any characters, <c>/</c> too) or <c>?</c> (one character).</summary>
-    public static bool IsGlob(string glob) => glob.AsSpan().IndexOfAny('*', '?') >= 0;
+    public static bool IsGlob(string glob) => NameGlob.IsPattern(glob);
 
-    /// <summary>A glob over metric names as a regular expression: <c>*</c> is any run of characters, <c>?</c> one; each is a group.</summary>
+    /// <summary>
+    /// A glob over metric names as a regular expression (for <c>--rename</c>, which needs what each <c>*</c> matched):
+    /// <c>*</c> is any run of characters, <c>?</c> one, each a group — the same language as <see cref="NameGlob"/>.
+    /// </summary>
     public static Regex GlobRegex(string glob)
     {
         ArgumentNullException.ThrowIfNull(glob);
@@ -206,7 +210,6 @@ public sealed record MetricsReadOptions
 
     public static MetricsReadOptions Default { get; } = new();
 
-    private Regex[]? _only;
 
     internal bool ChangesNames => Prefix is not null || Renames.Count > 0 || Only.Count > 0;
 
@@ -237,8 +240,7 @@ public sealed record MetricsReadOptions
     /// <summary>The stored name for <paramref name="name"/> (already through the name rule's mapping), or null when <c>--only</c> drops it.</summary>
     internal string? Name(string name)
     {
-        _only ??= [.. Only.Select(MetricNames.GlobRegex)];
-        if (_only.Length > 0 && !_only.Any(g => g.IsMatch(name)))
+        if (Only.Count > 0 && !NameGlob.MatchesAny(Only, name))
         {
             return null;
         }

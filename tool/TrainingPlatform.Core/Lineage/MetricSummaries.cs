@@ -29,18 +29,39 @@ public static class MetricSummaries
         }
 
         // Points arrive grouped by line with interned names: remembering the last one skips most lookups.
+        // Rows of a CSV file cycle through a few names: those are found by reference, without hashing.
         string? lastName = null;
         Accumulator? last = null;
-        foreach (var point in added)
+        var recentNames = new List<string>();
+        var recent = new List<Accumulator>();
+        foreach (ref readonly var point in MetricColumns.AsSpan(added))
         {
             if (!ReferenceEquals(point.Name, lastName))
             {
                 lastName = point.Name;
-                if (!byName.TryGetValue(point.Name, out last))
+                if (MetricColumns.Recent(recentNames, point.Name) is >= 0 and var r)
                 {
-                    last = new Accumulator(point);
-                    byName.Add(point.Name, last);
-                    continue;
+                    last = recent[r];
+                }
+                else
+                {
+                    var known = byName.TryGetValue(point.Name, out last);
+                    if (!known)
+                    {
+                        last = new Accumulator(point);
+                        byName.Add(point.Name, last);
+                    }
+
+                    if (recentNames.Count < 16)
+                    {
+                        recentNames.Add(point.Name);
+                        recent.Add(last!);
+                    }
+
+                    if (!known)
+                    {
+                        continue;
+                    }
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -240,7 +241,10 @@ public static partial class MetricsFile
     /// <summary>A number as text: invariant decimal or exponent form, or nan/inf/infinity in any case with a sign.</summary>
     internal static bool TryNumber(ReadOnlySpan<byte> text, out double value)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        // Utf8Parser reads plain decimal and exponent forms at about twice double.TryParse's speed, to the same (correctly
+        // rounded) double; anything else it leaves to double.TryParse.
+        if ((Utf8Parser.TryParse(text, out value, out var consumed) && consumed == text.Length)
+            || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
             return true;
         }
@@ -391,6 +395,12 @@ public static partial class MetricsFile
                 }
 
                 collector.EndLine(step, time);
+                if (records == 1)
+                {
+                    // As for JSON Lines: room for the first row's points on every row the file's length suggests (a hint only).
+                    var expected = collector.Points.Count * (data.EstimatedLines + data.EstimatedLines / 32);
+                    collector.Points.EnsureCapacity((int)Math.Min(Math.Min(expected, data.LengthHint / 6), 1 << 27));
+                }
             }
         }
         catch (CsvFormatException ex)
@@ -407,7 +417,7 @@ public static partial class MetricsFile
     }
 
     /// <summary>What the header of a CSV/TSV file says: the step and time columns and the metric columns.</summary>
-    private sealed record DelimitedColumns(int Count, int Step, string StepName, int Time, string? TimeName, IReadOnlyList<(int Index, string Name)> Metrics)
+    private sealed record DelimitedColumns(int Count, int Step, string StepName, int Time, string? TimeName, (int Index, string Name)[] Metrics)
     {
         /// <param name="wandb">A W&amp;B history: columns named <c>_…</c> (W&amp;B's own: <c>_runtime</c>, <c>_wandb</c>) are not metrics.</param>
         public static DelimitedColumns From(IReadOnlyList<string> headers, char separator, Collector collector, string? path, bool wandb = false)
@@ -467,7 +477,7 @@ public static partial class MetricsFile
                     path);
             }
 
-            return new DelimitedColumns(headers.Count, step, headers[step].Trim(), time, time >= 0 ? headers[time].Trim() : null, metrics);
+            return new DelimitedColumns(headers.Count, step, headers[step].Trim(), time, time >= 0 ? headers[time].Trim() : null, [.. metrics]);
         }
     }
 

@@ -23,7 +23,7 @@ public static class StoreCheck
     /// <summary>How many findings are listed at most per collection (the count says how many more there were).</summary>
     public const int MaxPerCollection = 50;
 
-    private static readonly string[] Collections = ["meta", "dataset_versions", "dataset_manifests", "recipe_versions", "configs", "jobs", "job_facts", "metrics"];
+    private static readonly string[] Collections = ["meta", "dataset_versions", "dataset_manifests", "recipe_versions", "configs", "jobs", "job_facts", "metrics", LineageStore.FollowCollection];
 
     public static StoreCheckReport Run(string path, TimeSpan timeout)
     {
@@ -195,6 +195,9 @@ public static class StoreCheck
                 case "metrics":
                     var batch = LineageDocuments.ReadBatch(d);
                     _batchJobs.Add(batch.JobId);
+                    break;
+                case LineageStore.FollowCollection:
+                    _ = LineageDocuments.ReadFollowPosition(d);
                     break;
                 default:
                     break;

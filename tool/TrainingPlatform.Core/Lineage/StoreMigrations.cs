@@ -9,6 +9,7 @@ namespace TrainingPlatform.Core.Lineage;
 /// (<c>lineage.db.schema1.bak</c>; an existing backup is never overwritten). Runs under the store lock.
 /// Schema 1 → 2: the meta record gains the tool version and a migration log; jobs, metrics, recipe versions
 /// and configs are new collections (their indexes are created on open); dataset versions are kept as they are.
+/// Schema 2 → 3: follow positions (<c>metrics import --follow</c>) are a new collection; nothing else changes.
 /// </summary>
 internal static class StoreMigrations
 {
@@ -61,6 +62,9 @@ internal static class StoreMigrations
             case 1:
                 // Dataset versions and manifests keep their documents; nothing to rewrite.
                 _ = db;
+                break;
+            case 2:
+                // A new, empty collection (its index is created on open); the jobs and metrics stay as they are.
                 break;
             default:
                 throw new UserErrorException($"no migration from store schema {from.ToString(CultureInfo.InvariantCulture)}");

@@ -104,6 +104,44 @@ internal static class MetricsFormatter
             (result.BadLines > 0 ? Invariant($"; skipped {result.BadLines:N0} bad line{Plural(result.BadLines)}") : "")));
     }
 
+    /// <summary>What <c>--follow</c> says as it goes, on stderr: <c>train.jsonl:12: …</c> for a skipped bad record, <c>trainplat: train.jsonl: …</c> otherwise.</summary>
+    public static void WriteFollowEvent(TextWriter error, MetricsFollowEvent e) =>
+        error.WriteLine(TerminalText.Escape(e.BadRecord
+            ? (e.Line > 0 ? Invariant($"{e.File}:{e.Line}: {e.Message}") : $"{e.File}: {e.Message}")
+            : $"trainplat: {e.File}: {e.Message}"));
+
+    /// <summary>The end of <c>--follow</c>: JSON on stdout, or one line on stderr (stdout stays empty, as for <c>metrics log --stdin</c>).</summary>
+    public static void WriteFollow(TextWriter output, string job, string shown, MetricsFollowResult result, TextFormat format)
+    {
+        var finished = result.Finished is { } status ? JobStatuses.Name(status) : null;
+        if (format == TextFormat.Json)
+        {
+            output.WriteLine(JsonText.Write(new JsonObject
+            {
+                ["job"] = job,
+                ["path"] = shown,
+                ["files"] = result.Files,
+                ["lines"] = result.Lines,
+                ["bad_lines"] = result.BadLines,
+                ["points"] = result.Points,
+                ["metrics"] = JsonText.Array(result.Names),
+                ["transactions"] = result.Transactions,
+                ["interrupted"] = result.Interrupted,
+                ["job_finished"] = finished,
+            }));
+            return;
+        }
+
+        output.WriteLine(TerminalText.Escape(
+            (result.Interrupted ? "trainplat: interrupted: " : "trainplat: ") +
+            Invariant($"recorded {result.Points:N0} point{Plural(result.Points)} for {result.Names.Count} metric{Plural(result.Names.Count)}") +
+            (result.Names.Count is > 0 and <= 8 ? " (" + string.Join(", ", result.Names) + ")" : "") +
+            Invariant($" from {result.Lines:N0} new line{Plural(result.Lines)} of {shown}") + (result.Files == 1 ? "" : Invariant($" ({result.Files} files)")) +
+            $" into job {job}" +
+            (result.BadLines > 0 ? Invariant($"; skipped {result.BadLines:N0} bad line{Plural(result.BadLines)}") : "") +
+            (finished is null ? "" : $"; the job was marked {finished}")));
+    }
+
     public static void WriteShow(TextWriter output, MetricsShowReport report, int width, TableCsvFormat format)
     {
         var job = report.Job;

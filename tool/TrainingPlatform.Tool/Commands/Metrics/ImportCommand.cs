@@ -19,11 +19,16 @@ internal static class ImportCommand
         };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Import the good lines and report the bad ones (default: a bad line imports nothing)." };
         var start = new Option<bool>("--start") { Description = "Move a pending job to running with this import (without it, a pending job's metrics are refused)." };
+        // --follow (issue 18): tail a file or folder a running trainer writes.
+        var follow = new Option<bool>("--follow")
+        {
+            Description = "Keep reading FILE (or every metrics file in a folder) as a trainer writes it, recording new complete records at least once a second; resumes where the last --follow stopped; ends on Ctrl-C or when the job is marked finished.",
+        };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
         var command = new Command("import", "Import the metrics a trainer wrote; all or nothing (one transaction); the same file twice adds nothing.")
         {
-            job, file, skipBad, start, store, format,
+            job, file, skipBad, start, follow, store, format,
         };
 
         // How the file is read and its metrics named (issue 18): --as, --only, --rename, --prefix.
@@ -48,6 +53,18 @@ internal static class ImportCommand
         {
             var shown = parse.GetValue(file)!;
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
+            if (parse.GetValue(follow))
+            {
+                var naming = ReadOptions(parse);
+                if (naming.Format is not null || naming.Prefix is not null || naming.Renames.Count > 0 || naming.Only.Count > 0)
+                {
+                    throw new UserErrorException("--follow reads JSON Lines, CSV and TSV files as they are written, and takes none of --as, --only, --rename, --prefix",
+                        "follow the log without them, or import the finished file without --follow");
+                }
+
+                return ImportFollow.Run(context, parse.GetValue(job)!, shown, path, parse.GetValue(store), parse.GetValue(skipBad), parse.GetValue(start), format.Get(parse));
+            }
+
             if (!File.Exists(path) && !Directory.Exists(path))
             {
                 throw new UserErrorException($"{shown}: no such file");

@@ -12,7 +12,7 @@ internal static class ShowCommand
     public static Command Build(CliContext context)
     {
         var job = new Argument<string>("job") { Description = "A job id or a unique prefix." };
-        var name = new Option<string[]>("--name") { Description = "Only metrics matching NAME (* and ? match any characters, / included). Repeatable.", HelpName = "GLOB", Arity = ArgumentArity.OneOrMore };
+        var name = new Option<string[]>("--name", "--metric") { Description = "Only metrics matching NAME (* and ? match any characters, / included). Repeatable; --metric is the same option.", HelpName = "GLOB", Arity = ArgumentArity.OneOrMore };
         var width = new Option<int>("--width") { Description = "Characters of the trend sparkline.", DefaultValueFactory = _ => 24, HelpName = "N" };
         var series = new Option<bool>("--series") { Description = "The points themselves (step, value, time) instead of summaries, as JSON or CSV." };
         var points = new Option<int?>("--points") { Description = "With --series: at most N points per metric, downsampled by largest-triangle-three-buckets (first and last kept).", HelpName = "N" };
