@@ -88,7 +88,7 @@ public sealed class TensorBoardImportTests
 
         var unnamed = CliRun.InProcess(temp.Path, "metrics", "import", id, "odd/scalars.bin");
         Assert.Equal(ExitCodes.UsageError, unnamed.ExitCode);
-        Assert.Contains("--as", unnamed.Err, StringComparison.Ordinal);
+        Assert.Contains("--as", unnamed.Error, StringComparison.Ordinal);
         var named = CliRun.InProcess(temp.Path, "metrics", "import", id, "odd/scalars.bin", "--as", "tensorboard");
         Assert.True(named.ExitCode == ExitCodes.Ok, named.ToString());
         Assert.Contains("100 points of 1 metric (my_metric)", named.Out, StringComparison.Ordinal);

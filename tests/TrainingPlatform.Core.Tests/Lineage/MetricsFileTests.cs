@@ -277,7 +277,7 @@ public sealed class MetricsFileTests : IDisposable
         var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(path, ImportTime));
 
         // .txt, .log and .out are console output now, and JSON is known by its content under any name (issue 18).
-        Assert.Equal("unknown metrics format '.dat': expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, or .log/.txt/.out (verl's console output)", ex.Message);
+        Assert.Equal("unknown metrics format '.dat': expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, .log/.txt/.out (verl's console output), or a TensorBoard event file (events.out.tfevents.*) or log folder", ex.Message);
         Assert.Equal(path, ex.FilePath);
     }
 

@@ -23,12 +23,12 @@ public sealed class MetricsFollowTests
     }
 
     /// <summary>One look: what is complete now is recorded, then the follow returns (as after Ctrl-C).</summary>
-    private static MetricsFollowResult Look(StoreDir dir, string path, List<MetricsFollowEvent>? events = null, bool skipBad = false)
+    private static MetricsFollowResult Look(StoreDir dir, string path, List<MetricsFollowEvent>? events = null, bool skipBad = false, MetricsReadOptions? naming = null)
     {
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         return MetricsFollow.Run(path, Path.GetFileName(path), Job, () => TestStores.Open(dir.Store), () => TestStores.OpenForReading(dir.Store),
-            TimeProvider.System, new MetricsFollowOptions { SkipBad = skipBad }, e => events?.Add(e), cancelled.Token);
+            TimeProvider.System, new MetricsFollowOptions { SkipBad = skipBad, Naming = naming ?? MetricsReadOptions.Default }, e => events?.Add(e), cancelled.Token);
     }
 
     private static void Append(string path, string text)
@@ -67,6 +67,32 @@ public sealed class MetricsFollowTests
         using var store = TestStores.OpenForReading(dir.Store);
         var position = Assert.Single(store.FollowPositions(Job));
         Assert.Equal((file, new FileInfo(file).Length, 4L), (position.Path, position.Offset, position.Lines));
+    }
+
+    [Fact]
+    public void A_followed_verl_file_log_console_log_and_wandb_csv_store_the_names_an_import_of_the_finished_file_stores()
+    {
+        using var dir = NewStore();
+        var verl = dir.File("verl.jsonl");
+        File.WriteAllText(verl, "{\"step\": 1, \"data\": {\"critic/score/mean\": 0.5, \"actor/pg_loss\": 0.1}}\n{\"step\": 2, \"da");
+        Look(dir, verl);
+        Append(verl, "ta\": {\"critic/score/mean\": 0.75}}\n");
+        Assert.Equal(1L, Look(dir, verl).Lines);
+
+        var console = dir.File("train.log");
+        File.WriteAllText(console, "starting the trainer\n");
+        Assert.Equal(0L, Look(dir, console).Points); // start-up output before the first step: no metrics yet, no error
+        Append(console, "(TaskRunner pid=7) step:3 - critic/score/mean:0.8 - actor/pg_loss:0.05\nsome other output\n");
+        Look(dir, console);
+
+        var wandb = dir.File("history.csv");
+        File.WriteAllText(wandb, "_step,_runtime,_timestamp,val loss\n4,10.5,1733390000,0.7\n");
+        var named = Look(dir, wandb, naming: MetricsReadOptions.Create(null, "w/", [], []));
+        Assert.Equal(["w/val_loss"], named.Names); // the name rule's mapping, then --prefix; W&B's own _ columns left out
+
+        Assert.Equal(["actor/pg_loss@1=0.1", "actor/pg_loss@3=0.05", "critic/score/mean@1=0.5", "critic/score/mean@2=0.75", "critic/score/mean@3=0.8", "w/val_loss@4=0.7"], Stored(dir));
+        Assert.Null(MetricsFollowFormats.ForFile(dir.File("trainer_state.json")));
+        Assert.Null(MetricsFollowFormats.ForFile(dir.File("events.out.tfevents.1.host")));
     }
 
     [Fact]

@@ -203,8 +203,8 @@ public sealed class TrainerLogReadersTests : IDisposable
         Assert.Equal(MetricsFileFormat.VerlConsole, MetricsFile.Read(Write("train.stdout", "hello\nstep:0 - loss:1\n"), ImportTime).Format);
 
         var ex = Assert.Throws<UserErrorException>(() => MetricsFile.Read(Write("notes.md", "# hello\n"), ImportTime));
-        Assert.Equal("unknown metrics format '.md': expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, or .log/.txt/.out (verl's console output)", ex.Message);
-        Assert.Equal("name the format with --as jsonl|csv|tsv|verl|verl-console|trainer-state|wandb", ex.Hint);
+        Assert.Equal("unknown metrics format '.md': expected .jsonl, .ndjson, .json (JSON Lines, verl's file logger, trainer_state.json), .csv, .tsv, .log/.txt/.out (verl's console output), or a TensorBoard event file (events.out.tfevents.*) or log folder", ex.Message);
+        Assert.Equal("name the format with --as jsonl|csv|tsv|verl|verl-console|trainer-state|wandb|tensorboard", ex.Hint);
     }
 
     [Fact]

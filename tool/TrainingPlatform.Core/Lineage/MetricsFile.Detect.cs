@@ -143,7 +143,7 @@ public static partial class MetricsFile
         }
     }
 
-    private static bool HasConsoleLine(ReadOnlySpan<byte> head)
+    internal static bool HasConsoleLine(ReadOnlySpan<byte> head)
     {
         while (!head.IsEmpty)
         {

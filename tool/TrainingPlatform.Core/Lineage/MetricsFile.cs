@@ -110,7 +110,9 @@ public static partial class MetricsFile
 
     /// <summary>The format a file's extension says (ignoring case); <see cref="Detect"/> refines it from the content.</summary>
     /// <exception cref="UserErrorException">The extension is none of those above.</exception>
-    public static MetricsFileFormat FormatOf(string path) => FormatOfName(path) ?? throw UnknownFormat(path);
+    public static MetricsFileFormat FormatOf(string path) =>
+        Directory.Exists(path) ? MetricsFileFormat.TensorBoard
+        : FormatOfName(path) ?? (TensorBoardEvents.IsEventFile(path) ? MetricsFileFormat.TensorBoard : throw UnknownFormat(path));
 
     /// <summary>
     /// Reads a metrics file; its format is <paramref name="options"/>' or detected (<see cref="Detect"/>). The file is
@@ -127,6 +129,11 @@ public static partial class MetricsFile
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            if (options?.Format is null && FormatOfName(path) is null && !TextAtStart(stream))
+            {
+                throw UnknownFormat(path); // a binary file of a name no reader claims: say how to name its format, not "save it as UTF-8"
+            }
+
             return Read(stream, options?.Format, importTime, path, options: options);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -139,6 +146,23 @@ public static partial class MetricsFile
     /// <exception cref="UserErrorException">The content is not UTF-8, is empty, or is a CSV file without a step column.</exception>
     public static MetricsFileResult Parse(ReadOnlyMemory<byte> content, MetricsFileFormat format, DateTimeOffset importTime, MetricsReadOptions? options = null) =>
         Read(new MemoryStream(content.ToArray(), writable: false), format, importTime, null, options: options);
+
+    /// <summary>True when the first 4 KiB of the stream are UTF-8 (an unfinished character at the cut allowed); the stream is rewound.</summary>
+    private static bool TextAtStart(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[4096];
+        var length = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        for (var cut = 0; cut <= Math.Min(3, length); cut++)
+        {
+            if (Utf8.IsValid(head[..(length - cut)]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Reads metrics from a stream, a chunk of <paramref name="chunk"/> bytes at a time (a line longer than that is

@@ -11,6 +11,9 @@ public sealed record MetricsFollowOptions
     /// <summary>How often the files are looked at for new bytes (and, when idle, how long it waits between looks).</summary>
     public TimeSpan Poll { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary><c>--as</c>, <c>--only</c>, <c>--rename</c>, <c>--prefix</c>: how records are read and named, as for <c>metrics import</c>.</summary>
+    public MetricsReadOptions Naming { get; init; } = MetricsReadOptions.Default;
+
     /// <summary>A transaction at least this often while there are records not yet recorded; the job's status is read as often.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -178,7 +181,7 @@ public static class MetricsFollow
 
             foreach (var file in candidates)
             {
-                if (_files.ContainsKey(file) || MetricsFollowFormats.ForFile(file) is not { } format)
+                if (_files.ContainsKey(file) || MetricsFollowFormats.ForFile(file, options.Naming, _folder) is not { } format)
                 {
                     continue;
                 }

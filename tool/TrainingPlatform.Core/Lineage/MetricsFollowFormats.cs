@@ -31,46 +31,72 @@ public interface IMetricsFollowFormat
     MetricsFileResult Read(ReadOnlyMemory<byte> piece, DateTimeOffset importTime);
 }
 
-/// <summary>The formats <c>--follow</c> can read: JSON Lines, CSV and TSV, one record per line.</summary>
+/// <summary>
+/// The formats <c>--follow</c> can read, one record per line: JSON Lines (verl's file logger among them), verl's console
+/// output, CSV/TSV (a W&amp;B history among them). Each piece is read as <c>metrics import</c> reads a file: its reader is
+/// detected from the piece and the file's name (or named with <c>--as</c>), and <c>--only</c>, <c>--rename</c> and
+/// <c>--prefix</c> apply, so a followed verl log stores <c>critic/score/mean</c>, as an import of the finished file does.
+/// A <c>trainer_state.json</c> is rewritten whole on every save and a TensorBoard file is not line-framed: neither can be followed.
+/// </summary>
 public static class MetricsFollowFormats
 {
-    /// <summary>The follow reader of a format, or null when the format cannot be followed.</summary>
-    public static IMetricsFollowFormat? For(MetricsFileFormat format) => format switch
+    /// <summary>The follow reader for a file, from <c>--as</c> or its name, or null when it cannot be followed.</summary>
+    /// <remarks>In a folder (<paramref name="inFolder"/>), text logs (.log, .txt, .out) are followed only when <c>--as verl-console</c> says they are verl's console output.</remarks>
+    public static IMetricsFollowFormat? ForFile(string path, MetricsReadOptions? options = null, bool inFolder = false)
     {
-        MetricsFileFormat.JsonLines => new JsonLinesFollow(),
-        MetricsFileFormat.Csv or MetricsFileFormat.Tsv => new DelimitedFollow(format),
-        _ => null,
-    };
+        options ??= MetricsReadOptions.Default;
+        if (Path.GetFileName(path).Equals("trainer_state.json", StringComparison.OrdinalIgnoreCase) || TensorBoardEvents.IsEventFile(path))
+        {
+            return null;
+        }
 
-    /// <summary>The follow reader for a file by its name (the extensions of <see cref="MetricsFile.FormatOf"/>), or null.</summary>
-    public static IMetricsFollowFormat? ForFile(string path)
-    {
+        MetricsFileFormat format;
         try
         {
-            return For(MetricsFile.FormatOf(path));
+            format = options.Format ?? MetricsFile.FormatOf(path);
         }
         catch (UserErrorException)
         {
             return null;
         }
+
+        if (inFolder && format == MetricsFileFormat.VerlConsole && options.Format is null)
+        {
+            return null;
+        }
+
+        return format switch
+        {
+            MetricsFileFormat.JsonLines or MetricsFileFormat.Verl => new LinesFollow(path, options, console: false),
+            MetricsFileFormat.VerlConsole => new LinesFollow(path, options, console: true),
+            MetricsFileFormat.Csv or MetricsFileFormat.Tsv or MetricsFileFormat.Wandb => new DelimitedFollow(path, options),
+            _ => null,
+        };
     }
 
-    /// <summary>One JSON object per line: a record ends at its <c>\n</c>; a piece needs nothing in front of it.</summary>
-    private sealed class JsonLinesFollow : IMetricsFollowFormat
+    /// <summary>Reads a piece as <c>metrics import</c> reads a file: the format from <c>--as</c>, else detected from the piece and the name.</summary>
+    private static MetricsFileResult ReadPiece(ReadOnlyMemory<byte> piece, string path, MetricsReadOptions options, DateTimeOffset importTime) =>
+        MetricsFile.Read(new MemoryStream(piece.ToArray(), writable: false), options.Format, importTime, path, options: options);
+
+    /// <summary>
+    /// One record per line (JSON Lines, verl's console output): a record ends at its <c>\n</c>; a piece needs nothing in
+    /// front of it. Console output written before the first step (start-up messages) is a piece without metrics, not an error.
+    /// </summary>
+    private sealed class LinesFollow(string path, MetricsReadOptions options, bool console) : IMetricsFollowFormat
     {
         public int CompleteLength(ReadOnlySpan<byte> data, bool atStart) => data.LastIndexOf((byte)'\n') + 1;
 
         public int PreambleLength(ReadOnlySpan<byte> fileStart) => 0;
 
         public MetricsFileResult Read(ReadOnlyMemory<byte> piece, DateTimeOffset importTime) =>
-            MetricsFile.Parse(piece, MetricsFileFormat.JsonLines, importTime);
+            console && !MetricsFile.HasConsoleLine(piece.Span) ? new MetricsFileResult([], [], 0, "", 0) : ReadPiece(piece, path, options, importTime);
     }
 
     /// <summary>
     /// CSV/TSV: a record ends at a <c>\n</c> outside quotes (a quoted field may hold line breaks); every piece after the
     /// first needs the header line in front of it, and the first piece needs a row besides the header.
     /// </summary>
-    private sealed class DelimitedFollow(MetricsFileFormat format) : IMetricsFollowFormat
+    private sealed class DelimitedFollow(string path, MetricsReadOptions options) : IMetricsFollowFormat
     {
         public int CompleteLength(ReadOnlySpan<byte> data, bool atStart)
         {
@@ -97,7 +123,6 @@ public static class MetricsFollowFormats
 
         public int PreambleLength(ReadOnlySpan<byte> fileStart) => fileStart.IndexOf((byte)'\n') is >= 0 and var end ? end + 1 : -1;
 
-        public MetricsFileResult Read(ReadOnlyMemory<byte> piece, DateTimeOffset importTime) =>
-            MetricsFile.Parse(piece, format, importTime);
+        public MetricsFileResult Read(ReadOnlyMemory<byte> piece, DateTimeOffset importTime) => ReadPiece(piece, path, options, importTime);
     }
 }

@@ -55,14 +55,7 @@ internal static class ImportCommand
             var path = Path.GetFullPath(Path.Combine(context.WorkingDirectory, shown));
             if (parse.GetValue(follow))
             {
-                var naming = ReadOptions(parse);
-                if (naming.Format is not null || naming.Prefix is not null || naming.Renames.Count > 0 || naming.Only.Count > 0)
-                {
-                    throw new UserErrorException("--follow reads JSON Lines, CSV and TSV files as they are written, and takes none of --as, --only, --rename, --prefix",
-                        "follow the log without them, or import the finished file without --follow");
-                }
-
-                return ImportFollow.Run(context, parse.GetValue(job)!, shown, path, parse.GetValue(store), parse.GetValue(skipBad), parse.GetValue(start), format.Get(parse));
+                return ImportFollow.Run(context, parse.GetValue(job)!, shown, path, parse.GetValue(store), parse.GetValue(skipBad), parse.GetValue(start), ReadOptions(parse), format.Get(parse));
             }
 
             if (!File.Exists(path) && !Directory.Exists(path))

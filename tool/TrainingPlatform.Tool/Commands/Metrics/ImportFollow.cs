@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -13,7 +12,7 @@ namespace TrainingPlatform.Tool.Commands.Metrics;
 /// </summary>
 internal static class ImportFollow
 {
-    public static int Run(CliContext context, string job, string shown, string path, string? storeOption, bool skipBad, bool start, TextFormat format)
+    public static int Run(CliContext context, string job, string shown, string path, string? storeOption, bool skipBad, bool start, MetricsReadOptions naming, TextFormat format)
     {
         if (!Directory.Exists(path))
         {
@@ -22,42 +21,22 @@ internal static class ImportFollow
                 throw new UserErrorException($"{shown}: no such file or folder", "--follow reads a metrics file or a folder of them that exists; create the file (or folder) first");
             }
 
-            if (MetricsFollowFormats.ForFile(path) is null)
+            if (MetricsFollowFormats.ForFile(path, naming) is null)
             {
                 MetricsFile.FormatOf(path); // the format message for an unknown extension
-                throw new UserErrorException($"{shown}: this format cannot be followed", "--follow reads JSON Lines, CSV and TSV files");
+                throw new UserErrorException($"{shown}: this format cannot be followed",
+                    "--follow reads line-framed logs (JSON Lines and verl's file logger, verl's console output, CSV/TSV and W&B CSV); import a trainer_state.json or a TensorBoard folder without --follow");
             }
         }
 
         var project = ProjectContext.Discover(context.WorkingDirectory);
-        string id;
-        using (var lineage = StoreAccess.Open(context, project, storeOption))
-        {
-            var record = JobRules.Resolve(lineage, job);
-            id = record.Id;
-            var admitted = JobRules.ForMetrics(record, start, "metrics import", JobRules.Truncate(context.Clock.GetUtcNow()));
-            if (!ReferenceEquals(admitted, record))
-            {
-                lineage.UpdateJob(admitted);
-            }
-        }
-
-        using var cancel = new CancellationTokenSource();
-        var signal = 0;
-        void Stop(PosixSignalContext s)
-        {
-            s.Cancel = true; // not the default exit: what is complete is recorded first
-            Interlocked.CompareExchange(ref signal, s.Signal == PosixSignal.SIGTERM ? LogCommand.TerminatedExitCode : LogCommand.InterruptedExitCode, 0);
-            cancel.Cancel();
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        var options = new MetricsFollowOptions { SkipBad = skipBad };
+        using var streaming = StreamingJob.Start(context, project, job, storeOption, start, "metrics import");
+        var id = streaming.Id;
+        var options = new MetricsFollowOptions { SkipBad = skipBad, Naming = naming };
         var result = MetricsFollow.Run(path, shown, id,
             () => StoreAccess.Open(context, project, storeOption), () => StoreAccess.OpenForReading(context, project, storeOption),
-            context.Clock, options, e => MetricsFormatter.WriteFollowEvent(context.Error, e), cancel.Token);
+            context.Clock, options, e => MetricsFormatter.WriteFollowEvent(context.Error, e), streaming.Cancellation);
         MetricsFormatter.WriteFollow(format == TextFormat.Json ? context.Out : context.Error, id, shown, result, format);
-        return !result.Interrupted ? ExitCodes.Ok : signal == 0 ? LogCommand.InterruptedExitCode : signal;
+        return streaming.ExitCode(result.Interrupted);
     }
 }

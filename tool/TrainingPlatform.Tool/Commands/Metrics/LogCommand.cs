@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
@@ -9,11 +8,6 @@ namespace TrainingPlatform.Tool.Commands.Metrics;
 
 internal static class LogCommand
 {
-    /// <summary>The exit code after SIGINT (Ctrl-C) and SIGTERM ended a <c>--stdin</c> stream, by the shell's 128 + signal rule.</summary>
-    public const int InterruptedExitCode = 130;
-
-    public const int TerminatedExitCode = 143;
-
     public static Command Build(CliContext context)
     {
         var job = new Argument<string>("job") { Description = "A job id or a unique prefix." };
@@ -75,38 +69,17 @@ internal static class LogCommand
         return command;
     }
 
-    /// <summary><c>--stdin</c>: the job is resolved (and a pending one refused, or started with --start) before anything is read, so a wrong id fails before the trainer starts writing.</summary>
+    /// <summary><c>--stdin</c>: the job is admitted before anything is read, and a signal ends the stream after what was read is recorded (<see cref="StreamingJob"/>).</summary>
     private static int Stream(CliContext context, string job, string? storeOption, bool skipBad, bool start, TextFormat format)
     {
         var project = ProjectContext.Discover(context.WorkingDirectory);
-        string id;
-        using (var lineage = StoreAccess.Open(context, project, storeOption))
-        {
-            var record = JobRules.Resolve(lineage, job);
-            id = record.Id;
-            var admitted = JobRules.ForMetrics(record, start, "metrics log", JobRules.Truncate(context.Clock.GetUtcNow()));
-            if (!ReferenceEquals(admitted, record))
-            {
-                lineage.UpdateJob(admitted);
-            }
-        }
-
-        using var cancel = new CancellationTokenSource();
-        var signal = 0;
-        void Stop(PosixSignalContext s)
-        {
-            s.Cancel = true; // not the default exit: the stream records what it read first
-            Interlocked.CompareExchange(ref signal, s.Signal == PosixSignal.SIGTERM ? TerminatedExitCode : InterruptedExitCode, 0);
-            cancel.Cancel();
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var streaming = StreamingJob.Start(context, project, job, storeOption, start, "metrics log");
+        var id = streaming.Id;
         var options = new MetricsPipeOptions { SkipBad = skipBad };
         using var input = context.Input();
         var result = MetricsPipe.Record(input, id, () => StoreAccess.Open(context, project, storeOption), context.Clock, options,
-            problem => MetricsFormatter.WriteLineProblem(context.Error, options.InputName, problem), cancel.Token);
+            problem => MetricsFormatter.WriteLineProblem(context.Error, options.InputName, problem), streaming.Cancellation);
         MetricsFormatter.WriteStream(format == TextFormat.Json ? context.Out : context.Error, id, result, format);
-        return !result.Interrupted ? ExitCodes.Ok : signal == 0 ? InterruptedExitCode : signal;
+        return streaming.ExitCode(result.Interrupted);
     }
 }
