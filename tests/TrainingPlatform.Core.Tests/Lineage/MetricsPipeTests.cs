@@ -108,7 +108,7 @@ public sealed class MetricsPipeTests
         var running = Task.Run(() => Record(dir, pipe, new MetricsPipeOptions { Interval = TimeSpan.FromHours(1) }, cancel: cancel.Token));
 
         pipe.Send("1 loss=1\n2 loss=2\n3 los");
-        Thread.Sleep(300); // the reader has the bytes
+        Assert.True(SpinWait.SpinUntil(() => pipe.Consumed, TimeSpan.FromSeconds(20))); // the reader took the bytes and waits for more
         Assert.Equal(0, Points(dir)); // an hour's interval: nothing committed yet
         cancel.Cancel();
         var result = await running.WaitAsync(TimeSpan.FromSeconds(20));
@@ -136,8 +136,18 @@ public sealed class MetricsPipeTests
         private readonly BlockingCollection<byte[]> _chunks = [];
         private byte[] _current = [];
         private int _at;
+        private int _sent;
+        private int _taken;
+        private volatile bool _waiting;
 
-        public void Send(string text) => _chunks.Add(Encoding.UTF8.GetBytes(text));
+        /// <summary>The reader has taken every chunk sent and is waiting for the next (so it has handed on every complete line).</summary>
+        public bool Consumed => _waiting && Volatile.Read(ref _taken) == Volatile.Read(ref _sent);
+
+        public void Send(string text)
+        {
+            Interlocked.Increment(ref _sent);
+            _chunks.Add(Encoding.UTF8.GetBytes(text));
+        }
 
         public void End() => _chunks.CompleteAdding();
 
@@ -145,12 +155,16 @@ public sealed class MetricsPipeTests
         {
             while (_at == _current.Length)
             {
-                if (!_chunks.TryTake(out var next, Timeout.Infinite))
+                _waiting = true;
+                var took = _chunks.TryTake(out var next, Timeout.Infinite);
+                _waiting = false;
+                if (!took)
                 {
                     return 0;
                 }
 
-                (_current, _at) = (next, 0);
+                Interlocked.Increment(ref _taken);
+                (_current, _at) = (next!, 0);
             }
 
             var n = Math.Min(count, _current.Length - _at);
