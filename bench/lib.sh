@@ -61,6 +61,14 @@ ensure_hyperfine() {
 # publish (what the release pack ships for linux-x64). Sets JIT_BIN and AOT_BIN (absolute paths).
 # Both are rebuilt once per script run; REUSE_BUILDS=1 keeps what bench/out/build/ already has
 # (when several scripts run in a row on the same commit: bench/all.sh).
+# sqlite3, the anchor of the metrics workloads: installed from Debian when missing.
+ensure_sqlite3() {
+    command -v sqlite3 >/dev/null 2>&1 && return 0
+    log "installing sqlite3 (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
+}
+
 ensure_builds() {
     local root out
     root=$(git rev-parse --show-toplevel 2>/dev/null || pwd)

@@ -26,11 +26,7 @@ STEP=12500
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh" # absolute: workload_table finds table.py beside it after the cd below
 ensure_hyperfine
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    log "installing sqlite3 (apt)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null 2>&1 \
-        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
-fi
+ensure_sqlite3
 ensure_builds
 
 rm -rf "$OUT" && mkdir -p "$OUT"

@@ -27,11 +27,7 @@ POINTS=$((ROWS * 4))
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 ensure_hyperfine
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    log "installing sqlite3 (apt)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null 2>&1 \
-        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null; }
-fi
+ensure_sqlite3
 ensure_builds
 
 rm -rf "$OUT" && mkdir -p "$OUT"
