@@ -14,13 +14,7 @@ public sealed class MetricsFollowTests
 {
     private const string Job = "0123456789ab";
 
-    private static StoreDir NewStore()
-    {
-        var dir = new StoreDir();
-        using var store = TestStores.Open(dir.Store);
-        store.CreateJob(LineageSamples.NewJob(Job, LineageSamples.Recipe("grpo_basic", "1.0.0", "rlhf", LineageSamples.T0), LineageSamples.T0));
-        return dir;
-    }
+    private static StoreDir NewStore() => TestStores.WithJob(Job);
 
     /// <summary>One look: what is complete now is recorded, then the follow returns (as after Ctrl-C).</summary>
     private static MetricsFollowResult Look(StoreDir dir, string path, List<MetricsFollowEvent>? events = null, bool skipBad = false, MetricsReadOptions? naming = null)

@@ -14,13 +14,7 @@ public sealed class MetricsPipeTests
 {
     private const string Job = "0123456789ab";
 
-    private static StoreDir NewStore()
-    {
-        var dir = new StoreDir();
-        using var store = TestStores.Open(dir.Store);
-        store.CreateJob(LineageSamples.NewJob(Job, LineageSamples.Recipe("grpo_basic", "1.0.0", "rlhf", LineageSamples.T0), LineageSamples.T0));
-        return dir;
-    }
+    private static StoreDir NewStore() => TestStores.WithJob(Job);
 
     private static MetricsPipeResult Record(StoreDir dir, Stream input, MetricsPipeOptions options, List<MetricLineProblem>? bad = null, CancellationToken cancel = default) =>
         MetricsPipe.Record(input, Job, () => TestStores.Open(dir.Store), TimeProvider.System, options, p => bad?.Add(p), cancel);

@@ -1,4 +1,5 @@
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Lineage;
 
 namespace TrainingPlatform.Core.Tests.Support;
 
@@ -13,4 +14,13 @@ internal static class TestStores
 
     public static LineageStore OpenForReading(string path, string toolVersion = "0.0.0", TimeSpan? timeout = null) =>
         LineageStore.OpenForReading(path, Options(toolVersion, timeout));
+
+    /// <summary>A new store holding one pending job <paramref name="jobId"/> (a grpo_basic recipe), for the metrics tests.</summary>
+    public static StoreDir WithJob(string jobId)
+    {
+        var dir = new StoreDir();
+        using var store = Open(dir.Store);
+        store.CreateJob(LineageSamples.NewJob(jobId, LineageSamples.Recipe("grpo_basic", "1.0.0", "rlhf", LineageSamples.T0), LineageSamples.T0));
+        return dir;
+    }
 }

@@ -237,6 +237,24 @@ public sealed record MetricsReadOptions
         };
     }
 
+    /// <summary>
+    /// A name as a reader found it, through the name rule's mapping (<see cref="MetricNames.Map"/>) and then <c>--only</c>,
+    /// <c>--rename</c>, <c>--prefix</c>: the stored name (null when <c>--only</c> drops it), the problem that refuses it
+    /// (null when none), and whether the rule's mapping changed it (to be said once).
+    /// </summary>
+    internal (string? Stored, string? Problem, bool Mapped) Resolve(string written)
+    {
+        var mapped = MetricNames.Map(written);
+        var problem = MetricNames.Problem(mapped);
+        var stored = problem is null ? Name(mapped) : null;
+        if (stored is not null && !ReferenceEquals(stored, mapped))
+        {
+            problem = MetricNames.Problem(stored);
+        }
+
+        return (stored, problem, !ReferenceEquals(mapped, written));
+    }
+
     /// <summary>The stored name for <paramref name="name"/> (already through the name rule's mapping), or null when <c>--only</c> drops it.</summary>
     internal string? Name(string name)
     {

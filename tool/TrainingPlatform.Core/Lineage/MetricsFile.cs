@@ -110,9 +110,12 @@ public static partial class MetricsFile
 
     /// <summary>The format a file's extension says (ignoring case); <see cref="Detect"/> refines it from the content.</summary>
     /// <exception cref="UserErrorException">The extension is none of those above.</exception>
-    public static MetricsFileFormat FormatOf(string path) =>
+    public static MetricsFileFormat FormatOf(string path) => NamedFormat(path) ?? throw UnknownFormat(path);
+
+    /// <summary>The format the path says, or null: a folder or an event file name is TensorBoard, else the extension.</summary>
+    internal static MetricsFileFormat? NamedFormat(string path) =>
         Directory.Exists(path) ? MetricsFileFormat.TensorBoard
-        : FormatOfName(path) ?? (TensorBoardEvents.IsEventFile(path) ? MetricsFileFormat.TensorBoard : throw UnknownFormat(path));
+        : FormatOfName(path) ?? (TensorBoardEvents.IsEventFile(path) ? MetricsFileFormat.TensorBoard : null);
 
     /// <summary>
     /// Reads a metrics file; its format is <paramref name="options"/>' or detected (<see cref="Detect"/>). The file is
@@ -121,7 +124,8 @@ public static partial class MetricsFile
     /// <exception cref="UserErrorException">The file cannot be read or is not a metrics file at all.</exception>
     public static MetricsFileResult Read(string path, DateTimeOffset importTime, MetricsReadOptions? options = null)
     {
-        if (Directory.Exists(path) || (options?.Format ?? (TensorBoardEvents.IsEventFile(path) ? FormatOfName(path) ?? MetricsFileFormat.TensorBoard : null)) == MetricsFileFormat.TensorBoard)
+        var named = options?.Format ?? NamedFormat(path);
+        if (named == MetricsFileFormat.TensorBoard)
         {
             return TensorBoardEvents.Read(path, importTime, options ?? MetricsReadOptions.Default);
         }
@@ -129,7 +133,7 @@ public static partial class MetricsFile
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-            if (options?.Format is null && FormatOfName(path) is null && !TextAtStart(stream))
+            if (named is null && !TextAtStart(stream))
             {
                 throw UnknownFormat(path); // a binary file of a name no reader claims: say how to name its format, not "save it as UTF-8"
             }
@@ -547,15 +551,8 @@ public static partial class MetricsFile
             if (!_lookup.TryGetValue(name, out var entry))
             {
                 var text = name.ToString();
-                var mapped = MetricNames.Map(text);
-                var problem = NameProblem(mapped);
-                var stored = problem is null ? _options.Name(mapped) : null;
-                if (stored is not null && !ReferenceEquals(stored, mapped))
-                {
-                    problem = NameProblem(stored);
-                }
-
-                entry = new MetricName(text, problem, IndexOf(StepFields, text), IndexOf(TimeFields, text), stored, !ReferenceEquals(mapped, text));
+                var (stored, problem, mapped) = _options.Resolve(text);
+                entry = new MetricName(text, problem, IndexOf(StepFields, text), IndexOf(TimeFields, text), stored, mapped);
                 _names.Add(text, entry);
             }
 

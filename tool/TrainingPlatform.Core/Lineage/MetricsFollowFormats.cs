@@ -45,17 +45,8 @@ public static class MetricsFollowFormats
     public static IMetricsFollowFormat? ForFile(string path, MetricsReadOptions? options = null, bool inFolder = false)
     {
         options ??= MetricsReadOptions.Default;
-        if (Path.GetFileName(path).Equals("trainer_state.json", StringComparison.OrdinalIgnoreCase) || TensorBoardEvents.IsEventFile(path))
-        {
-            return null;
-        }
-
-        MetricsFileFormat format;
-        try
-        {
-            format = options.Format ?? MetricsFile.FormatOf(path);
-        }
-        catch (UserErrorException)
+        if (Path.GetFileName(path).Equals("trainer_state.json", StringComparison.OrdinalIgnoreCase)
+            || (options.Format ?? MetricsFile.NamedFormat(path)) is not { } format)
         {
             return null;
         }

@@ -400,15 +400,8 @@ public static class TensorBoardEvents
 
             // The name rule's mapping (white space to '_'), then --only, --rename and --prefix, as for every reader.
             var written = _run.Length == 0 ? tagText : _run + "/" + tagText;
-            var name = MetricNames.Map(written);
-            var problem = MetricsFile.NameProblem(name);
-            var stored = problem is null ? options.Name(name) : null;
-            if (stored is not null && !ReferenceEquals(stored, name))
-            {
-                problem = MetricsFile.NameProblem(stored);
-            }
-
-            if (problem is null && stored is not null && !ReferenceEquals(name, written) && !_mapped.Exists(m => m.Written == written))
+            var (stored, problem, mapped) = options.Resolve(written);
+            if (problem is null && stored is not null && mapped && !_mapped.Exists(m => m.Written == written))
             {
                 _mapped.Add((written, stored));
             }
