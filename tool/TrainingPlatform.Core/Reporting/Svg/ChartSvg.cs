@@ -75,10 +75,10 @@ public static class ChartSvg
         w.Write($"<title id=\"{eid}-title\">{metric} by step{(y.Log ? " (log scale)" : "")}</title>");
 
         WriteXAxis(w, x);
-        WriteYAxis(w, linear, hidden: y != linear);
+        WriteYAxis(w, linear, hidden: !ReferenceEquals(y, linear));
         if (log is not null)
         {
-            WriteYAxis(w, log, hidden: y != log);
+            WriteYAxis(w, log, hidden: !ReferenceEquals(y, log));
         }
 
         w.Write($"<text class=\"axis-title\" x=\"{Left + (PlotWidth / 2)}\" y=\"{Height - 6}\" text-anchor=\"middle\">step</text>");
