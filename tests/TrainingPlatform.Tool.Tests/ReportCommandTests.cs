@@ -308,6 +308,26 @@ public sealed class ReportCommandTests
         Assert.True(size <= 2_000_000, $"{size:N0} bytes");
     }
 
+    [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
+    public void Many_metrics_share_the_points_budget_so_the_file_stays_bounded()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var id = CliRun.Pinned(temp.Path, T0, 1, "job", "create", "grpo_math_small", "-s", "7B").Out.Trim();
+        using (var store = LineageStore.Open(Path.Combine(temp.Path, ".trainplat", "lineage.db"), new StoreOpenOptions(TimeProvider.System) { ToolVersion = "0.0.0" }))
+        {
+            Append(store, id, T0.AddHours(1), 2_000, [.. Enumerable.Range(0, 80).Select(i => $"metric/{i:00}")]);
+        }
+
+        var r = Report(temp.Path, id, "-o", "report.html");
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        Assert.Contains("80 charts (50,000 of 160,000 points)", r.Error, StringComparison.Ordinal); // 50,000 / 80 = 625 a series
+        var (document, _) = Parse(File.ReadAllText(Path.Combine(temp.Path, "report.html")));
+        Assert.All(document.QuerySelectorAll("path.series"), p => Assert.Equal("625", p.GetAttribute("data-points")));
+        var size = new FileInfo(Path.Combine(temp.Path, "report.html")).Length;
+        Assert.True(size <= 2_000_000, $"{size:N0} bytes");
+    }
+
     [Theory]
     [InlineData("no jobs selected for the report", "hint: name jobs", "-o", "report.html")]
     [InlineData("no job 0bad in ", "hint: `trainplat job list` shows the recorded jobs", "0bad", "-o", "report.html")]

@@ -12,8 +12,11 @@ public sealed record ReportRequest
     /// <summary>Points kept per series when nothing else is asked (<c>--points</c>).</summary>
     public const int DefaultPoints = 2_000;
 
-    /// <summary>Points kept in the whole report, over every series: what bounds the file's size whatever the metrics.</summary>
-    public const int DefaultTotalPoints = 200_000;
+    /// <summary>
+    /// Points kept in the whole report, over every series: what bounds the file's size whatever the number of metrics (a
+    /// point costs about 30 bytes, in the SVG path and in the JSON data: 50,000 make about 1.5 MB).
+    /// </summary>
+    public const int DefaultTotalPoints = 50_000;
 
     /// <summary>Points a series keeps at least when the total budget is shared among many series.</summary>
     public const int MinPointsPerSeries = 100;

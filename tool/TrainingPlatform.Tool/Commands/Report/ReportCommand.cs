@@ -36,7 +36,7 @@ internal static class ReportCommand
         var logScale = new Option<string?>("--log-scale") { Description = "Metrics whose name matches GLOB start on a log scale (when all their values are above 0), e.g. '*loss*'.", HelpName = "GLOB" };
         var points = new Option<int>("--points")
         {
-            Description = "Points kept per series at most (largest-triangle-three-buckets; the report keeps at most 200,000 in all).",
+            Description = "Points kept per series at most (largest-triangle-three-buckets; the report keeps at most 50,000 in all, at least 100 a series).",
             DefaultValueFactory = _ => ReportRequest.DefaultPoints,
             HelpName = "N",
         };
