@@ -281,6 +281,25 @@ public sealed class ReportCommandTests
 
     [Fact]
     [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
+    public void Compare_reports_the_two_jobs_and_diffs_the_second_against_the_first()
+    {
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var ids = ThreeJobs(temp.Path, 10);
+        var r = Report(temp.Path, "--compare", ids[2], ids[0][..6], "-o", "-");
+        Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+        var (document, errors) = Parse(r.Out);
+        Assert.Empty(errors);
+        Assert.Equal([ids[2], ids[0]], document.QuerySelectorAll("#runs tbody tr").Select(row => row.GetAttribute("data-job")));
+        var heading = Assert.Single(document.QuerySelectorAll("#diffs h3"));
+        Assert.Equal(["#job-" + ids[2], "#job-" + ids[0]], heading.QuerySelectorAll("a").Select(a => a.GetAttribute("href")));
+        Assert.Contains("compared", heading.TextContent, StringComparison.Ordinal);
+        var rows = document.QuerySelectorAll("#diffs table.diff tbody tr").ToArray();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, row => Assert.Matches("^sev-(critical|important|minor)$", row.ClassName));
+    }
+
+    [Fact]
+    [Trait(ToolBuild.Trait, ToolBuild.InProcessOnly)]
     public void Three_jobs_of_10000_points_make_at_most_1_MB()
     {
         using var temp = TempDir.CopyOf(Repo.Examples);
