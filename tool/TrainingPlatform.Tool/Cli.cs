@@ -23,6 +23,7 @@ public static class Cli
         new("job", Commands.Job.JobCommand.Build),
         new("metrics", Commands.Metrics.MetricsCommand.Build),
         new("lineage", Commands.Lineage.LineageCommand.Build),
+        new("report", Commands.Report.ReportCommand.Build),
         new("store", Commands.Store.StoreCommand.Build),
         new("suggest", Commands.Experience.SuggestCommand.Build),
         new("recommend", Commands.Experience.RecommendCommand.Build),

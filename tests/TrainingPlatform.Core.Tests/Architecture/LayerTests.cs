@@ -26,6 +26,7 @@ public sealed class LayerTests
         ["Frameworks"],
         ["Diffing", "Datasets", "Lineage"],
         ["Jobs", "Experience", "Checks"],
+        ["Reporting"],
     ];
 
     /// <summary>The only dependencies inside one layer, each in one direction (why: docs/architecture.md).</summary>

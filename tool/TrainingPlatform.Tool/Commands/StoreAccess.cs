@@ -2,6 +2,7 @@ using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands;
 
@@ -29,6 +30,14 @@ internal static class StoreAccess
     /// </summary>
     public static StoreRecipeVersions Recorded(CliContext context, string workingDirectory, string? option = null) =>
         new(() => OpenForReading(context, ProjectContext.Discover(workingDirectory), option));
+
+    /// <summary>The files of the store at <paramref name="storePath"/>, which a command's <c>-o</c> must not name.</summary>
+    public static CommandInput[] Inputs(string storePath) =>
+    [
+        new(storePath, "the lineage store"),
+        new(storePath + ".lock", "the lock file of the lineage store"),
+        new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store"),
+    ];
 
     private static LineageStore Open(CliContext context, ProjectContext project, string? option, bool readOnly)
     {

@@ -29,8 +29,7 @@ internal static class ExportCommand
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var storePath = project.StorePath(parse.GetValue(store));
             var target = parse.GetValue(output) is { } file
-                ? OutputFile.Target(context, file, "job export", [new(storePath, "the lineage store"), new(storePath + ".lock", "the lock file of the lineage store"),
-                    new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store")])
+                ? OutputFile.Target(context, file, "job export", StoreAccess.Inputs(storePath))
                 : null;
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
