@@ -52,14 +52,15 @@ fi
 cp -r "$root/examples" "$work/project"
 rm -rf "$work/project/report" "$work/project/.trainplat"
 store=$work/store/lineage.db
-trainplat() { (cd "$work/project" && "${tool[@]}" "$@" --store "$store"); }
+# Given relative to the project, so the report names the store as ../store/lineage.db, not a random temp path.
+trainplat() { (cd "$work/project" && "${tool[@]}" "$@" --store ../store/lineage.db); }
 # The same, its summaries on stderr kept in a log and shown only when it fails.
 quietly() { trainplat "$@" 2>"$work/last.log" || { echo "make-example.sh: error: trainplat $* failed:" >&2; cat "$work/last.log" >&2; exit 1; }; }
 
-# points SEED LOSS0 REWARD_MAX LR > FILE: CSV of 2,500 steps x 4 metrics. The noise is a Park-Miller generator (exact
+# points SEED LOSS0 REWARD_MAX LR KL_SCALE > FILE: CSV of 2,500 steps x 4 metrics. The noise is a Park-Miller generator (exact
 # in awk's doubles), not rand(): awk implementations differ in rand() but not in arithmetic.
 points() {
-    awk -v seed="$1" -v loss0="$2" -v rmax="$3" -v lr="$4" 'BEGIN {
+    awk -v seed="$1" -v loss0="$2" -v rmax="$3" -v lr="$4" -v kscale="$5" 'BEGIN {
         steps = 2500; warmup = 100; pi = atan2(0, -1); x = seed
         print "step,loss,reward,lr,kl"
         for (s = 0; s < steps; s++) {
@@ -68,7 +69,7 @@ points() {
             loss = loss0 * exp(-s / 700) + 0.25 + 0.08 * u
             reward = rmax * (1 - exp(-s / 600)) + 0.05 * v
             rate = s < warmup ? lr * (s + 1) / warmup : lr * 0.5 * (1 + cos(pi * (s - warmup) / (steps - warmup)))
-            kl = 0.0006 + 0.002 * s / steps + 0.004 * (1 - exp(-s / 300)) + 0.0004 * u
+            kl = kscale * (0.0006 + 0.002 * s / steps + 0.004 * (1 - exp(-s / 300)) + 0.0004 * u)
             printf "%d,%.6g,%.6g,%.6g,%.6g\n", s, loss, reward, rate, kl
         }
     }'
@@ -78,9 +79,9 @@ echo "make-example.sh: recording 3 jobs x 10,000 points in a throwaway store ($s
 math=$(quietly job create grpo_math_small -s 7B -d train=data/train.jsonl --name math-7b --tag example)
 tuned=$(quietly job clone "$math" --set optimizer.learning_rate=1e-6 --name math-7b-lr1e-6 --tag example)
 chat=$(quietly job create sft_chat -s 8B -d train=data/train.jsonl --name chat-8b --tag example --tag sft)
-points 11 1.8 0.62 2e-6 >"$work/math.csv"
-points 23 1.8 0.71 1e-6 >"$work/tuned.csv"
-points 37 2.4 0.45 1e-4 >"$work/chat.csv"
+points 11 1.8 0.62 2e-6 1.0 >"$work/math.csv"
+points 23 1.8 0.71 1e-6 0.6 >"$work/tuned.csv"
+points 37 2.4 0.45 2e-5 1.5 >"$work/chat.csv"
 for pair in "$math:math" "$tuned:tuned" "$chat:chat"; do
     job=${pair%%:*} file=${pair#*:}
     quietly metrics import "$job" "$work/$file.csv" --start >/dev/null
