@@ -136,6 +136,7 @@ public sealed class AotBuildTests(AotBuildFixture aot) : IClassFixture<AotBuildF
             Same(dir, 0, "lineage", "--dataset", "data/train.jsonl");
             Same(dir, 0, "lineage", "--recipe", "grpo_basic");
             Same(dir, 0, "data", "list");
+            Same(dir, 0, "report", "--all", "--generated-at", "2026-12-01T00:00:00Z", "-o", "-");
             Same(dir, 0, "suggest", "grpo_math_small", "-s", "7B");
             Same(dir, 0, "store", "check");
             Same(dir, 0, "store", "check", "--format", "json");

@@ -305,7 +305,7 @@ public static class HtmlReportWriter
         var j = r.Job;
         var status = JobStatuses.Name(j.Status);
         w.Write($"<section id=\"job-{E(j.Id)}\" class=\"job\">\n");
-        w.Write($"<h3><span class=\"swatch c{r.Color.ToString(CultureInfo.InvariantCulture)}\"></span>{E(r.Label)} <code>{E(j.Id)}</code> <span class=\"status status-{status}\">{status}</span></h3>\n");
+        w.Write($"<h3><span class=\"swatch c{r.Color.ToString(CultureInfo.InvariantCulture)}\"></span>{(j.Name is null ? $"<code>{E(j.Id)}</code>" : $"{E(j.Name)} <code>{E(j.Id)}</code>")} <span class=\"status status-{status}\">{status}</span></h3>\n");
         w.Write("<ol class=\"timeline\">");
         TimelineItem(w, "created", j.Created);
         TimelineItem(w, "started", j.Started);
@@ -323,7 +323,7 @@ public static class HtmlReportWriter
         }
 
         Fact(w, "task", E(j.Algorithm == j.Task ? j.Task : $"{j.Task} ({j.Algorithm})"));
-        Fact(w, "model", E((j.Model is null ? "size " + j.ModelSize : $"{j.Model} ({j.ModelSize})") + Invariant($", {j.Parameters / 1e9:0.##}B parameters")));
+        Fact(w, "model", E(j.Model is null ? "size " + j.ModelSize : Invariant($"{j.Model} ({j.Parameters / 1e9:0.##}B parameters)")));
         var perNode = j.Nodes > 0 ? j.Gpus / j.Nodes : j.Gpus;
         Fact(w, "cluster", E(Invariant($"{Count(j.Gpus, "GPU")} on {Count(j.Nodes, "node")} ({perNode} per node)")));
         Fact(w, "config", $"<code title=\"sha256:{E(j.ConfigHash)}\">sha256 {E(Short(j.ConfigHash))}</code>" +

@@ -40,6 +40,7 @@ public static class ReportStyle
         #runs th { cursor: pointer; user-select: none; white-space: nowrap; background: var(--panel); }
         #runs th[aria-sort="ascending"]::after { content: " \25B2"; }
         #runs th[aria-sort="descending"]::after { content: " \25BC"; }
+        #runs td { white-space: nowrap; }
         .table-wrap { overflow-x: auto; }
         .filters { display: flex; gap: 1.2em; margin: 0.4em 0; }
         select, button { font: inherit; color: inherit; background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 1px 6px; }

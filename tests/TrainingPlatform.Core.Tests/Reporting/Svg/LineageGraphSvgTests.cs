@@ -67,6 +67,8 @@ public sealed class LineageGraphSvgTests
         Assert.Equal(0, rank["job:j1"]);
         Assert.Equal(1, rank["job:j2"]);
         Assert.Equal(3, rank["base:llama-base"]); // the longest path: j1 -> j2 -> sft@2 -> base
+        var j1ToData = layout.Routes.Single(r => r.Edge.To == "dataset:alpaca" && r.Edge.From == "job:j1");
+        Assert.Equal(4, j1ToData.Points.Count); // j1 (rank 0) to alpaca (rank 2) through a gap in rank 1
     }
 
     [Fact]
@@ -93,6 +95,17 @@ public sealed class LineageGraphSvgTests
 
         var rank = layout.Nodes.ToDictionary(p => p.Node.Id, p => p.Rank);
         Assert.All(layout.Edges, e => Assert.True(rank[e.From] < rank[e.To]));
+
+        // An edge across ranks passes each crossed rank in a gap of its own, through no box.
+        foreach (var route in layout.Routes.Where(r => r.Points.Count > 2))
+        {
+            Assert.Equal(2 * (rank[route.Edge.To] - rank[route.Edge.From]), route.Points.Count);
+            for (var i = 1; i + 1 < route.Points.Count; i += 2)
+            {
+                var (x, y) = route.Points[i];
+                Assert.DoesNotContain(layout.Nodes, b => b.Y == y && b.X - GraphLayout.GapX / 2 < x && x < b.X + GraphLayout.BoxWidth + GraphLayout.GapX / 2);
+            }
+        }
     }
 
     [Fact]

@@ -3,10 +3,13 @@ namespace TrainingPlatform.Core.Reporting;
 /// <summary>A node box placed by <see cref="GraphLayout"/>: its rank (row, 0 on top), order in the rank and top-left corner.</summary>
 internal sealed record PlacedNode(GraphNode Node, int Rank, int Order, double X, double Y);
 
+/// <summary>Where an edge is drawn: the points it passes, from its source box to its target box.</summary>
+internal sealed record EdgeRoute(GraphEdge Edge, IReadOnlyList<(double X, double Y)> Points);
+
 /// <summary>
 /// A deterministic layered layout (a simplified Sugiyama): ranks by the longest path along the edges (so every edge
-/// points down), the order within a rank by barycenter sweeps with ties broken by node id, fixed-size boxes centred
-/// on the widest rank. The result depends only on the set of nodes and edges, never on their order. Edges that would
+/// points down), edges across several ranks split by a narrow dummy vertex per crossed rank, the order within a rank by
+/// barycenter sweeps with ties broken by node id (dummies by edge), fixed-size boxes, each rank centred. The result depends only on the set of nodes and edges, never on their order. Edges that would
 /// close a cycle (the store forbids cycles; this stays safe anyway) are ignored for ranking; edges to unknown nodes
 /// and self edges are dropped.
 /// </summary>
@@ -17,12 +20,13 @@ internal sealed class GraphLayout
     public const double GapX = 24;
     public const double GapY = 56;
     public const double Margin = 12;
+    private const double DummyWidth = 8;
     private const int Sweeps = 4;
 
-    private GraphLayout(IReadOnlyList<PlacedNode> nodes, IReadOnlyList<GraphEdge> edges, double width, double height)
+    private GraphLayout(IReadOnlyList<PlacedNode> nodes, IReadOnlyList<EdgeRoute> routes, double width, double height)
     {
         Nodes = nodes;
-        Edges = edges;
+        Routes = routes;
         Width = width;
         Height = height;
     }
@@ -31,7 +35,13 @@ internal sealed class GraphLayout
     public IReadOnlyList<PlacedNode> Nodes { get; }
 
     /// <summary>The edges kept (both ends known, not a self edge, first of duplicates), ordinal by from, to, kind.</summary>
-    public IReadOnlyList<GraphEdge> Edges { get; }
+    public IReadOnlyList<GraphEdge> Edges => [.. Routes.Select(r => r.Edge)];
+
+    /// <summary>
+    /// Each kept edge's way: from the bottom middle of its source box, down through the gap kept in every rank it
+    /// crosses (an entry and an exit point per rank), to the top middle of its target box.
+    /// </summary>
+    public IReadOnlyList<EdgeRoute> Routes { get; }
 
     public double Width { get; }
 
@@ -68,37 +78,96 @@ internal sealed class GraphLayout
             (down[i], up[i]) = ([], []);
         }
 
-        foreach (var (from, to) in Acyclic(n, kept.Select(e => (index[e.From], index[e.To])).ToArray()))
+        var acyclic = Acyclic(n, kept.Select(e => (index[e.From], index[e.To])).ToArray());
+        foreach (var (from, to) in acyclic)
         {
             down[from].Add(to);
             up[to].Add(from);
         }
 
         var rank = LongestPathRanks(n, down, up);
-        var rows = Enumerable.Range(0, n == 0 ? 0 : rank.Max() + 1).Select(_ => new List<int>()).ToArray();
-        for (var i = 0; i < n; i++)
+
+        // Proper layering: an edge across several ranks becomes a chain through one narrow dummy vertex per rank it
+        // crosses, so the ordering sees it and the drawing routes it through a gap kept free between the boxes.
+        var vertexRank = new List<int>(rank);
+        var next = Enumerable.Range(0, n).Select(_ => new List<int>()).ToList();
+        var previous = Enumerable.Range(0, n).Select(_ => new List<int>()).ToList();
+        var chains = new Dictionary<(int From, int To), List<int>>();
+        foreach (var (from, to) in acyclic)
         {
-            rows[rank[i]].Add(i); // ids are sorted, so each row starts in id order
+            var chain = new List<int> { from };
+            for (var r = rank[from] + 1; r < rank[to]; r++)
+            {
+                vertexRank.Add(r);
+                next.Add([]);
+                previous.Add([]);
+                chain.Add(vertexRank.Count - 1);
+            }
+
+            chain.Add(to);
+            for (var k = 1; k < chain.Count; k++)
+            {
+                next[chain[k - 1]].Add(chain[k]);
+                previous[chain[k]].Add(chain[k - 1]);
+            }
+
+            chains[(from, to)] = chain;
         }
 
-        Order(rows, down, up);
+        var rows = Enumerable.Range(0, n == 0 ? 0 : rank.Max() + 1).Select(_ => new List<int>()).ToArray();
+        for (var v = 0; v < vertexRank.Count; v++)
+        {
+            rows[vertexRank[v]].Add(v); // nodes in id order, then dummies in edge order
+        }
 
-        var widest = rows.Length == 0 ? 0 : rows.Max(r => r.Count);
-        var width = (2 * Margin) + (widest * BoxWidth) + (Math.Max(0, widest - 1) * GapX);
+        Order(rows, next, previous);
+
+        double Slot(int v) => v < n ? BoxWidth : DummyWidth;
+        var rowWidths = rows.Select(r => r.Sum(Slot) + (Math.Max(0, r.Count - 1) * GapX)).ToArray();
+        var width = (2 * Margin) + (rowWidths.Length == 0 ? 0 : rowWidths.Max());
         var height = (2 * Margin) + (rows.Length * BoxHeight) + (Math.Max(0, rows.Length - 1) * GapY);
+        var left = new double[vertexRank.Count];
         var placed = new List<PlacedNode>(n);
         for (var r = 0; r < rows.Length; r++)
         {
-            var rowWidth = (rows[r].Count * BoxWidth) + ((rows[r].Count - 1) * GapX);
-            var left = (width - rowWidth) / 2;
-            for (var o = 0; o < rows[r].Count; o++)
+            var x = (width - rowWidths[r]) / 2;
+            var order = 0;
+            foreach (var v in rows[r])
             {
-                placed.Add(new PlacedNode(byId[rows[r][o]], r, o, left + (o * (BoxWidth + GapX)), Margin + (r * (BoxHeight + GapY))));
+                left[v] = x;
+                x += Slot(v) + GapX;
+                if (v < n)
+                {
+                    placed.Add(new PlacedNode(byId[v], r, order++, left[v], Top(r)));
+                }
             }
         }
 
-        return new GraphLayout(placed, kept, width, height);
+        (double X, double Y) Bottom(int v) => (left[v] + (Slot(v) / 2), Top(vertexRank[v]) + BoxHeight);
+        (double X, double Y) Over(int v) => (left[v] + (Slot(v) / 2), Top(vertexRank[v]));
+        var routes = kept.Select(e =>
+        {
+            var (from, to) = (index[e.From], index[e.To]);
+            if (!chains.TryGetValue((from, to), out var chain))
+            {
+                return new EdgeRoute(e, [Bottom(from), Over(to)]); // closes a cycle: drawn straight back up
+            }
+
+            var points = new List<(double X, double Y)> { Bottom(from) };
+            foreach (var dummy in chain.Skip(1).SkipLast(1))
+            {
+                points.Add(Over(dummy));
+                points.Add(Bottom(dummy));
+            }
+
+            points.Add(Over(to));
+            return new EdgeRoute(e, points);
+        }).ToArray();
+
+        return new GraphLayout(placed, routes, width, height);
     }
+
+    private static double Top(int rank) => Margin + (rank * (BoxHeight + GapY));
 
     /// <summary>The edges without those that close a cycle: a depth-first search from each node in id order drops back edges.</summary>
     private static List<(int From, int To)> Acyclic(int n, (int From, int To)[] edges)
@@ -178,9 +247,9 @@ internal sealed class GraphLayout
     /// Barycenter sweeps, down then up, a fixed number of times: each node moves to the mean centred position of its
     /// neighbours in other rows (a node without any keeps its own), ties by id.
     /// </summary>
-    private static void Order(List<int>[] rows, List<int>[] down, List<int>[] up)
+    private static void Order(List<int>[] rows, List<List<int>> down, List<List<int>> up)
     {
-        var position = new double[down.Length];
+        var position = new double[down.Count];
         void Place(List<int> row)
         {
             for (var o = 0; o < row.Count; o++)

@@ -35,19 +35,12 @@ public static class LineageGraphSvg
         w.Write($"<title id=\"lineage-title\">Lineage: {layout.Nodes.Count} nodes, {layout.Edges.Count} edges</title>");
         w.Write($"<defs><marker id=\"{ArrowId}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" fill=\"currentColor\"/></marker></defs>");
 
-        var at = layout.Nodes.ToDictionary(p => p.Node.Id, StringComparer.Ordinal);
         w.Write("<g class=\"edges\" fill=\"none\" stroke=\"currentColor\" stroke-opacity=\"0.6\">");
-        foreach (var e in layout.Edges)
+        foreach (var route in layout.Routes)
         {
-            var (from, to) = (at[e.From], at[e.To]);
-            var x1 = from.X + (GraphLayout.BoxWidth / 2);
-            var y1 = from.Y + GraphLayout.BoxHeight;
-            var x2 = to.X + (GraphLayout.BoxWidth / 2);
-            var y2 = to.Y;
-            var bend = Math.Max(GraphLayout.GapY / 2, Math.Abs(y2 - y1) / 2);
-            var c = SvgText.Coordinate;
+            var e = route.Edge;
             w.Write($"<path class=\"edge edge-{SvgText.Escape(e.Kind)}\" data-from=\"{SvgText.Escape(e.From)}\" data-to=\"{SvgText.Escape(e.To)}\"");
-            w.Write($" d=\"M{c(x1)} {c(y1)}C{c(x1)} {c(y1 + bend)} {c(x2)} {c(y2 - bend)} {c(x2)} {c(y2)}\" marker-end=\"url(#{ArrowId})\"><title>{SvgText.Escape(e.Kind)}</title></path>");
+            w.Write($" d=\"{PathData(route.Points)}\" marker-end=\"url(#{ArrowId})\"><title>{SvgText.Escape(e.Kind)}</title></path>");
         }
 
         w.Write("</g><g class=\"nodes\">");
@@ -79,5 +72,30 @@ public static class LineageGraphSvg
         }
 
         w.Write("</g></svg>");
+    }
+
+    /// <summary>
+    /// Curves between ranks (leaving and entering vertically), straight lines through the gap a long edge has in each
+    /// rank it crosses: points 0→1, 2→3 … are curves, 1→2, 3→4 … lines.
+    /// </summary>
+    private static string PathData(IReadOnlyList<(double X, double Y)> points)
+    {
+        var c = SvgText.Coordinate;
+        var d = new System.Text.StringBuilder($"M{c(points[0].X)} {c(points[0].Y)}");
+        for (var i = 1; i < points.Count; i++)
+        {
+            var (a, b) = (points[i - 1], points[i]);
+            if (i % 2 == 0)
+            {
+                d.Append($"L{c(b.X)} {c(b.Y)}");
+                continue;
+            }
+
+            // A downward edge bends over half the gap; an edge back up (a cycle) loops out below and above.
+            var bend = Math.Max(GraphLayout.GapY / 2, (a.Y - b.Y) / 2);
+            d.Append($"C{c(a.X)} {c(a.Y + bend)} {c(b.X)} {c(b.Y - bend)} {c(b.X)} {c(b.Y)}");
+        }
+
+        return d.ToString();
     }
 }
