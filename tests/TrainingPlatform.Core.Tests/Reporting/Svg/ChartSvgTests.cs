@@ -189,6 +189,17 @@ public sealed class ChartSvgTests
     }
 
     [Fact]
+    public void A_long_metric_name_is_cut_along_the_axis_and_whole_in_the_title()
+    {
+        var name = "train/" + new string('x', 60);
+        var svg = Parse(Render(new ChartModel(name, [], LogY: false)));
+        Assert.Equal(name + " by step", svg.Element("title")!.Value);
+        var axisTitle = svg.Elements("text").Last(t => (string?)t.Attribute("class") == "axis-title").Value;
+        Assert.Equal(40, axisTitle.Length);
+        Assert.Equal(name[..39] + "…", axisTitle);
+    }
+
+    [Fact]
     public void Characters_xml_cannot_hold_become_replacement_characters()
     {
         var svg = Parse(Render(new ChartModel("a\u0001b\uD800c", [], LogY: false)));

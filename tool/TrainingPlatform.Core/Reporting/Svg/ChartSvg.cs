@@ -26,6 +26,9 @@ public static class ChartSvg
     private const int PlotWidth = Width - Left - Right;
     private const int PlotHeight = Height - Top - Bottom;
 
+    /// <summary>What fits along the y axis at 11px; the whole name is in the chart's title.</summary>
+    private const int AxisTitleChars = 40;
+
     public static void Write(TextWriter w, ChartModel chart, string id)
     {
         ArgumentNullException.ThrowIfNull(w);
@@ -79,7 +82,7 @@ public static class ChartSvg
         }
 
         w.Write($"<text class=\"axis-title\" x=\"{Left + (PlotWidth / 2)}\" y=\"{Height - 6}\" text-anchor=\"middle\">step</text>");
-        w.Write($"<text class=\"axis-title\" transform=\"rotate(-90)\" x=\"{-(Top + (PlotHeight / 2))}\" y=\"14\" text-anchor=\"middle\">{metric}</text>");
+        w.Write($"<text class=\"axis-title\" transform=\"rotate(-90)\" x=\"{-(Top + (PlotHeight / 2))}\" y=\"14\" text-anchor=\"middle\">{SvgText.Escape(SvgText.Truncate(chart.Metric, AxisTitleChars))}</text>");
         if (empty)
         {
             w.Write($"<text class=\"no-data\" x=\"{Left + (PlotWidth / 2)}\" y=\"{Top + (PlotHeight / 2)}\" text-anchor=\"middle\">no finite values</text>");
