@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests run for real (git, pre-commit, Debian's PyYAML and
-# OmegaConf; clang and zlib1g-dev for the Native AOT build), then runs the tests in two passes:
+# OmegaConf; clang and zlib1g-dev for the Native AOT build; Debian's chromium for the report's browser tests), then runs the tests in two passes:
 #   1. publishes the Native AOT build once, then runs every test on the JIT build (AotBuildTests compare the two
 #      builds, given the published binary in TRAINPLAT_AOT_BIN);
 #   2. runs the end-to-end set of TrainingPlatform.Tool.Tests again with TRAINPLAT_BIN naming the native binary: every
@@ -21,6 +21,7 @@ command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 /usr/bin/python3 -c 'import omegaconf' >/dev/null 2>&1 || missing+=(python3-omegaconf)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the report's browser tests drive it over DevTools, no driver
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     if ! command -v apt-get >/dev/null 2>&1; then
