@@ -34,7 +34,7 @@ cd "$OUT"
 # --- the stores --------------------------------------------------------------------------------
 log "the example store: examples/report/make-example.sh with the AOT build"
 WORK=$OUT/example TRAINPLAT=$AOT_BIN bash "$ROOT/examples/report/make-example.sh" "$OUT/example-made.html" "$OUT/example.png"
-EXAMPLE=$OUT/example/store/lineage.db
+EXAMPLE=$OUT/example/project/.trainplat/lineage.db
 rm -f "$EXAMPLE.lock"
 # shellcheck disable=SC2207 # ids are hex words
 EXAMPLE_IDS=($("$AOT_BIN" job list --store "$EXAMPLE" --columns id --format csv | tail -n +2))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's example report: three jobs of the example recipes (examples/recipes), 10,000 metric points each, one
 # of them cloned from another (a parent/child pair), recorded in a throwaway store (never yours), then
-#   trainplat report --all --generated-at 2026-01-01T00:00:00Z -o OUT.html
+#   trainplat report --all -o OUT.html
 # and a screenshot of it in headless Chromium (Debian's `chromium`).
 #
 # Usage: bash examples/report/make-example.sh [REPORT.html [SCREENSHOT.png]]
@@ -51,9 +51,9 @@ fi
 # A copy of the example project: job create snapshots its datasets and keeps a stat cache beside them.
 cp -r "$root/examples" "$work/project"
 rm -rf "$work/project/report" "$work/project/.trainplat"
-store=$work/store/lineage.db
-# Given relative to the project, so the report names the store as ../store/lineage.db, not a random temp path.
-trainplat() { (cd "$work/project" && "${tool[@]}" "$@" --store ../store/lineage.db); }
+# The copy's own default store, so the report names it .trainplat/lineage.db, not a random temp path.
+store=$work/project/.trainplat/lineage.db
+trainplat() { (cd "$work/project" && "${tool[@]}" "$@"); }
 # The same, its summaries on stderr kept in a log and shown only when it fails.
 quietly() { trainplat "$@" 2>"$work/last.log" || { echo "make-example.sh: error: trainplat $* failed:" >&2; cat "$work/last.log" >&2; exit 1; }; }
 
@@ -91,7 +91,7 @@ quietly job update "$tuned" --status succeeded --note "lower learning rate: high
 quietly job update "$chat" --status failed --note "stopped after 2,500 steps" >/dev/null
 
 mkdir -p "$(dirname "$report")" "$(dirname "$screenshot")"
-trainplat report --all --generated-at 2026-01-01T00:00:00Z -o "$report"
+trainplat report --all -o "$report"
 echo "make-example.sh: wrote $report ($(stat -c %s "$report") bytes)" >&2
 
 # The screenshot: a new empty profile and no network of any kind (the report needs none).

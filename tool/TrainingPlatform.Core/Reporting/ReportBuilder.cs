@@ -33,7 +33,7 @@ public static class ReportBuilder
         var reportJobs = jobs.Select((j, i) => Job(store, j, i % Colors)).ToArray();
         var (charts, budget) = Charts(store, reportJobs, request);
         var (nodes, edges) = Graph(store, reportJobs);
-        return new ReportModel(request.ToolVersion, request.GeneratedAt, store.Info.Path, table, reportJobs, charts, budget, nodes, edges, Diffs(store, reportJobs, request));
+        return new ReportModel(request.ToolVersion, request.GeneratedAt, request.StoreDisplay ?? store.Info.Path, table, reportJobs, charts, budget, nodes, edges, Diffs(store, reportJobs, request));
     }
 
     /// <summary>The union of the named jobs, <c>--compare</c>'s two and the jobs the filters (or <c>--all</c>) match; newest first, then by id.</summary>
@@ -59,9 +59,9 @@ public static class ReportBuilder
             if (matched.Count == 0 && selected.Count == 0)
             {
                 throw request.HasFilters
-                    ? new UserErrorException($"no jobs match {Filters(request)} in {store.Info.Path}",
+                    ? new UserErrorException($"no jobs match {Filters(request)} in {request.StoreDisplay ?? store.Info.Path}",
                         $"`trainplat job list {Filters(request)}` lists what they match; drop a filter, or use --all")
-                    : new UserErrorException($"there are no jobs in {store.Info.Path}", "record one with `trainplat job create`, or give --store PATH");
+                    : new UserErrorException($"there are no jobs in {request.StoreDisplay ?? store.Info.Path}", "record one with `trainplat job create`, or give --store PATH");
             }
 
             foreach (var job in matched)

@@ -63,6 +63,9 @@ public sealed record ReportRequest
     /// <summary>The project's importance globs for the config diffs, as <c>diff</c> uses them.</summary>
     public SeverityRules Rules { get; init; } = SeverityRules.SchemaOnly;
 
+    /// <summary>How the report and its messages name the store (e.g. relative to the working folder); null: its full path.</summary>
+    public string? StoreDisplay { get; init; }
+
     /// <summary>Whether a filter (<c>--recipe</c>, <c>--tag</c>, <c>--since</c>) was given.</summary>
     public bool HasFilters => Recipe is not null || Tag is not null || Since is not null;
 }

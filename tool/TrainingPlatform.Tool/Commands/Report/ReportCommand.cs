@@ -69,6 +69,7 @@ internal static class ReportCommand
                 GeneratedAt = GeneratedAt(parse.GetValue(generatedAt), context.Clock),
                 ToolVersion = ToolVersion.Current,
                 Rules = rules,
+                StoreDisplay = project.Display(project.StorePath(parse.GetValue(store))),
             };
 
             ReportModel model;
