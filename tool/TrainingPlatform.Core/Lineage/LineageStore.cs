@@ -775,6 +775,10 @@ public sealed class LineageStore : ILineageStore
         return result;
     });
 
+    public StoreCounts Counts() => Guard(() => new StoreCounts(
+        _jobs.LongCount(), _recipes.LongCount(), _configs.LongCount(), _versions.LongCount(),
+        _metrics.FindAll().Sum(b => (long)b["n"].AsInt32)));
+
     public long CountPoints(string? jobId) => Guard(() =>
         (jobId is null ? _metrics.FindAll() : _metrics.Find(OfJob(jobId))).Sum(b => (long)b["n"].AsInt32));
 

@@ -27,10 +27,9 @@ internal static class ExportCommand
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var storePath = project.StorePath(parse.GetValue(store));
+            var location = StoreAccess.Location(context, project, parse.GetValue(store));
             var target = parse.GetValue(output) is { } file
-                ? OutputFile.Target(context, file, "job export", [new(storePath, "the lineage store"), new(storePath + ".lock", "the lock file of the lineage store"),
-                    new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store")])
+                ? OutputFile.Target(context, file, "job export", location.Kind == StoreKind.File ? StoreFiles(location.FilePath) : [])
                 : null;
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
@@ -54,4 +53,11 @@ internal static class ExportCommand
         });
         return command;
     }
+
+    /// <summary>The files an export must not overwrite: the store file, its lock and its write-ahead log.</summary>
+    private static CommandInput[] StoreFiles(string storePath) =>
+    [
+        new(storePath, "the lineage store"), new(storePath + ".lock", "the lock file of the lineage store"),
+        new(Path.Combine(Path.GetDirectoryName(storePath)!, Path.GetFileNameWithoutExtension(storePath) + "-log" + Path.GetExtension(storePath)), "the write-ahead log of the lineage store"),
+    ];
 }

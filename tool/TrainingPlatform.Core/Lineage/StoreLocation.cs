@@ -1,0 +1,358 @@
+using System.Globalization;
+using System.Text;
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Project;
+
+namespace TrainingPlatform.Core.Lineage;
+
+/// <summary>Which kind of lineage store a location names.</summary>
+public enum StoreKind
+{
+    /// <summary>One LiteDB file (the embedded default, for one person).</summary>
+    File,
+
+    /// <summary>A PostgreSQL database (a team's shared store).</summary>
+    Postgres,
+}
+
+/// <summary>
+/// Where the lineage store is: a file path (full) or a PostgreSQL server. For <see cref="StoreKind.Postgres"/>,
+/// <see cref="Value"/> is an Npgsql connection string (key=value; a <c>postgresql://</c> URL is converted) and may hold
+/// a password: it goes to the driver only. Everything shown to a person — messages, <c>store info</c>, <see cref="ToString"/>
+/// — uses <see cref="Display"/>, which never holds one.
+/// </summary>
+public sealed record StoreLocation(StoreKind Kind, string Value)
+{
+    /// <summary>The default file under the project root.</summary>
+    public static readonly string DefaultRelativePath = Path.Combine(".trainplat", "lineage.db");
+
+    /// <summary>
+    /// The location <paramref name="text"/> names: a <c>postgresql://</c> or <c>postgres://</c> URL, an Npgsql
+    /// connection string (its first key a connection keyword such as <c>Host=</c>), else a path, relative to
+    /// <paramref name="baseDirectory"/>. A malformed server location is refused with a message that does not repeat
+    /// the text (it may hold a password).
+    /// </summary>
+    public static StoreLocation Parse(string text, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var trimmed = text.Trim();
+        if (trimmed.Length == 0)
+        {
+            throw new UserErrorException("the lineage store location is empty", "give a file path or a postgresql://user@host:port/database URL");
+        }
+
+        if (IsUrl(trimmed))
+        {
+            return new StoreLocation(StoreKind.Postgres, ConnectionString(FromUrl(trimmed)));
+        }
+
+        if (IsConnectionString(trimmed))
+        {
+            return new StoreLocation(StoreKind.Postgres, ConnectionString(FromKeyValues(trimmed)));
+        }
+
+        return new StoreLocation(StoreKind.File, Path.GetFullPath(Path.Combine(baseDirectory, text)));
+    }
+
+    /// <summary>
+    /// The project's store: <c>--store</c> (relative to the working directory), else <c>TRAINPLAT_STORE</c> (relative to the
+    /// working directory), else <c>store:</c> in trainplat.yaml (relative to it), else <c>.trainplat/lineage.db</c> under the root.
+    /// </summary>
+    public static StoreLocation Resolve(ProjectContext project, string? option, string? environment)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        return option is not null ? Parse(option, project.WorkingDirectory)
+            : !string.IsNullOrWhiteSpace(environment) ? Parse(environment, project.WorkingDirectory)
+            : project.Config.Store is { } configured ? Parse(configured, project.Root)
+            : new StoreLocation(StoreKind.File, Path.Combine(project.Root, DefaultRelativePath));
+    }
+
+    /// <summary>The full path of a file store.</summary>
+    public string FilePath => Kind == StoreKind.File ? Value : throw new InvalidOperationException("not a file store");
+
+    /// <summary>
+    /// How the location is shown: a file's full path; a server as <c>postgresql://user@host:port/database</c> (with
+    /// <c>?sslmode=</c> when set) — never a password, whatever the location was written as.
+    /// </summary>
+    public string Display => Kind == StoreKind.File ? Value.Replace('\\', '/') : ServerDisplay(Pairs(Value));
+
+    /// <summary>A file's path relative to the working directory when inside it; a server as <see cref="Display"/>.</summary>
+    public string DisplayFrom(string workingDirectory) =>
+        Kind == StoreKind.File ? ProjectContext.DisplayPath(workingDirectory, Value) : Display;
+
+    /// <summary>Whether two locations are the same store: the same full path, or the same host, port and database.</summary>
+    public bool SameStore(StoreLocation other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Kind != other.Kind)
+        {
+            return false;
+        }
+
+        return Kind == StoreKind.File
+            ? string.Equals(Value, other.Value, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
+            : string.Equals(ServerDisplay(Pairs(Value), withUser: false), ServerDisplay(Pairs(other.Value), withUser: false), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The display form: a location printed by mistake still shows no password.</summary>
+    public override string ToString() => Display;
+
+    private static bool IsUrl(string text) =>
+        text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Npgsql's keywords (lower case, spaces as written) that a connection string may start with.</summary>
+    private static readonly HashSet<string> ConnectionKeywords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "server", "port", "database", "db", "username", "user id", "userid", "user", "password", "pwd", "passfile",
+        "ssl mode", "sslmode", "timeout", "command timeout", "application name", "search path", "options", "root certificate",
+        "ssl certificate", "ssl key", "pooling", "keepalive", "target session attributes",
+    };
+
+    private static bool IsConnectionString(string text)
+    {
+        var first = text.Split(';', 2)[0];
+        var equals = first.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && ConnectionKeywords.Contains(first[..equals].Trim());
+    }
+
+    /// <summary>The libpq URL parameters and the Npgsql keywords they become.</summary>
+    private static readonly Dictionary<string, string> UrlParameters = new(StringComparer.Ordinal)
+    {
+        ["sslmode"] = "SSL Mode",
+        ["sslrootcert"] = "Root Certificate",
+        ["sslcert"] = "SSL Certificate",
+        ["sslkey"] = "SSL Key",
+        ["passfile"] = "Passfile",
+        ["connect_timeout"] = "Timeout",
+        ["application_name"] = "Application Name",
+        ["options"] = "Options",
+        ["target_session_attrs"] = "Target Session Attributes",
+        ["keepalives_idle"] = "Keepalive",
+        ["user"] = "Username",
+        ["password"] = "Password",
+        ["host"] = "Host",
+        ["port"] = "Port",
+        ["dbname"] = "Database",
+    };
+
+    /// <summary><c>postgresql://[user[:password]@][host][:port][/database][?param=value&amp;…]</c>, as libpq reads it.</summary>
+    private static List<KeyValuePair<string, string>> FromUrl(string url)
+    {
+        var rest = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var query = "";
+        var q = rest.IndexOf('?', StringComparison.Ordinal);
+        if (q >= 0)
+        {
+            query = rest[(q + 1)..];
+            rest = rest[..q];
+        }
+
+        var database = "";
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            database = Unescape(rest[(slash + 1)..]);
+            rest = rest[..slash];
+        }
+
+        var pairs = new List<KeyValuePair<string, string>>();
+        var at = rest.LastIndexOf('@');
+        if (at >= 0)
+        {
+            var userInfo = rest[..at];
+            rest = rest[(at + 1)..];
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            var user = Unescape(colon >= 0 ? userInfo[..colon] : userInfo);
+            if (user.Length > 0)
+            {
+                pairs.Add(new("Username", user));
+            }
+
+            if (colon >= 0)
+            {
+                pairs.Add(new("Password", Unescape(userInfo[(colon + 1)..])));
+            }
+        }
+
+        var (host, port) = HostAndPort(rest);
+        pairs.Insert(0, new("Host", host.Length == 0 ? "localhost" : host));
+        if (port is not null)
+        {
+            if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p is < 1 or > 65535)
+            {
+                throw Malformed($"the port '{port}' is not a number from 1 to 65535");
+            }
+
+            pairs.Insert(1, new("Port", p.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (database.Length > 0)
+        {
+            pairs.Add(new("Database", database));
+        }
+
+        foreach (var parameter in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = parameter.IndexOf('=', StringComparison.Ordinal);
+            var name = Unescape(eq >= 0 ? parameter[..eq] : parameter);
+            if (eq < 0 || !UrlParameters.TryGetValue(name, out var keyword))
+            {
+                throw Malformed($"the URL parameter '{name}' is not one trainplat passes on",
+                    "known parameters: " + string.Join(", ", UrlParameters.Keys.Order(StringComparer.Ordinal)));
+            }
+
+            pairs.RemoveAll(p => string.Equals(p.Key, keyword, StringComparison.OrdinalIgnoreCase));
+            pairs.Add(new(keyword, Unescape(parameter[(eq + 1)..])));
+        }
+
+        return pairs;
+    }
+
+    private static (string Host, string? Port) HostAndPort(string text)
+    {
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                throw Malformed("an IPv6 host in [ ] has no closing ]");
+            }
+
+            var after = text[(close + 1)..];
+            return (text[1..close], after.StartsWith(':') ? after[1..] : null);
+        }
+
+        var colon = text.LastIndexOf(':');
+        return colon >= 0 ? (Unescape(text[..colon]), text[(colon + 1)..]) : (Unescape(text), null);
+    }
+
+    private static string Unescape(string text)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(text);
+        }
+        catch (UriFormatException)
+        {
+            throw Malformed("it holds a malformed %-escape");
+        }
+    }
+
+    /// <summary>Npgsql's key=value form, as DbConnectionStringBuilder reads it: <c>;</c> separates; a value may be quoted.</summary>
+    private static List<KeyValuePair<string, string>> FromKeyValues(string text)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        var i = 0;
+        while (i < text.Length)
+        {
+            var eq = text.IndexOf('=', i);
+            if (eq < 0)
+            {
+                if (text[i..].Trim().Length > 0)
+                {
+                    throw Malformed("a part has no '=' (write key=value pairs separated by ';')");
+                }
+
+                break;
+            }
+
+            var key = text[i..eq].Trim().TrimStart(';').Trim();
+            var value = new StringBuilder();
+            var j = eq + 1;
+            while (j < text.Length && text[j] == ' ')
+            {
+                j++;
+            }
+
+            if (j < text.Length && text[j] is '"' or '\'')
+            {
+                var quote = text[j++];
+                while (true)
+                {
+                    if (j >= text.Length)
+                    {
+                        throw Malformed("a quoted value has no closing quote");
+                    }
+
+                    if (text[j] == quote)
+                    {
+                        if (j + 1 < text.Length && text[j + 1] == quote)
+                        {
+                            value.Append(quote);
+                            j += 2;
+                            continue;
+                        }
+
+                        j++;
+                        break;
+                    }
+
+                    value.Append(text[j++]);
+                }
+
+                var semicolon = text.IndexOf(';', j);
+                j = semicolon < 0 ? text.Length : semicolon + 1;
+            }
+            else
+            {
+                var semicolon = text.IndexOf(';', j);
+                var end = semicolon < 0 ? text.Length : semicolon;
+                value.Append(text[j..end].Trim());
+                j = semicolon < 0 ? text.Length : semicolon + 1;
+            }
+
+            if (key.Length == 0 || key.Contains(';', StringComparison.Ordinal))
+            {
+                throw Malformed(key.Length == 0 ? "a part has an empty key" : "a part has no '=' (write key=value pairs separated by ';')");
+            }
+
+            pairs.Add(new(key, value.ToString()));
+            i = j;
+        }
+
+        return pairs;
+    }
+
+    private static string ConnectionString(List<KeyValuePair<string, string>> pairs) =>
+        string.Join(";", pairs.Select(p => p.Key + "=" + Quote(p.Value)));
+
+    private static string Quote(string value) =>
+        value.IndexOfAny([';', '\'', '"', '=']) < 0 && value.Trim() == value ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static List<KeyValuePair<string, string>> Pairs(string connectionString) => FromKeyValues(connectionString);
+
+    private static string? Find(List<KeyValuePair<string, string>> pairs, params string[] keys) =>
+        pairs.LastOrDefault(p => keys.Contains(p.Key, StringComparer.OrdinalIgnoreCase)).Value;
+
+    private static string ServerDisplay(List<KeyValuePair<string, string>> pairs, bool withUser = true)
+    {
+        var user = withUser ? Find(pairs, "username", "user id", "userid", "user") : null;
+        var host = Find(pairs, "host", "server") ?? "localhost";
+        var port = Find(pairs, "port") ?? "5432";
+        var database = Find(pairs, "database", "db");
+        var sslMode = withUser ? Find(pairs, "ssl mode", "sslmode") : null;
+        var text = new StringBuilder("postgresql://");
+        if (!string.IsNullOrEmpty(user))
+        {
+            text.Append(Uri.EscapeDataString(user)).Append('@');
+        }
+
+        text.Append(host.Contains(':', StringComparison.Ordinal) && !host.Contains(',', StringComparison.Ordinal) ? "[" + host + "]" : host)
+            .Append(':').Append(port);
+        if (!string.IsNullOrEmpty(database))
+        {
+            text.Append('/').Append(Uri.EscapeDataString(database));
+        }
+
+        if (!string.IsNullOrEmpty(sslMode))
+        {
+            text.Append("?sslmode=").Append(sslMode.ToLowerInvariant());
+        }
+
+        return text.ToString();
+    }
+
+    private static UserErrorException Malformed(string what, string? hint = null) => new(
+        $"the lineage store location is not a valid PostgreSQL URL or connection string: {what}",
+        hint ?? "write postgresql://USER@HOST:PORT/DATABASE (the password from PGPASSWORD or ~/.pgpass) or Host=…;Port=…;Database=…;Username=…");
+}
