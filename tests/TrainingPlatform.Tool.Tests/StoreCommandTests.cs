@@ -113,7 +113,7 @@ public sealed class StoreCommandTests
 
         var sameServer = CliRun.InProcess(temp.Path, "store", "copy", "postgresql://ann:secret@db.example:5432/lineage", "Host=DB.example;Database=lineage;Username=bob;Password=other");
         Assert.Equal(ExitCodes.UsageError, sameServer.ExitCode);
-        Assert.Contains("FROM and TO are the same store (postgresql://ann@db.example:5432/lineage)", sameServer.Error, StringComparison.Ordinal);
+        Assert.Contains("FROM and TO are the same store (postgresql://ann@db.example/lineage)", sameServer.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", sameServer.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("other", sameServer.ToString(), StringComparison.Ordinal);
     }
@@ -170,7 +170,7 @@ public sealed class StoreCommandTests
         }
 
         var check = CliRun.InProcess(temp.Path, "store", "check", "--store", "postgresql://ann:s3cr%21t@db.example/lineage");
-        Assert.Contains("store check is for a lineage file; postgresql://ann@db.example:5432/lineage is a PostgreSQL server", check.Error, StringComparison.Ordinal);
+        Assert.Contains("store check is for a lineage file; postgresql://ann@db.example/lineage is a PostgreSQL server", check.Error, StringComparison.Ordinal);
 
         var unknown = CliRun.InProcess(temp.Path, "job", "list", "--store", "postgresql://ann:s3cr%21t@db.example/lineage?colour=blue");
         Assert.Equal(ExitCodes.UsageError, unknown.ExitCode);

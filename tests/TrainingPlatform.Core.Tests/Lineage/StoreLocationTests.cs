@@ -7,21 +7,23 @@ namespace TrainingPlatform.Core.Tests.Lineage;
 public sealed class StoreLocationTests
 {
     [Theory]
-    [InlineData("postgresql://ann:pw@db.example:5433/lineage", "postgresql://ann@db.example:5433/lineage", "Host=db.example;Port=5433;Username=ann;Password=pw;Database=lineage")]
-    [InlineData("postgres://db.example/lineage", "postgresql://db.example:5432/lineage", "Host=db.example;Database=lineage")]
-    [InlineData("postgresql://ann@db.example/lineage?sslmode=verify-full&passfile=/home/ann/.pgpass", "postgresql://ann@db.example:5432/lineage?sslmode=verify-full",
-        "Host=db.example;Username=ann;Database=lineage;SSL Mode=verify-full;Passfile=/home/ann/.pgpass")]
-    [InlineData("postgresql://ann:p%3Bw%40x@[::1]:6000/my%20db", "postgresql://ann@[::1]:6000/my%20db", "Host=::1;Port=6000;Username=ann;Password='p;w@x';Database=my db")]
-    [InlineData("postgresql:///lineage", "postgresql://localhost:5432/lineage", "Host=localhost;Database=lineage")]
-    [InlineData("Host=db.example;Database=lineage;Username=ann;Password='a;b'", "postgresql://ann@db.example:5432/lineage", "Host=db.example;Database=lineage;Username=ann;Password='a;b'")]
-    [InlineData("server = db.example; port=5444; User Id=ann; pwd=x; ssl mode=Require", "postgresql://ann@db.example:5444?sslmode=require", "server=db.example;port=5444;User Id=ann;pwd=x;ssl mode=Require")]
-    public void A_server_location_becomes_a_connection_string_and_is_shown_without_its_password(string text, string display, string connection)
+    [InlineData("postgresql://ann:pw@db.example:5433/lineage", "postgresql://ann@db.example:5433/lineage", "db.example", 5433, "ann", "pw", "lineage", null)]
+    [InlineData("postgres://db.example/lineage", "postgresql://db.example/lineage", "db.example", 5432, null, null, "lineage", null)]
+    [InlineData("postgresql://ann@db.example/lineage?sslmode=verify-full&passfile=/home/ann/.pgpass", "postgresql://ann@db.example/lineage", "db.example", 5432, "ann", null, "lineage", "VerifyFull")]
+    [InlineData("postgresql://ann:p%3Bw%40x%22@[::1]:6000/my%20db", "postgresql://ann@::1:6000/my%20db", "::1", 6000, "ann", "p;w@x\"", "my db", null)]
+    [InlineData("postgresql:///lineage", "postgresql://localhost/lineage", "localhost", 5432, null, null, "lineage", null)]
+    [InlineData("Host=db.example;Database=lineage;Username=ann;Password='a;b'", "postgresql://ann@db.example/lineage", "db.example", 5432, "ann", "a;b", "lineage", null)]
+    [InlineData("server = db.example; port=5444; User Id=ann; pwd=x; ssl mode=Require", "postgresql://ann@db.example:5444", "db.example", 5444, "ann", "x", null, "Require")]
+    public void A_server_location_becomes_a_connection_string_and_is_shown_without_its_password(
+        string text, string display, string host, int port, string? user, string? password, string? database, string? sslMode)
     {
         var location = StoreLocation.Parse(text, "/work");
         Assert.Equal(StoreKind.Postgres, location.Kind);
         Assert.Equal(display, location.Display);
         Assert.Equal(display, location.ToString());
-        Assert.Equal(connection, location.Value);
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(location.Value);
+        Assert.Equal((host, port, user, password, database), (settings.Host, settings.Port, settings.Username, settings.Password, settings.Database));
+        Assert.Equal(sslMode ?? "Prefer", settings.SslMode.ToString());
     }
 
     [Theory]
@@ -40,8 +42,8 @@ public sealed class StoreLocationTests
     [Theory]
     [InlineData("postgresql://ann:hunter2@db.example:99999/x", "the port '99999'")]
     [InlineData("postgresql://ann:hunter2@db.example/x?colour=blue", "the URL parameter 'colour'")]
-    [InlineData("Host=db.example;Password='hunter2", "a quoted value has no closing quote")]
-    [InlineData("Host=db.example;Password=hunter2;junk", "a part has no '='")]
+    [InlineData("Host=db.example;Password='hunter2", "not a valid URL or connection string")]
+    [InlineData("Host=db.example;Password=hunter2;Colour=blue", "not a valid URL or connection string")]
     public void A_malformed_server_location_is_refused_without_repeating_it(string text, string what)
     {
         var ex = Assert.Throws<UserErrorException>(() => StoreLocation.Parse(text, "/work"));

@@ -43,7 +43,7 @@ public static class LineageStores
         if (location.Kind == StoreKind.Postgres)
         {
             var result = PostgresLineageStore.Migrate(location.Value, options);
-            return new StoreMigration(location, result.From, result.To, null);
+            return new StoreMigration(location, result.From == 0 ? null : result.From, result.To, null);
         }
 
         var existed = File.Exists(location.Value);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Project;
 
@@ -17,7 +16,7 @@ public enum StoreKind
 
 /// <summary>
 /// Where the lineage store is: a file path (full) or a PostgreSQL server. For <see cref="StoreKind.Postgres"/>,
-/// <see cref="Value"/> is an Npgsql connection string (key=value; a <c>postgresql://</c> URL is converted) and may hold
+/// <see cref="Value"/> is an Npgsql connection string (as Npgsql writes it; a <c>postgresql://</c> URL is converted) and may hold
 /// a password: it goes to the driver only. Everything shown to a person — messages, <c>store info</c>, <see cref="ToString"/>
 /// — uses <see cref="Display"/>, which never holds one.
 /// </summary>
@@ -43,12 +42,12 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
 
         if (IsUrl(trimmed))
         {
-            return new StoreLocation(StoreKind.Postgres, ConnectionString(FromUrl(trimmed)));
+            return new StoreLocation(StoreKind.Postgres, PostgresConnection.Parse(ConnectionString(FromUrl(trimmed))).ConnectionString);
         }
 
         if (IsConnectionString(trimmed))
         {
-            return new StoreLocation(StoreKind.Postgres, ConnectionString(FromKeyValues(trimmed)));
+            return new StoreLocation(StoreKind.Postgres, PostgresConnection.Parse(trimmed).ConnectionString);
         }
 
         return new StoreLocation(StoreKind.File, Path.GetFullPath(Path.Combine(baseDirectory, text)));
@@ -71,10 +70,11 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
     public string FilePath => Kind == StoreKind.File ? Value : throw new InvalidOperationException("not a file store");
 
     /// <summary>
-    /// How the location is shown: a file's full path; a server as <c>postgresql://user@host:port/database</c> (with
-    /// <c>?sslmode=</c> when set) — never a password, whatever the location was written as.
+    /// How the location is shown: a file's full path; a server as <c>postgresql://user@host:port/database</c> (the port
+    /// left out when it is 5432), as the server store's own messages show it — never a password, whatever the location
+    /// was written as.
     /// </summary>
-    public string Display => Kind == StoreKind.File ? Value.Replace('\\', '/') : ServerDisplay(Pairs(Value));
+    public string Display => Kind == StoreKind.File ? Value.Replace('\\', '/') : PostgresConnection.Display(PostgresConnection.Parse(Value));
 
     /// <summary>A file's path relative to the working directory when inside it; a server as <see cref="Display"/>.</summary>
     public string DisplayFrom(string workingDirectory) =>
@@ -89,9 +89,14 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
             return false;
         }
 
-        return Kind == StoreKind.File
-            ? string.Equals(Value, other.Value, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
-            : string.Equals(ServerDisplay(Pairs(Value), withUser: false), ServerDisplay(Pairs(other.Value), withUser: false), StringComparison.OrdinalIgnoreCase);
+        if (Kind == StoreKind.File)
+        {
+            return string.Equals(Value, other.Value, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        }
+
+        var (mine, theirs) = (PostgresConnection.Parse(Value), PostgresConnection.Parse(other.Value));
+        return string.Equals(mine.Host ?? "localhost", theirs.Host ?? "localhost", StringComparison.OrdinalIgnoreCase) && mine.Port == theirs.Port
+            && string.Equals(mine.Database, theirs.Database, StringComparison.Ordinal) && string.Equals(mine.SearchPath, theirs.SearchPath, StringComparison.Ordinal);
     }
 
     /// <summary>The display form: a location printed by mistake still shows no password.</summary>
@@ -127,7 +132,7 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
         ["application_name"] = "Application Name",
         ["options"] = "Options",
         ["target_session_attrs"] = "Target Session Attributes",
-        ["keepalives_idle"] = "Keepalive",
+        ["sslpassword"] = "SSL Password",
         ["user"] = "Username",
         ["password"] = "Password",
         ["host"] = "Host",
@@ -201,8 +206,10 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
                     "known parameters: " + string.Join(", ", UrlParameters.Keys.Order(StringComparer.Ordinal)));
             }
 
+            var value = Unescape(parameter[(eq + 1)..]);
             pairs.RemoveAll(p => string.Equals(p.Key, keyword, StringComparison.OrdinalIgnoreCase));
-            pairs.Add(new(keyword, Unescape(parameter[(eq + 1)..])));
+            // libpq writes verify-full and verify-ca; Npgsql's names are VerifyFull and VerifyCA.
+            pairs.Add(new(keyword, name == "sslmode" ? value.Replace("-", "", StringComparison.Ordinal) : value));
         }
 
         return pairs;
@@ -238,119 +245,11 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
         }
     }
 
-    /// <summary>Npgsql's key=value form, as DbConnectionStringBuilder reads it: <c>;</c> separates; a value may be quoted.</summary>
-    private static List<KeyValuePair<string, string>> FromKeyValues(string text)
-    {
-        var pairs = new List<KeyValuePair<string, string>>();
-        var i = 0;
-        while (i < text.Length)
-        {
-            var eq = text.IndexOf('=', i);
-            if (eq < 0)
-            {
-                if (text[i..].Trim().Length > 0)
-                {
-                    throw Malformed("a part has no '=' (write key=value pairs separated by ';')");
-                }
-
-                break;
-            }
-
-            var key = text[i..eq].Trim().TrimStart(';').Trim();
-            var value = new StringBuilder();
-            var j = eq + 1;
-            while (j < text.Length && text[j] == ' ')
-            {
-                j++;
-            }
-
-            if (j < text.Length && text[j] is '"' or '\'')
-            {
-                var quote = text[j++];
-                while (true)
-                {
-                    if (j >= text.Length)
-                    {
-                        throw Malformed("a quoted value has no closing quote");
-                    }
-
-                    if (text[j] == quote)
-                    {
-                        if (j + 1 < text.Length && text[j + 1] == quote)
-                        {
-                            value.Append(quote);
-                            j += 2;
-                            continue;
-                        }
-
-                        j++;
-                        break;
-                    }
-
-                    value.Append(text[j++]);
-                }
-
-                var semicolon = text.IndexOf(';', j);
-                j = semicolon < 0 ? text.Length : semicolon + 1;
-            }
-            else
-            {
-                var semicolon = text.IndexOf(';', j);
-                var end = semicolon < 0 ? text.Length : semicolon;
-                value.Append(text[j..end].Trim());
-                j = semicolon < 0 ? text.Length : semicolon + 1;
-            }
-
-            if (key.Length == 0 || key.Contains(';', StringComparison.Ordinal))
-            {
-                throw Malformed(key.Length == 0 ? "a part has an empty key" : "a part has no '=' (write key=value pairs separated by ';')");
-            }
-
-            pairs.Add(new(key, value.ToString()));
-            i = j;
-        }
-
-        return pairs;
-    }
-
     private static string ConnectionString(List<KeyValuePair<string, string>> pairs) =>
         string.Join(";", pairs.Select(p => p.Key + "=" + Quote(p.Value)));
 
     private static string Quote(string value) =>
         value.IndexOfAny([';', '\'', '"', '=']) < 0 && value.Trim() == value ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private static List<KeyValuePair<string, string>> Pairs(string connectionString) => FromKeyValues(connectionString);
-
-    private static string? Find(List<KeyValuePair<string, string>> pairs, params string[] keys) =>
-        pairs.LastOrDefault(p => keys.Contains(p.Key, StringComparer.OrdinalIgnoreCase)).Value;
-
-    private static string ServerDisplay(List<KeyValuePair<string, string>> pairs, bool withUser = true)
-    {
-        var user = withUser ? Find(pairs, "username", "user id", "userid", "user") : null;
-        var host = Find(pairs, "host", "server") ?? "localhost";
-        var port = Find(pairs, "port") ?? "5432";
-        var database = Find(pairs, "database", "db");
-        var sslMode = withUser ? Find(pairs, "ssl mode", "sslmode") : null;
-        var text = new StringBuilder("postgresql://");
-        if (!string.IsNullOrEmpty(user))
-        {
-            text.Append(Uri.EscapeDataString(user)).Append('@');
-        }
-
-        text.Append(host.Contains(':', StringComparison.Ordinal) && !host.Contains(',', StringComparison.Ordinal) ? "[" + host + "]" : host)
-            .Append(':').Append(port);
-        if (!string.IsNullOrEmpty(database))
-        {
-            text.Append('/').Append(Uri.EscapeDataString(database));
-        }
-
-        if (!string.IsNullOrEmpty(sslMode))
-        {
-            text.Append("?sslmode=").Append(sslMode.ToLowerInvariant());
-        }
-
-        return text.ToString();
-    }
 
     private static UserErrorException Malformed(string what, string? hint = null) => new(
         $"the lineage store location is not a valid PostgreSQL URL or connection string: {what}",
