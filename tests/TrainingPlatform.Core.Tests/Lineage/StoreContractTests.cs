@@ -297,7 +297,7 @@ public abstract class StoreContractTests : IDisposable
     /// A parent job (succeeded, with loss incl. NaN and infinity, an imported file and a second metric), its clone (child,
     /// running, on the folder and the extends chain), a job without metrics, and a dataset version no job uses.
     /// </summary>
-    private static void Fill(ILineageStore store)
+    internal static void Fill(ILineageStore store)
     {
         var parent = NewJob("aaaa00000001", SftBase, T0.AddMinutes(2), [("train", TrainFile)]);
         store.CreateJob(parent);
@@ -324,7 +324,7 @@ public abstract class StoreContractTests : IDisposable
     }
 
     /// <summary>Jobs (with summaries), points, recipe versions, configs and dataset versions with manifests, as text.</summary>
-    private static string Contents(ILineageStore store)
+    internal static string Contents(ILineageStore store)
     {
         var jobs = store.FindJobs(new JobQuery());
         return string.Join("\n", jobs.Select(j => Describe(j) + "\n" + string.Join(";", store.ReadMetrics(j.Id, null).Select(p => $"{p.Name}@{p.Step}={p.Value:R}@{p.Time.ToUnixTimeMilliseconds()}"))))

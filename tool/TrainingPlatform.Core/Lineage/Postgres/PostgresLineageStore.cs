@@ -636,14 +636,23 @@ public sealed class PostgresLineageStore : ILineageStore
         var columns = MetricColumns.Split(points, LineageStore.BatchSize);
         var ticks = _clock.GetUtcNow().UtcTicks;
         var sequence = 0;
-        using (var copy = _connection.BeginBinaryImport(CopyBatches))
+        var rows = columns.SelectMany(c => c.Batches.Select(b => (c.Name, Batch: b))).Select(b => (Id: LineageStore.NewBatchId(jobId, ticks, sequence++), b.Name, b.Batch)).ToList();
+        if (rows.Count <= FewBatches)
         {
-            foreach (var (name, batches) in columns)
+            // A `metrics log` of a few points: one INSERT costs one round trip, a COPY three.
+            foreach (var (id, name, batch) in rows)
             {
-                foreach (var batch in batches)
-                {
-                    WriteBatch(copy, LineageStore.NewBatchId(jobId, ticks, sequence++), jobId, name, batch, source);
-                }
+                Execute("INSERT INTO metric_batches (id, job_id, name, n, steps, vals, times, source) VALUES (@id, @job, @name, @n, @steps, @vals, @times, @source)",
+                    P("id", id), P("job", jobId), P("name", name), P("n", batch.Count), new NpgsqlParameter<byte[]>("steps", batch.Steps),
+                    new NpgsqlParameter<byte[]>("vals", batch.Values), new NpgsqlParameter<byte[]>("times", batch.Times), P("source", source, nullable: true));
+            }
+        }
+        else
+        {
+            using var copy = _connection.BeginBinaryImport(CopyBatches);
+            foreach (var (id, name, batch) in rows)
+            {
+                WriteBatch(copy, id, jobId, name, batch, source);
             }
 
             copy.Complete();
@@ -653,6 +662,8 @@ public sealed class PostgresLineageStore : ILineageStore
         PutJob(job, source is null ? sources : [.. sources, source], insert: false);
         return (new MetricWriteResult(points.Count, [.. columns.Select(c => c.Name).Order(StringComparer.Ordinal)], AlreadyImported: false), job);
     }
+
+    private const int FewBatches = 4;
 
     private const string CopyBatches = "COPY metric_batches (id, job_id, name, n, steps, vals, times, source) FROM STDIN (FORMAT BINARY)";
 

@@ -124,6 +124,19 @@ internal static class PostgresSchema
             )
             """,
             "CREATE INDEX metric_batches_job ON metric_batches (job_id, name, id COLLATE \"C\")",
+
+            // pglz, the default compression of large values, made a 1,000,000-point import take 3-5 s instead of 0.9 s (lz4)
+            // or 0.2 s (none, 3 times the size): lz4 where the server has it (PostgreSQL 14+ built with it, as Debian's
+            // and the Docker images are), else no compression.
+            """
+            DO $$
+            BEGIN
+                EXECUTE 'ALTER TABLE metric_batches ALTER COLUMN steps SET COMPRESSION lz4, ALTER COLUMN vals SET COMPRESSION lz4, ALTER COLUMN times SET COMPRESSION lz4';
+            EXCEPTION WHEN OTHERS THEN
+                EXECUTE 'ALTER TABLE metric_batches ALTER COLUMN steps SET STORAGE EXTERNAL, ALTER COLUMN vals SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL';
+            END
+            $$
+            """,
             """
             CREATE TABLE follow_positions (
                 job_id      text    NOT NULL REFERENCES jobs (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
