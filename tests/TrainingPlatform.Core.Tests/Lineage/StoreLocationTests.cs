@@ -58,6 +58,7 @@ public sealed class StoreLocationTests
         Assert.False(StoreLocation.Parse("a.db", "/w").SameStore(StoreLocation.Parse("b.db", "/w")));
         Assert.True(StoreLocation.Parse("postgresql://ann:x@DB.example/l", "/w").SameStore(StoreLocation.Parse("Host=db.example;Port=5432;Database=l;Username=bob", "/w")));
         Assert.False(StoreLocation.Parse("postgresql://db.example/l", "/w").SameStore(StoreLocation.Parse("postgresql://db.example/m", "/w")));
+        Assert.False(StoreLocation.Parse("postgresql://db.example/l?options=-c%20search_path%3Da", "/w").SameStore(StoreLocation.Parse("postgresql://db.example/l?options=-c%20search_path%3Db", "/w")));
         Assert.False(StoreLocation.Parse("postgresql://db.example/l", "/w").SameStore(StoreLocation.Parse("l", "/w")));
     }
 }

@@ -80,7 +80,10 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
     public string DisplayFrom(string workingDirectory) =>
         Kind == StoreKind.File ? ProjectContext.DisplayPath(workingDirectory, Value) : Display;
 
-    /// <summary>Whether two locations are the same store: the same full path, or the same host, port and database.</summary>
+    /// <summary>
+    /// Whether two locations are the same store: the same full path, or the same host, port, database and schema (search
+    /// path and options, which may choose it) whoever connects.
+    /// </summary>
     public bool SameStore(StoreLocation other)
     {
         ArgumentNullException.ThrowIfNull(other);
@@ -96,7 +99,8 @@ public sealed record StoreLocation(StoreKind Kind, string Value)
 
         var (mine, theirs) = (PostgresConnection.Parse(Value), PostgresConnection.Parse(other.Value));
         return string.Equals(mine.Host ?? "localhost", theirs.Host ?? "localhost", StringComparison.OrdinalIgnoreCase) && mine.Port == theirs.Port
-            && string.Equals(mine.Database, theirs.Database, StringComparison.Ordinal) && string.Equals(mine.SearchPath, theirs.SearchPath, StringComparison.Ordinal);
+            && string.Equals(mine.Database, theirs.Database, StringComparison.Ordinal) && string.Equals(mine.SearchPath, theirs.SearchPath, StringComparison.Ordinal)
+            && string.Equals(mine.Options, theirs.Options, StringComparison.Ordinal);
     }
 
     /// <summary>The display form: a location printed by mistake still shows no password.</summary>
