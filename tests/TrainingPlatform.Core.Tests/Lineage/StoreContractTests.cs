@@ -285,6 +285,76 @@ public abstract class StoreContractTests : IDisposable
         Assert.Equal(0, store.CountPoints(null));
     }
 
+    [Fact]
+    public void The_job_index_lists_newest_first_with_the_listing_fields_and_a_caller_may_stop_early()
+    {
+        var (sft, dpo, sft2) = ThreeJobs();
+        using var store = Open();
+        store.CreateJob(sft);
+        store.CreateJob(dpo);
+        store.CreateJob(sft2);
+        store.AppendMetrics(sft.Job.Id, Points("loss", 0, 10, s => 1.0 / (s + 1), T0), null, T0.AddHours(1));
+        store.UpdateJob(JobRules.Update(store.GetJob(sft2.Job.Id)!, JobStatus.Running, null, T0.AddHours(3)));
+
+        Assert.Equal(["f00d00000003", "a1b2c3000002", "a1b2c3000001"], Ids(store.ListJobs(new JobQuery())));
+        Assert.Equal(["f00d00000003"], Ids(store.ListJobs(new JobQuery()).Take(1)));
+        Assert.Equal(["f00d00000003", "a1b2c3000001"], Ids(store.ListJobs(new JobQuery(RecipeId: "sft-basic"))));
+        Assert.Equal(["a1b2c3000002"], Ids(store.ListJobs(new JobQuery(Task: "dpo"))));
+        Assert.Equal(["f00d00000003"], Ids(store.ListJobs(new JobQuery(Status: JobStatus.Running))));
+        Assert.Equal(["a1b2c3000002"], Ids(store.ListJobs(new JobQuery(Tag: "nightly", Parameters: 70.6e9))));
+        Assert.Equal(["f00d00000003", "a1b2c3000002"], Ids(store.ListJobs(new JobQuery(DatasetName: "shards"))));
+
+        // The listing fields are those of the full record; history, datasets, chain and origin are left empty.
+        var listed = store.ListJobs(new JobQuery(RecipeId: "sft-basic")).Last();
+        var full = store.GetJob(sft.Job.Id)!;
+        Assert.Equal(
+            (full.Id, full.Name, full.Status, full.RecipeId, full.RecipeVersion, full.RecipeHash, full.Task, full.Algorithm, full.Model, full.ModelSize, full.Parameters, full.Gpus, full.Nodes, full.ConfigHash, full.Created, full.Updated),
+            (listed.Id, listed.Name, listed.Status, listed.RecipeId, listed.RecipeVersion, listed.RecipeHash, listed.Task, listed.Algorithm, listed.Model, listed.ModelSize, listed.Parameters, listed.Gpus, listed.Nodes, listed.ConfigHash, listed.Created, listed.Updated));
+        Assert.Equal(full.Sets, listed.Sets);
+        Assert.Equal(full.Metrics, listed.Metrics);
+        Assert.Equal(dpo.Job.Tags, store.ListJobs(new JobQuery(Task: "dpo")).Single().Tags);
+        Assert.Empty(listed.Events);
+        Assert.Empty(listed.Datasets);
+
+        // Recipe versions by id then oldest first; dataset summaries keep the file count without the manifest.
+        Assert.Equal(["dpo-pref@1.2.0", "sft-basic@1.0.0", "sft-basic@1.1.0"], store.ListRecipeVersions().Select(r => $"{r.RecipeId}@{r.Version}"));
+        var shards = store.Summaries("shards").Single();
+        Assert.Equal((2, Shards.Hash), (shards.FileCount, shards.Hash));
+        Assert.Equal(["data/prefs.jsonl", "data/train.jsonl", "shards"], store.Summaries(null).Select(v => v.Name));
+        Assert.Equal(["a.jsonl", "sub/b.jsonl"], store.Find("shards", Shards.Hash[..6]).Single().Files.Select(f => f.Path));
+        Assert.Empty(store.Find("shards", "ffff"));
+        Assert.False(store.Add(Shards).Added);
+        Assert.True(store.Add(FileDataset("data/new.jsonl", "{}\n", 1, T0.AddDays(1))).Added);
+    }
+
+    [Fact]
+    public void Followed_points_and_their_file_positions_are_written_together_and_go_with_the_job()
+    {
+        var (sft, dpo, _) = ThreeJobs();
+        using (var store = Open())
+        {
+            store.CreateJob(sft);
+            store.CreateJob(dpo);
+            var first = store.AppendFollowed(sft.Job.Id, Points("loss", 0, 5, s => s, T0), [new(sft.Job.Id, "/runs/b.jsonl", 120, 5, 64, "aa"), new(sft.Job.Id, "/runs/a.jsonl", 10, 1, 10, "bb")], T0.AddMinutes(1));
+            Assert.Equal((5L, JobStatus.Pending), (first.Written.Points, first.Job.Status));
+            Assert.Equal(5, first.Job.Metrics.Single().Count);
+
+            // No new points: the positions still move, and the job comes back as it is.
+            var idle = store.AppendFollowed(sft.Job.Id, [], [new(sft.Job.Id, "/runs/b.jsonl", 130, 6, 64, "aa")], T0.AddMinutes(2));
+            Assert.Equal((0L, T0.AddMinutes(1)), (idle.Written.Points, idle.Job.Updated));
+            store.AppendFollowed(dpo.Job.Id, [], [new(dpo.Job.Id, "/runs/b.jsonl", 1, 1, 1, "cc")], T0);
+            Assert.Throws<UserErrorException>(() => store.AppendFollowed("ffffffffffff", [], [], T0));
+        }
+
+        using (var store = Open())
+        {
+            Assert.Equal(["/runs/a.jsonl:10:1", "/runs/b.jsonl:130:6"], store.FollowPositions(sft.Job.Id).Select(p => $"{p.Path}:{p.Offset}:{p.Lines}"));
+            Assert.Equal(5, store.DeleteJob(sft.Job.Id));
+            Assert.Empty(store.FollowPositions(sft.Job.Id));
+            Assert.Single(store.FollowPositions(dpo.Job.Id));
+        }
+    }
+
     // ---- export / import ----------------------------------------------------------------------
 
     private static readonly RecipeVersionRecord SftBase = Recipe("sft-basic", "1.0.0", "sft", T0);

@@ -121,7 +121,10 @@ internal static class PostgresConnection
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq]);
             var value = eq < 0 ? "" : Uri.UnescapeDataString(pair[(eq + 1)..].Replace('+', ' '));
-            builder[UrlKeys.GetValueOrDefault(key, key)] = value;
+            var setting = UrlKeys.GetValueOrDefault(key, key);
+
+            // libpq's verify-ca and verify-full are Npgsql's VerifyCA and VerifyFull.
+            builder[setting] = setting == "SSL Mode" ? value.Replace("-", "", StringComparison.Ordinal) : value;
         }
 
         return builder;
