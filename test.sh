@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests run for real (git, pre-commit, Debian's PyYAML and
-# OmegaConf; clang and zlib1g-dev for the Native AOT build; Debian's chromium for the report's browser tests), then runs the tests in two passes:
+# OmegaConf; clang and zlib1g-dev for the Native AOT build; chromium for the report's browser tests; postgresql for the
+# team store), starts a throwaway PostgreSQL cluster (tests/pg/start.sh; its connection string in TRAINPLAT_TEST_PG,
+# unless the caller set one), then runs the tests in two passes:
 #   1. publishes the Native AOT build once, then runs every test on the JIT build (AotBuildTests compare the two
 #      builds, given the published binary in TRAINPLAT_AOT_BIN);
 #   2. runs the end-to-end set of TrainingPlatform.Tool.Tests again with TRAINPLAT_BIN naming the native binary: every
@@ -22,6 +24,9 @@ command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the report's browser tests drive it over DevTools, no driver
+if [ -z "${TRAINPLAT_TEST_PG:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     if ! command -v apt-get >/dev/null 2>&1; then
@@ -43,6 +48,29 @@ fi
 
 unset TRAINPLAT_BIN   # the first pass is the JIT build's, whatever the caller's environment says
 
+# Everything made here is removed at exit: the Native AOT build's folder and the PostgreSQL cluster.
+aot_dir=""
+pg_dir=""
+cleanup() {
+    [ -n "$pg_dir" ] && tests/pg/start.sh --stop "$pg_dir"
+    [ -n "$aot_dir" ] && rm -rf "$aot_dir"
+    return 0
+}
+trap cleanup EXIT
+
+if [ -n "${TRAINPLAT_TEST_PG:-}" ]; then
+    echo "test.sh: the PostgreSQL store tests use the server in TRAINPLAT_TEST_PG" >&2
+else
+    pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/trainplat-pg.XXXXXX")
+    if TRAINPLAT_TEST_PG=$(tests/pg/start.sh "$pg_dir"); then
+        export TRAINPLAT_TEST_PG
+        echo "test.sh: started a throwaway PostgreSQL cluster in $pg_dir for the store tests" >&2
+    else
+        # The tests that need it fail and say so; the others still run.
+        echo "test.sh: error: could not start PostgreSQL (above); the PostgreSQL store tests will fail" >&2
+    fi
+fi
+
 aot_bin=""
 if [ "${TRAINPLAT_TEST_AOT:-1}" != 0 ]; then
     if [ -n "${TRAINPLAT_AOT_BIN:-}" ]; then
@@ -59,7 +87,6 @@ if [ "${TRAINPLAT_TEST_AOT:-1}" != 0 ]; then
             *) rid="linux-$arch" ;;
         esac
         aot_dir=$(mktemp -d "${TMPDIR:-/tmp}/trainplat-aot.XXXXXX")
-        trap 'rm -rf "$aot_dir"' EXIT
         echo "test.sh: publishing the Native AOT build ($rid) into $aot_dir/bin" >&2
         published=$SECONDS
         # Its own artifacts folder: a publish for a runtime identifier must not share obj/ with the test builds.

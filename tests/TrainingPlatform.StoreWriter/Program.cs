@@ -9,6 +9,8 @@ using TrainingPlatform.Core.Lineage;
 //   import STORE JOB POINTS      one AppendMetrics of POINTS points (steps 1000, 1001, …; metric "loss");
 //                                prints "ready" before opening the store, then "opened MS", "committed MS" and
 //                                "closed MS" (milliseconds since "ready") as it goes.
+// STORE is a LiteDB file, or a PostgreSQL store (a postgresql:// URL or an Npgsql connection string with Host=): the
+// same runs against the team store.
 //   history FILE SEED JOBS       writes ExperienceHistory.Generate(SEED, JOBS) as a `trainplat job export` file
 //                                (for the suggest/recommend tests and benchmark: `trainplat job import FILE`).
 // Exit codes: 0 done, 1 the store refused, 2 usage.
@@ -36,7 +38,7 @@ try
         case "log" when args.Length == 5 && int.TryParse(args[4], NumberStyles.None, CultureInfo.InvariantCulture, out var writer):
             for (var i = 0L; i < count; i++)
             {
-                using var lineage = LineageStore.Open(store, options);
+                using var lineage = Open(store, options);
                 var step = (writer * StoreWriterSteps.PerWriter) + i;
                 lineage.AppendMetrics(job, [new MetricPoint(step, "loss", i, time.AddMilliseconds(step))], null, DateTimeOffset.UtcNow);
             }
@@ -52,7 +54,7 @@ try
             var clock = Stopwatch.StartNew();
             void Say(string what) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what} {clock.Elapsed.TotalMilliseconds:0.0}"));
             Console.WriteLine("ready");
-            using (var lineage = LineageStore.Open(store, options))
+            using (var lineage = Open(store, options))
             {
                 Say("opened");
                 lineage.AppendMetrics(job, points, null, DateTimeOffset.UtcNow);
@@ -71,6 +73,11 @@ catch (UserErrorException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
+
+static ILineageStore Open(string store, StoreOpenOptions options) =>
+    store.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) || store.Contains("Host=", StringComparison.OrdinalIgnoreCase)
+        ? PostgresLineageStore.Open(store, options)
+        : LineageStore.Open(store, options);
 
 /// <summary>How the helper numbers its steps; the tests decode them.</summary>
 internal static class StoreWriterSteps

@@ -84,6 +84,8 @@ public sealed class DamagedStoreTests
             ["data", "snapshot", "data/train.jsonl"],
             ["data", "status"],
             ["data", "diff", "data/train.jsonl", "data/train.jsonl"],
+            ["store", "info"],
+            ["store", "migrate"],
         }.Select(args => (string[])[.. args, "--store", store]);
 
     private static Dictionary<string, string> Hashes(string folder) =>

@@ -40,6 +40,9 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, string Working
         init => _storeOptions = value;
     }
 
+    /// <summary>TRAINPLAT_STORE: the lineage store when <c>--store</c> is not given (a path or a <c>postgresql://</c> URL).</summary>
+    public string? StoreVariable { get; init; } = Environment.GetEnvironmentVariable("TRAINPLAT_STORE");
+
     private JobOrigin? _origin;
     private StoreOpenOptions? _storeOptions;
 

@@ -265,4 +265,5 @@ internal sealed class RawJsonConverter : JsonConverter<RawJson>
 [JsonSerializable(typeof(DatasetVersionLine))]
 [JsonSerializable(typeof(JobLine))]
 [JsonSerializable(typeof(MetricsLine))]
+[JsonSerializable(typeof(List<ManifestEntryLine>))]
 internal sealed partial class ExchangeContext : JsonSerializerContext;

@@ -257,6 +257,19 @@ public static class LineageExchange
     /// <summary>Writes a job's export line (the object, without the newline).</summary>
     public static void WriteJob(Utf8JsonWriter w, JobRecord j) => JsonSerializer.Serialize(w, ToLine(j), ExchangeContext.Default.JobLine);
 
+    /// <summary>A job as its export line's JSON (without the metric summaries, which follow from the points): how the PostgreSQL store keeps the record.</summary>
+    internal static string JobJson(JobRecord j) => JsonSerializer.Serialize(ToLine(j), ExchangeContext.Default.JobLine);
+
+    /// <summary>The job of <see cref="JobJson"/>.</summary>
+    internal static JobRecord JobFromJson(string json) => FromLine(JsonSerializer.Deserialize(json, ExchangeContext.Default.JobLine) ?? throw new FormatException("the job record is null"));
+
+    /// <summary>A folder's manifest as the export writes it (the <c>files</c> of a dataset line).</summary>
+    internal static string ManifestJson(IReadOnlyList<FileEntry> files) =>
+        JsonSerializer.Serialize([.. files.Select(f => new ManifestEntryLine(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields, f.LinkTarget))], ExchangeContext.Default.ListManifestEntryLine);
+
+    internal static List<FileEntry> ManifestFromJson(string json) =>
+        [.. (JsonSerializer.Deserialize(json, ExchangeContext.Default.ListManifestEntryLine) ?? []).Select(f => new FileEntry(f.Path, f.Size, f.Hash, f.Format, f.Samples, f.Fields) { LinkTarget = f.Link })];
+
     private static JobLine ToLine(JobRecord j) => new()
     {
         Type = "job",

@@ -202,6 +202,9 @@ public sealed record StoreInfo(string Path, int SchemaVersion, string? WrittenBy
     public bool Exists { get; init; } = true;
 }
 
+/// <summary>How many records a store holds, as <c>store info</c> shows them.</summary>
+public sealed record StoreCounts(long Jobs, long RecipeVersions, long Configs, long DatasetVersions, long Points);
+
 /// <summary>Everything one <c>job create</c> records, written in one transaction.</summary>
 public sealed record NewJob(
     JobRecord Job,
@@ -314,6 +317,24 @@ public interface ILineageStore : IDatasetVersionStore
 
     /// <summary>Points in the store (of one job, when given).</summary>
     long CountPoints(string? jobId);
+
+    /// <summary>
+    /// How many jobs, recipe versions, configs, dataset versions and metric points the store holds. The default reads
+    /// them through the other methods (configs counted as the distinct configs of the jobs); a store overrides it with
+    /// exact counts of its own.
+    /// </summary>
+    StoreCounts Counts()
+    {
+        var configs = new HashSet<string>(StringComparer.Ordinal);
+        long jobs = 0;
+        foreach (var job in ListJobs(new JobQuery()))
+        {
+            jobs++;
+            configs.Add(job.ConfigHash);
+        }
+
+        return new StoreCounts(jobs, ListRecipeVersions().Count, configs.Count, List(null).Count, CountPoints(null));
+    }
 
     /// <summary>Everything needed to recreate the given jobs elsewhere (all jobs when null).</summary>
     LineageBundle Export(IReadOnlyList<string>? jobIds);

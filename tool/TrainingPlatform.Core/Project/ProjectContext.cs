@@ -72,12 +72,6 @@ public sealed class ProjectContext
     /// <summary>The stat cache of dataset snapshots: <c>.trainplat/stat-cache.json</c> under the root.</summary>
     public string StatCachePath => Path.Combine(Root, ".trainplat", "stat-cache.json");
 
-    /// <summary><c>--store</c> (relative to the working directory), else <c>store:</c> (relative to trainplat.yaml), else <c>.trainplat/lineage.db</c>.</summary>
-    public string StorePath(string? option) =>
-        option is not null ? Path.GetFullPath(Path.Combine(WorkingDirectory, option))
-        : Config.Store is { } configured ? Path.GetFullPath(Path.Combine(Root, configured))
-        : Path.Combine(Root, ".trainplat", "lineage.db");
-
     public static ProjectContext Discover(string workingDirectory)
     {
         var cwd = Path.GetFullPath(workingDirectory);

@@ -20,7 +20,7 @@ internal static class DatasetStoreAccess
         return new DatasetCatalog(new DatasetVersionList(store.List(null)), project.Root, context.Clock);
     }
 
-    public sealed class OpenedCatalog(DatasetCatalog catalog, LineageStore store) : IDisposable
+    public sealed class OpenedCatalog(DatasetCatalog catalog, ILineageStore store) : IDisposable
     {
         public DatasetCatalog Catalog => catalog;
 

@@ -27,9 +27,9 @@ internal static class ExportCommand
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var storePath = project.StorePath(parse.GetValue(store));
+            var location = StoreAccess.Location(context, project, parse.GetValue(store));
             var target = parse.GetValue(output) is { } file
-                ? OutputFile.Target(context, file, "job export", StoreAccess.Inputs(storePath))
+                ? OutputFile.Target(context, file, "job export", StoreAccess.Inputs(location))
                 : null;
             LineageBundle bundle;
             using (var lineage = StoreAccess.OpenForReading(context, project, parse.GetValue(store)))
@@ -53,4 +53,6 @@ internal static class ExportCommand
         });
         return command;
     }
+
+    /// <summary>The files an export must not overwrite: the store file, its lock and its write-ahead log.</summary>
 }

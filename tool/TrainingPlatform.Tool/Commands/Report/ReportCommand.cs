@@ -53,7 +53,8 @@ internal static class ReportCommand
             var rules = SeverityRules.FromGlobs(project.Config.Importance, out var rulesError)
                 ?? throw new UserErrorException(rulesError!, project.ProjectFile is { } file ? "fix `importance:` in " + project.Display(file) : null);
             var given = parse.GetValue(output)!;
-            var target = given == "-" ? null : OutputFile.Target(context, given, "report", StoreAccess.Inputs(project.StorePath(parse.GetValue(store))));
+            var location = StoreAccess.Location(context, project, parse.GetValue(store));
+            var target = given == "-" ? null : OutputFile.Target(context, given, "report", StoreAccess.Inputs(location));
             var pair = parse.GetValue(compare);
             var request = new ReportRequest
             {
@@ -69,7 +70,7 @@ internal static class ReportCommand
                 GeneratedAt = GeneratedAt(parse.GetValue(generatedAt), context.Clock),
                 ToolVersion = ToolVersion.Current,
                 Rules = rules,
-                StoreDisplay = project.Display(project.StorePath(parse.GetValue(store))),
+                StoreDisplay = location.DisplayFrom(context.WorkingDirectory),
             };
 
             ReportModel model;

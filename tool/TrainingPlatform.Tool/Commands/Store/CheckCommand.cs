@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
 using TrainingPlatform.Tool.Output;
@@ -16,7 +17,15 @@ internal static class CheckCommand
         command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var report = StoreCheck.Run(project.StorePath(parse.GetValue(store)), context.StoreOptions.Timeout);
+            var location = StoreAccess.Location(context, project, parse.GetValue(store));
+            if (location.Kind != StoreKind.File)
+            {
+                throw new UserErrorException(
+                    $"store check is for a lineage file; {location.Display} is a PostgreSQL server",
+                    "the server keeps its own data consistent; `trainplat store info` shows its schema version and counts");
+            }
+
+            var report = StoreCheck.Run(location.FilePath, context.StoreOptions.Timeout);
             StoreCheckFormatter.Write(context.Out, report, project.Display(report.Path), format.Get(parse));
             return report.IsClean ? ExitCodes.Ok : ExitCodes.Findings;
         });
