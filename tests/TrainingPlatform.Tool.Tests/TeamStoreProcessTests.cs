@@ -159,6 +159,40 @@ public sealed class TeamStoreProcessTests
         Assert.Equal(Writers * LinesPerWriter, (long)info["points"]!);
     }
 
+    /// <summary>
+    /// The other way a trainer logs: one <c>metrics log --step</c> process per step, each its own transaction. 16 of them
+    /// start at once (a process each costs about half a second of CPU in the JIT build, so 16 × 250 of them would take
+    /// many minutes on a 2-core machine; the streams above carry the volume).
+    /// </summary>
+    [Fact]
+    public async Task Sixteen_metrics_log_processes_started_at_once_on_the_server_each_record_their_step()
+    {
+        using var server = ToolPostgres.NewSchema();
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        var environment = Migrated(server, temp.Path);
+        var job = Run(temp.Path, environment, "job", "create", "-r", "grpo_math_small", "-s", "7B").Out.Trim();
+
+        using var go = new ManualResetEventSlim();
+        var logs = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            go.Wait();
+            var step = (w * StepsPerWriter).ToString(CultureInfo.InvariantCulture);
+            return CliRun.Process(temp.Path, environment, "metrics", "log", job, "--step", step, $"loss={w}", "reward=0.5", "--start");
+        })).ToArray();
+        go.Set();
+        foreach (var r in await Task.WhenAll(logs))
+        {
+            Assert.True(r.ExitCode == ExitCodes.Ok, r.ToString());
+            Assert.Equal("", r.Out);
+        }
+
+        var show = Json(temp.Path, environment, "metrics", "show", job)["metrics"]!.AsArray();
+        Assert.Equal([("loss", Writers), ("reward", Writers)], show.Select(m => ((string)m!["name"]!, (int)m!["count"]!)));
+        var loss = show.Single(m => (string)m!["name"]! == "loss")!;
+        Assert.Equal((0L, (Writers - 1L) * StepsPerWriter, Writers - 1.0), ((long)loss["first_step"]!, (long)loss["last_step"]!, (double)loss["last"]!));
+        Assert.Equal("running", (string)Json(temp.Path, environment, "job", "show", job)["status"]!);
+    }
+
     [Fact]
     public async Task Eight_processes_creating_jobs_at_once_on_the_server_get_eight_distinct_ids_and_all_are_listed()
     {
