@@ -262,21 +262,7 @@ internal static class LineageDocuments
 
     /// <summary>A batch: steps, values and times (unix ms) packed as little-endian 8-byte arrays.</summary>
     public static BsonDocument WriteBatch(MetricBatch b)
-    {
-        var n = b.Points.Count;
-        var steps = new byte[n * 8];
-        var values = new byte[n * 8];
-        var times = new byte[n * 8];
-        for (var i = 0; i < n; i++)
-        {
-            var (step, value, time) = b.Points[i];
-            BinaryPrimitives.WriteInt64LittleEndian(steps.AsSpan(i * 8), step);
-            BinaryPrimitives.WriteDoubleLittleEndian(values.AsSpan(i * 8), value);
-            BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
-        }
-
-        return WriteBatch(b.Id, b.JobId, b.Name, new MetricColumns(steps, values, times, n), b.Source);
-    }
+        => WriteBatch(b.Id, b.JobId, b.Name, MetricColumns.Of(b), b.Source);
 
     /// <summary>A batch from columns already packed (<see cref="MetricColumns.Split"/>).</summary>
     public static BsonDocument WriteBatch(string id, string jobId, string name, MetricColumns columns, string? source) => new()
@@ -293,19 +279,7 @@ internal static class LineageDocuments
 
     public static MetricBatch ReadBatch(BsonDocument d)
     {
-        var n = d["n"].AsInt32;
-        var steps = d["steps"].AsBinary;
-        var values = d["values"].AsBinary;
-        var times = d["times"].AsBinary;
-        var points = new (long, double, DateTimeOffset)[n];
-        for (var i = 0; i < n; i++)
-        {
-            points[i] = (
-                BinaryPrimitives.ReadInt64LittleEndian(steps.AsSpan(i * 8)),
-                BinaryPrimitives.ReadDoubleLittleEndian(values.AsSpan(i * 8)),
-                DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(times.AsSpan(i * 8))));
-        }
-
+        var points = new MetricColumns(d["steps"].AsBinary, d["values"].AsBinary, d["times"].AsBinary, d["n"].AsInt32).Points();
         return new MetricBatch(d["_id"].AsString, d["job"].AsString, d["name"].AsString, points, String(d["source"]));
     }
 

@@ -9,6 +9,39 @@ namespace TrainingPlatform.Core.Lineage;
 /// </summary>
 internal sealed record MetricColumns(byte[] Steps, byte[] Values, byte[] Times, int Count)
 {
+    /// <summary>A stored batch's points as columns.</summary>
+    public static MetricColumns Of(MetricBatch batch)
+    {
+        var n = batch.Points.Count;
+        var steps = new byte[n * 8];
+        var values = new byte[n * 8];
+        var times = new byte[n * 8];
+        for (var i = 0; i < n; i++)
+        {
+            var (step, value, time) = batch.Points[i];
+            BinaryPrimitives.WriteInt64LittleEndian(steps.AsSpan(i * 8), step);
+            BinaryPrimitives.WriteDoubleLittleEndian(values.AsSpan(i * 8), value);
+            BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
+        }
+
+        return new MetricColumns(steps, values, times, n);
+    }
+
+    /// <summary>The points, unpacked: (step, value, time) in stored order.</summary>
+    public (long Step, double Value, DateTimeOffset Time)[] Points()
+    {
+        var points = new (long, double, DateTimeOffset)[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            points[i] = (
+                BinaryPrimitives.ReadInt64LittleEndian(Steps.AsSpan(i * 8)),
+                BinaryPrimitives.ReadDoubleLittleEndian(Values.AsSpan(i * 8)),
+                DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(Times.AsSpan(i * 8))));
+        }
+
+        return points;
+    }
+
     /// <summary>
     /// Splits points by metric into batches of at most <paramref name="batchSize"/>, in two passes over the points and
     /// without copying them: metrics in the order of their first point, each metric's points in the given order. (The

@@ -698,18 +698,7 @@ public sealed class PostgresLineageStore : ILineageStore
     }
 
     private static MetricBatch ToBatch(string jobId, (string Id, string Name, int Count, byte[] Steps, byte[] Values, byte[] Times, string? Source) b)
-    {
-        var points = new (long, double, DateTimeOffset)[b.Count];
-        for (var i = 0; i < b.Count; i++)
-        {
-            points[i] = (
-                BinaryPrimitives.ReadInt64LittleEndian(b.Steps.AsSpan(i * 8)),
-                BinaryPrimitives.ReadDoubleLittleEndian(b.Values.AsSpan(i * 8)),
-                DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(b.Times.AsSpan(i * 8))));
-        }
-
-        return new MetricBatch(b.Id, jobId, b.Name, points, b.Source);
-    }
+        => new(b.Id, jobId, b.Name, new MetricColumns(b.Steps, b.Values, b.Times, b.Count).Points(), b.Source);
 
     public IReadOnlyList<MetricPoint> ReadMetrics(string jobId, string? name) => Read<IReadOnlyList<MetricPoint>>(() =>
         [.. StoredBatches(jobId, name is null ? null : new HashSet<string>(StringComparer.Ordinal) { name })
@@ -873,7 +862,7 @@ public sealed class PostgresLineageStore : ILineageStore
             using var copy = _connection.BeginBinaryImport(CopyBatches);
             foreach (var batch in fresh)
             {
-                WriteBatch(copy, batch.Id, batch.JobId, batch.Name, Columns(batch), batch.Source);
+                WriteBatch(copy, batch.Id, batch.JobId, batch.Name, MetricColumns.Of(batch), batch.Source);
                 points += batch.Points.Count;
                 withNewPoints.Add(batch.JobId);
             }
@@ -924,23 +913,6 @@ public sealed class PostgresLineageStore : ILineageStore
             PutJob(job with { Metrics = Summaries(StoredBatches(job.Id, null).Select(b => ToBatch(job.Id, b))) },
                 [.. sources.Union(SourcesOf(batches)).Order(StringComparer.Ordinal)], insert: false);
     });
-
-    private static MetricColumns Columns(MetricBatch b)
-    {
-        var n = b.Points.Count;
-        var steps = new byte[n * 8];
-        var values = new byte[n * 8];
-        var times = new byte[n * 8];
-        for (var i = 0; i < n; i++)
-        {
-            var (step, value, time) = b.Points[i];
-            BinaryPrimitives.WriteInt64LittleEndian(steps.AsSpan(i * 8), step);
-            BinaryPrimitives.WriteDoubleLittleEndian(values.AsSpan(i * 8), value);
-            BinaryPrimitives.WriteInt64LittleEndian(times.AsSpan(i * 8), time.ToUnixTimeMilliseconds());
-        }
-
-        return new MetricColumns(steps, values, times, n);
-    }
 
     private static IReadOnlyList<MetricSummary> Summaries(IEnumerable<MetricBatch> batches) =>
         MetricSummaries.Merge([], [.. batches.SelectMany(b => b.Points.Select(p => new MetricPoint(p.Step, b.Name, p.Value, p.Time)))]);
