@@ -18,7 +18,7 @@
 # with `trainplat job create` in a copy of examples/ with five team recipes (as bench/lineage.sh and bench/suggest.sh),
 # put into LiteDB stores with one `job import` each, then onto the server with `trainplat store copy` (timed once each,
 # reported). The server: tests/pg/start.sh in a temporary folder (stopped and deleted at exit), three databases on it
-# (metrics, jobs-100k, jobs-10k), each after `trainplat store migrate`. The password stays in PGPASSWORD: the URLs
+# (metrics, jobs100k, jobs10k), each after `trainplat store migrate`. The password stays in PGPASSWORD: the URLs
 # on the command lines and in the JSON have none.
 # Correctness first: the imported point count and the same summaries as the LiteDB import; the server lists as many
 # jobs per recipe as were generated, and the same rows as the LiteDB store; suggest on the server prints what it prints
@@ -174,7 +174,8 @@ log "checking: the server holds the generated jobs and lists what LiteDB lists"
 "$AOT_BIN" job list --recipe "$BUSIEST" --store "$LIST_URL" >list-aot.txt
 "$AOT_BIN" job list --recipe "$BUSIEST" --store jobs-100k.db >list-litedb.txt
 rm -f jobs-*.db.lock
-LIST_ROWS=$(($(wc -l <list-aot.txt) - 1))
+LIST_ROWS=$(($(wc -l <list-aot.txt) - 2)) # the header and the "newest 100" line
+[[ $LIST_ROWS == 100 ]] || { echo "FAIL: job list --recipe $BUSIEST on the server shows $LIST_ROWS rows, expected the newest 100" >&2; exit 1; }
 cmp -s list-portable.txt list-aot.txt || { echo "FAIL: the two builds list different rows (list-portable.txt, list-aot.txt)" >&2; exit 1; }
 cmp -s list-aot.txt list-litedb.txt || { echo "FAIL: the server lists other rows than LiteDB (list-aot.txt, list-litedb.txt)" >&2; exit 1; }
 COPY_AGAIN=$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' copy-again.out)
@@ -264,6 +265,8 @@ status=0
     echo
     echo "Anchors: psql's \`\\copy\` of the same CSV into a plain typed table on the same server (the floor: one client"
     echo "process parsing and sending the rows, no checks, no summaries, no hashing) and the same import into a LiteDB file."
+    echo "The server is tests/pg/start.sh's (fsync, synchronous_commit and full_page_writes off): a commit does not wait for"
+    echo "the disk, for the import and for \\copy alike; a production server adds the flush of the import's WAL."
     echo
     echo "### \`job list --recipe $BUSIEST\` with $LIST_JOBS jobs on the server ($BUSIEST_JOBS of that recipe; the newest $LIST_ROWS shown)"
     echo
@@ -271,15 +274,17 @@ status=0
     python3 - list.json <<'PY' || status=1
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-ok = True
-for build, startup in [("AOT", "AOT --version"), ("portable", "portable --version")]:
-    net = r[build] - r[startup]
-    verdict = "PASS" if net <= 0.150 else "FAIL"
-    ok &= verdict == "PASS" or build != "AOT"
-    target = "Target" if build == "AOT" else "For the record"
-    print(f"\n{target}: {build} median after start-up ≤ 150 ms: {r[build] * 1000:.1f} ms total − {r[startup] * 1000:.1f} ms start-up = {net * 1000:.1f} ms: **{verdict}**")
+net = r["AOT"] - r["AOT --version"]
+ok = net <= 0.150
+print(f"\nTarget: AOT median after start-up ≤ 150 ms: {r['AOT'] * 1000:.1f} ms total − {r['AOT --version'] * 1000:.1f} ms start-up (`--version`) "
+      f"= {net * 1000:.1f} ms: **{'PASS' if ok else 'FAIL'}**")
+print(f"\nFor the record, portable: {r['portable'] * 1000:.1f} ms total − {r['portable --version'] * 1000:.1f} ms start-up "
+      f"= {(r['portable'] - r['portable --version']) * 1000:.1f} ms (the target is the AOT build's).")
 sys.exit(0 if ok else 1)
 PY
+    echo
+    echo "The server's side of it: EXPLAIN ANALYZE of the first page the store reads (500 rows newest first, explain.txt):"
+    echo "$(sed -n 's/^Execution Time: /execution /p' explain.txt), plan: $(grep -m1 -o 'Index Scan using [a-z_]* on jobs\|Seq Scan on jobs\|Bitmap Heap Scan on jobs' explain.txt || echo 'see explain.txt')."
     echo
     echo "### \`$SUGGEST_ARGS\` with $SUGGEST_JOBS jobs on the server"
     echo
