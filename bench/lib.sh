@@ -168,3 +168,21 @@ datasets_for() {
 # The recipes the template jobs are made of (built-ins, the example project's and team_project's).
 TEMPLATE_RECIPES="grpo_basic grpo_math_small team_grpo_code team_grpo_tool grpo_large_scale grpo_lora dapo ppo team_ppo_helpful
 dpo_full dpo_lora team_dpo_safety simpo orpo sft_full sft_lora sft_qlora sft_chat team_sft_code reward_model"
+
+# write_points_csv ROWS: points.csv in the current folder — ROWS steps x loss, reward, kl, lr (4 points a row), the
+# same numbers every time (seed 20261205); bench/metrics-import.sh and bench/team-store.sh import it.
+write_points_csv() {
+    python3 - "$1" <<'PY'
+import math, random, sys
+rows = int(sys.argv[1])
+random.seed(20261205)
+with open("points.csv", "w") as f:
+    f.write("step,loss,reward,kl,lr\n")
+    for s in range(rows):
+        loss = 2.0 / math.sqrt(s + 1) + random.gauss(0, 0.01)
+        reward = s / rows + random.gauss(0, 0.05)
+        kl = s * 1e-6 * random.random()
+        lr = 1e-6 * min(1.0, s / 500) * (0.5 + 0.5 * math.cos(s / rows * math.pi))
+        f.write(f"{s},{loss!r},{reward!r},{kl!r},{lr!r}\n")
+PY
+}

@@ -34,19 +34,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 cd "$OUT"
 
 log "writing points.csv ($ROWS rows, $POINTS points) and a store with one running job"
-python3 - "$ROWS" <<'PY'
-import math, random, sys
-rows = int(sys.argv[1])
-random.seed(20261205)
-with open("points.csv", "w") as f:
-    f.write("step,loss,reward,kl,lr\n")
-    for s in range(rows):
-        loss = 2.0 / math.sqrt(s + 1) + random.gauss(0, 0.01)
-        reward = s / rows + random.gauss(0, 0.05)
-        kl = s * 1e-6 * random.random()
-        lr = 1e-6 * min(1.0, s / 500) * (0.5 + 0.5 * math.cos(s / rows * math.pi))
-        f.write(f"{s},{loss!r},{reward!r},{kl!r},{lr!r}\n")
-PY
+write_points_csv "$ROWS"
 cp -r "$ROOT/examples" project
 JOB=$(cd project && "$AOT_BIN" job create -r grpo_math_small -s 7B -d train=data/train.jsonl --store ../base.db 2>/dev/null)
 "$AOT_BIN" job update "$JOB" --status running --store base.db >/dev/null 2>&1

@@ -68,19 +68,7 @@ log "PostgreSQL $PG_VERSION on $PGHOST:$PGPORT, databases metrics, jobs100k and 
 
 # --- 1: metrics import: data and correctness ------------------------------------------------
 log "writing points.csv ($ROWS rows, $POINTS points; bench/metrics-import.sh's file) and one running job on each store"
-python3 - "$ROWS" <<'PY'
-import math, random, sys
-rows = int(sys.argv[1])
-random.seed(20261205)
-with open("points.csv", "w") as f:
-    f.write("step,loss,reward,kl,lr\n")
-    for s in range(rows):
-        loss = 2.0 / math.sqrt(s + 1) + random.gauss(0, 0.01)
-        reward = s / rows + random.gauss(0, 0.05)
-        kl = s * 1e-6 * random.random()
-        lr = 1e-6 * min(1.0, s / 500) * (0.5 + 0.5 * math.cos(s / rows * math.pi))
-        f.write(f"{s},{loss!r},{reward!r},{kl!r},{lr!r}\n")
-PY
+write_points_csv "$ROWS"
 cp -r "$ROOT/examples" project
 METRICS_URL=$(url metrics)
 JOB=$(cd project && "$AOT_BIN" job create -r grpo_math_small -s 7B -d train=data/train.jsonl --store "$METRICS_URL" 2>/dev/null)
