@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests run for real (git, pre-commit, Debian's PyYAML and
 # OmegaConf; clang and zlib1g-dev for the Native AOT build; chromium for the report's browser tests; postgresql for the
-# team store), starts a throwaway PostgreSQL cluster (tests/pg/start.sh; its connection string in TRAINPLAT_TEST_PG,
+# team store; openssh-server and openssh-client for the remote datasets, whose tests start private sshds themselves with
+# tests/ssh/sshd.sh), starts a throwaway PostgreSQL cluster (tests/pg/start.sh; its connection string in TRAINPLAT_TEST_PG,
 # unless the caller set one), then runs the tests in two passes:
 #   1. publishes the Native AOT build once, then runs every test on the JIT build (AotBuildTests compare the two
 #      builds, given the published binary in TRAINPLAT_AOT_BIN);
@@ -24,6 +25,8 @@ command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the report's browser tests drive it over DevTools, no driver
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)   # tests/ssh/sshd.sh: a private daemon per test, never the system service
+command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
 if [ -z "${TRAINPLAT_TEST_PG:-}" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
     missing+=(postgresql)
 fi
