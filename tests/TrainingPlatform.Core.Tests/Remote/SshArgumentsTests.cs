@@ -50,6 +50,14 @@ public sealed class SshArgumentsTests
         Assert.Equal(["-o", "Ciphers=aes128-gcm@openssh.com,aes128-ctr"], arguments[^2..]);
     }
 
+    [Fact]
+    public void The_reason_given_for_a_failure_is_ssh_s_last_line_not_its_transfer_statistics()
+    {
+        const string Stderr = "debug1: channel 0: free\nConnection to localhost closed by remote host.\n"
+            + "Transferred: sent 2848, received 2512 bytes, in 0.1 seconds\nBytes per second: sent 28012.8, received 24707.1\ndebug1: Exit status -1\n";
+        Assert.Equal(": Connection to localhost closed by remote host.", SshFailure.LastLine(Stderr));
+    }
+
     [Theory]
     [InlineData("/plain/file", "/plain/file")]
     [InlineData("/with space/f", "\"/with space/f\"")]

@@ -74,11 +74,12 @@ internal static partial class SshFailure
             : null;
     }
 
-    /// <summary>ssh's last line that is not debug output, as ": line" (empty when there is none).</summary>
+    /// <summary>ssh's last line that is not debug output or <c>-v</c>'s transfer statistics, as ": line" (empty when there is none).</summary>
     public static string LastLine(string stderr)
     {
         var line = stderr.Split('\n').Select(l => l.Trim())
-            .LastOrDefault(l => l.Length > 0 && !l.StartsWith("debug", StringComparison.Ordinal) && !l.StartsWith("OpenSSH_", StringComparison.Ordinal));
+            .LastOrDefault(l => l.Length > 0 && !l.StartsWith("debug", StringComparison.Ordinal) && !l.StartsWith("OpenSSH_", StringComparison.Ordinal)
+                && !l.StartsWith("Transferred: ", StringComparison.Ordinal) && !l.StartsWith("Bytes per second: ", StringComparison.Ordinal)); // -v's statistics at exit
         return line is null ? "" : ": " + line.TrimStart('@', ' ');
     }
 
