@@ -149,6 +149,68 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void A_name_that_is_not_utf8_is_named_as_a_problem_and_nothing_is_read()
+    {
+        var folder = NewFolder();
+        File.WriteAllText(Path.Combine(folder, "ok.jsonl"), "{}\n");
+        DatasetsTools.Run("bash", ["-c", "printf '{}\\n' > \"$1/$(printf 'bad\\377.jsonl')\"", "_", folder]);
+        using var snapshotter = Snapshotter(RemoteHashMethod.Auto);
+        var error = Assert.Throws<UserErrorException>(() => snapshotter.Snapshot(Sshd.Url(folder), SnapshotAlgorithms.Sha256, check: false));
+        Assert.True(error.IsFinding);
+        Assert.StartsWith(Sshd.Url(folder + "/bad"), error.FilePath, StringComparison.Ordinal);
+        Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was read or recorded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Count_only_reads_a_parquet_footer_and_counts_the_rest_as_locally()
+    {
+        var folder = MixedFolder();
+        var local = DatasetsTools.Snapshot(folder, algorithm: "");
+        using var snapshotter = Snapshotter(RemoteHashMethod.Auto);
+        var remote = snapshotter.Snapshot(Sshd.Url(folder), "", check: false);
+        AssertSame(local, remote);
+        Assert.Equal(0, remote.Remote!.CommandsRun);
+        var parquet = remote.Files.Single(f => f.Entry.Path == "prefs.parquet");
+        Assert.True(parquet.BytesRead == 0 && remote.Remote.BytesTransferred < local.Size, $"{remote.Remote.BytesTransferred} bytes transferred of {local.Size}");
+    }
+
+    [Fact]
+    public void A_host_without_hash_tools_is_streamed_in_auto_and_refused_with_remote()
+    {
+        var folder = MixedFolder();
+        // An ssh that runs the hashing script with an empty PATH: a host without sha256sum, shasum or grep.
+        var wrapper = Path.Combine(NewFolder(), "ssh-without-tools");
+        File.WriteAllText(wrapper, """
+            #!/bin/bash
+            args=("$@")
+            n=${#args[@]}
+            if [ "$n" -ge 2 ] && [ "${args[n-2]}" = sh ] && [ "${args[n-1]}" = -s ]; then
+              args=("${args[@]:0:n-2}" env PATH=/nonexistent /bin/sh -s)
+            fi
+            exec ssh "${args[@]}"
+            """);
+        DatasetsTools.Run("chmod", ["755", wrapper]);
+        var options = new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity, Program = wrapper };
+
+        using (var auto = new DatasetSnapshotter(DatasetsClock.HourAhead(), null) { Ssh = options, HashOn = RemoteHashMethod.Auto })
+        {
+            var remote = auto.Snapshot(Sshd.Url(folder), SnapshotAlgorithms.Sha256, check: false);
+            AssertSame(DatasetsTools.Snapshot(folder), remote);
+            Assert.Equal(0, remote.Remote!.HashedOnHost);
+            Assert.Equal(1, remote.Remote.CommandsRun); // the script found no tool, once
+            var again = auto.Snapshot(Sshd.Url(folder + "/train.jsonl"), SnapshotAlgorithms.Sha256, check: false);
+            Assert.Equal(0, again.Remote!.CommandsRun); // the host is known to lack them: streamed without asking again
+            Assert.Equal(1, again.Remote.Streamed);
+        }
+
+        using var forced = new DatasetSnapshotter(DatasetsClock.HourAhead(), null) { Ssh = options, HashOn = RemoteHashMethod.Remote };
+        var error = Assert.Throws<UserErrorException>(() => forced.Snapshot(Sshd.Url(folder + "/train.jsonl"), SnapshotAlgorithms.Sha256, check: false));
+        Assert.Contains("has no sha256sum or shasum", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--hash-on stream", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_remote_path_is_an_error_naming_its_url()
     {
         using var snapshotter = Snapshotter(RemoteHashMethod.Auto);
