@@ -109,12 +109,28 @@ start_daemon() {
     done
 }
 
+# Every process below PID, deepest last: a connection is [priv] -> USER@notty -> the session's command, and the
+# unprivileged child keeps the connection open when only [priv] (the listener's child) is killed.
+descendants() {
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null || true); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+kill_connections() {
+    local pids
+    pids=$(descendants "$1")
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
 stop_daemon() {
     local dir=$1 pid
     [ -f "$dir/sshd.pid" ] || return 0
     pid=$(cat "$dir/sshd.pid" 2>/dev/null || true)
     [ -n "$pid" ] || return 0
-    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill_connections "$pid"
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for i in $(seq 1 100); do
@@ -148,7 +164,7 @@ case "$command" in
         ;;
     drop)
         [ -f "$dir/sshd.pid" ] || die "no sshd runs in $dir"
-        pkill -KILL -P "$(cat "$dir/sshd.pid")" 2>/dev/null || true
+        kill_connections "$(cat "$dir/sshd.pid")"
         exit 0
         ;;
     rekey)

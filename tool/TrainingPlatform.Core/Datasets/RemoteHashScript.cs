@@ -4,8 +4,12 @@ using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
-/// <summary>One file for <see cref="RemoteHashScript"/>: its absolute path on the host, whether its non-blank lines are
-/// counted (JSON Lines), and its size when known (a file of 1 MiB or more is hashed and counted in parallel).</summary>
+/// <summary>
+/// One file for <see cref="RemoteHashScript"/>: its absolute path on the host (a regular file, as SFTP stat found it: a
+/// FIFO would block the hash), whether its non-blank lines are counted (plain JSON Lines without <c>--check</c> only:
+/// a <c>.gz</c>, CSV, JSON or a <c>--check</c> run must be streamed), and its size when known (a file of 1 MiB or more,
+/// or of unknown size, is hashed and counted in parallel).
+/// </summary>
 internal sealed record RemoteHashRequest(string Path, bool CountLines, long Size = -1);
 
 /// <summary>One file's result: its hash and, when asked, its non-blank lines as grep counts them; or why it could not be read.</summary>
@@ -116,7 +120,7 @@ internal static class RemoteHashScript
         {
             var file = files[i];
             var parallel = file.CountLines && (file.Size < 0 || file.Size >= ParallelFrom);
-            script.Append(CultureInfo.InvariantCulture, $"one {i} {Quote(file.Path)} {(file.CountLines ? 1 : 0)} {(parallel ? 1 : 0)}\n");
+            script.Append(CultureInfo.InvariantCulture, $"one {i} {Remote.ShellQuote.Quote(file.Path)} {(file.CountLines ? 1 : 0)} {(parallel ? 1 : 0)}\n");
         }
 
         script.Append(CultureInfo.InvariantCulture, $"echo '{Marker} end'\n");
@@ -212,12 +216,4 @@ internal static class RemoteHashScript
     private static UserErrorException Malformed(string host, string what) => new(
         $"{host}: trainplat's remote hashing script (sh -s) printed {what}; nothing was recorded",
         "the host's sh, sha256sum/shasum or grep may behave unlike the POSIX ones; hashing by streaming the bytes over SFTP does not depend on them");
-
-    /// <summary>
-    /// A POSIX sh single-quoted word: <c>'</c> becomes <c>'\''</c>; nothing inside is expanded.
-    /// TODO(integrator): replace with TrainingPlatform.Core.Remote.ShellQuote.Quote once the transport branch has landed.
-    /// </summary>
-    private static string Quote(string s) => s.Contains('\0', StringComparison.Ordinal)
-        ? throw new ArgumentException("a path with a NUL byte", nameof(s))
-        : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -50,9 +50,10 @@ public sealed class SshSession : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var config = SshConfig.Resolve(location, options);
         // -v: the "Server host key" line names the fingerprint when the key is unknown (ssh prints it nowhere else then).
-        List<string> arguments = ["-v", .. SshArguments.Common(location, options), "-s", "--", location.Host, "sftp"];
+        List<string> arguments = ["-v", .. SshArguments.Common(location, options, config.PreferredCiphers), "-s", "--", location.Host, "sftp"];
         var process = SshArguments.Start(options, arguments);
         var stderr = new ErrorText(process.StandardError);
+        _ = PipeSize.TryWiden(process.StandardOutput.BaseStream, 1 << 20);
         var channel = new SftpChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
         Dictionary<string, byte[]>? extensions;
         try
@@ -107,7 +108,7 @@ public sealed class SshSession : IDisposable
         List<string> command = input.IsEmpty
             ? ["sh", "-s"]
             : ["sh", "-c", $"'eval \"$(dd bs=1 count={scriptBytes.Length.ToString(CultureInfo.InvariantCulture)} 2>/dev/null)\"'"];
-        List<string> arguments = [.. SshArguments.Common(_given, _options), "--", _given.Host, .. command];
+        List<string> arguments = [.. SshArguments.Common(_given, _options, _config.PreferredCiphers), "--", _given.Host, .. command];
         using var process = SshArguments.Start(_options, arguments);
         var stdin = new byte[scriptBytes.Length + input.Length];
         scriptBytes.CopyTo(stdin, 0);
@@ -165,7 +166,8 @@ public sealed class SshSession : IDisposable
 
     private UserErrorException Lost(string path, long done)
     {
-        var reason = _process.HasExited ? SshFailure.LastLine(_stderr.Text) : "";
+        var last = _process.WaitForExit(TimeSpan.FromSeconds(1)) ? SshFailure.LastLine(_stderr.Wait()) : "";
+        var reason = last.Length > 0 ? $" ({last[2..].TrimEnd('.')})" : "";
         return new UserErrorException(
             $"{_given.Authority}: connection lost after {done.ToString(CultureInfo.InvariantCulture)} bytes of {path}{reason}",
             "run the same command again: it resumes");
