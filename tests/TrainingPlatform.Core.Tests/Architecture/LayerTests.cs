@@ -20,7 +20,7 @@ public sealed class LayerTests
     internal static readonly string[][] Layers =
     [
         ["Text", "Diagnostics"],
-        ["Yaml", "Schema"],
+        ["Yaml", "Schema", "Remote"],
         ["Recipes", "Project"],
         ["Validation", "Resolution", "Rendering"],
         ["Frameworks"],
