@@ -40,7 +40,7 @@ public sealed class DatasetsCountTests
         json.dump(out, sys.stdout)
         """;
 
-    private static Dictionary<string, string> TextCases()
+    internal static Dictionary<string, string> TextCases()
     {
         var random = new Random(42);
         var cases = new Dictionary<string, string>(StringComparer.Ordinal);

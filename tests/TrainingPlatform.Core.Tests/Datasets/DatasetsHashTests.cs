@@ -12,7 +12,7 @@ public sealed class DatasetsHashTests
     private const int MiB = 1 << 20;
 
     /// <summary>Edge sizes around the 1 MiB read buffer, then sizes spread up to 3 MiB; every format's read path.</summary>
-    private static IEnumerable<(string Name, byte[] Bytes)> GeneratedFiles()
+    internal static IEnumerable<(string Name, byte[] Bytes)> GeneratedFiles()
     {
         var random = new Random(20261125);
         long[] edges = [0, 1, 2, 7, 8, 9, 4095, 4096, 65536, MiB - 1, MiB, MiB + 1, 2 * MiB - 1, 2 * MiB, 2 * MiB + 1];

@@ -22,7 +22,7 @@ public sealed class DatasetsRobustnessTests
         return gz.ToArray();
     }
 
-    private static async Task<byte[]> ParquetBytes(int rows)
+    internal static async Task<byte[]> ParquetBytes(int rows)
     {
         var id = new DataField<int>("id");
         using var stream = new MemoryStream();
@@ -36,7 +36,7 @@ public sealed class DatasetsRobustnessTests
     }
 
     /// <summary>(file name, content, expected samples or null for an error, a phrase the error must contain).</summary>
-    private static async Task<List<(string Name, byte[] Bytes, long? Samples, string? Error)>> Cases()
+    internal static async Task<List<(string Name, byte[] Bytes, long? Samples, string? Error)>> Cases()
     {
         var lines = string.Concat(Enumerable.Range(0, 5000).Select(i => $"{{\"i\":{i},\"pad\":\"{new string('p', 40)}\"}}\n"));
         var gz = Gzip(lines);

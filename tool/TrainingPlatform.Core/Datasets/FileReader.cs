@@ -26,27 +26,56 @@ internal static class FileReader
     public static FileContent Read(string path, FileKind kind, string algorithm, bool check, bool overlap, SnapshotProgress? progress)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+        return Read(new HandleSource(handle, path), kind, algorithm, check, overlap, progress);
+    }
+
+    /// <summary>
+    /// The same read from a sequential stream (an SFTP read-ahead stream): the same hash, samples, fields,
+    /// <c>--check</c> problems and bytes read as <see cref="Read(string, FileKind, string, bool, bool, SnapshotProgress?)"/>
+    /// gives for a file of these bytes, however short the stream's reads are. The caller keeps ownership of
+    /// <paramref name="source"/>, and compares <see cref="FileContent.Size"/> with the size it expected, as the
+    /// local snapshot compares it with the file's stamp.
+    /// </summary>
+    /// <param name="length">The file's size (from its stat): the size of a count-only Parquet or other file, whose bytes are not read.</param>
+    /// <param name="parquetFooter">Opens a seekable stream over the same file for its Parquet footer (only ranged reads of the
+    /// footer are made; the stream is disposed after); required for Parquet, not called for other formats.</param>
+    public static FileContent Read(Stream source, long length, FileKind kind, string algorithm, bool check, bool overlap, SnapshotProgress? progress,
+        Func<Stream>? parquetFooter)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (kind.Format == DatasetFormat.Parquet && parquetFooter is null)
+        {
+            throw new ArgumentException("a Parquet file needs a seekable stream for its footer", nameof(parquetFooter));
+        }
+
+        return Read(new StreamSource(new SourceStream(source), length, parquetFooter), kind, algorithm, check, overlap, progress);
+    }
+
+    /// <summary>The one dispatch both sources share: what is read, in which order, and how it is counted.</summary>
+    private static FileContent Read<TSource>(TSource source, FileKind kind, string algorithm, bool check, bool overlap, SnapshotProgress? progress)
+        where TSource : struct, ISource
+    {
         using var hash = algorithm.Length == 0 ? null : SnapshotAlgorithms.Create(algorithm);
-        Sniff(handle, kind);
+        Sniff(source, kind);
         if (hash is null && kind.Format is DatasetFormat.Parquet or DatasetFormat.Other)
         {
-            var length = RandomAccess.GetLength(handle);
-            var footer = kind.Format == DatasetFormat.Parquet ? ParquetFooter.Read(path) : SampleCount.None;
+            var length = source.Length;
+            var footer = kind.Format == DatasetFormat.Parquet ? source.ParquetFooter() : SampleCount.None;
             progress?.AddBytes(length);
             return new FileContent(length, "", footer, 0);
         }
 
         if (kind.Gzip || kind.Format is DatasetFormat.Csv or DatasetFormat.Tsv or DatasetFormat.Json)
         {
-            return ReadThroughStream(handle, kind, hash, check, progress);
+            return ReadThroughStream(source.OpenStream(), kind, hash, check, progress);
         }
 
         var lines = kind.Format == DatasetFormat.JsonLines ? new JsonLinesCounter(check) : null;
-        var size = HashAndFeed(handle, hash, lines is null ? null : lines.Feed, overlap, progress);
+        var size = HashAndFeed(source, hash, lines is null ? null : lines.Feed, overlap, progress);
         var count = kind.Format switch
         {
             DatasetFormat.JsonLines => lines!.Finish(),
-            DatasetFormat.Parquet => ParquetFooter.Read(path),
+            DatasetFormat.Parquet => source.ParquetFooter(),
             _ => SampleCount.None,
         };
         return new FileContent(size, Hex(hash), count, size);
@@ -54,11 +83,12 @@ internal static class FileReader
 
     private delegate void Feed(ReadOnlySpan<byte> data);
 
-    private static long HashAndFeed(SafeFileHandle handle, System.Security.Cryptography.IncrementalHash? hash, Feed? feed, bool overlap, SnapshotProgress? progress)
+    private static long HashAndFeed<TSource>(TSource source, System.Security.Cryptography.IncrementalHash? hash, Feed? feed, bool overlap, SnapshotProgress? progress)
+        where TSource : struct, ISource
     {
         if (overlap && hash is not null)
         {
-            return HashAndFeedPipelined(handle, hash, feed, progress);
+            return HashAndFeedPipelined(source, hash, feed, progress);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -66,7 +96,7 @@ internal static class FileReader
         {
             long offset = 0;
             int length;
-            while ((length = RandomAccess.Read(handle, buffer.AsSpan(0, BufferSize), offset)) > 0)
+            while ((length = source.Read(buffer.AsSpan(0, BufferSize), offset)) > 0)
             {
                 offset += length;
                 hash?.AppendData(buffer, 0, length);
@@ -86,7 +116,8 @@ internal static class FileReader
     /// One thread reads and counts, a second one hashes, four buffers between them: the hash (the slowest
     /// part) never waits for a read, and a read never waits for the hash unless it is four buffers ahead.
     /// </summary>
-    private static long HashAndFeedPipelined(SafeFileHandle handle, System.Security.Cryptography.IncrementalHash hash, Feed? feed, SnapshotProgress? progress)
+    private static long HashAndFeedPipelined<TSource>(TSource source, System.Security.Cryptography.IncrementalHash hash, Feed? feed, SnapshotProgress? progress)
+        where TSource : struct, ISource
     {
         const int Depth = 4;
         using var free = new BlockingCollection<byte[]>(Depth);
@@ -123,7 +154,7 @@ internal static class FileReader
         {
             while (free.TryTake(out var buffer, Timeout.Infinite))
             {
-                var length = RandomAccess.Read(handle, buffer.AsSpan(0, BufferSize), offset);
+                var length = source.Read(buffer.AsSpan(0, BufferSize), offset);
                 if (length == 0)
                 {
                     break;
@@ -148,9 +179,9 @@ internal static class FileReader
         return hashFailure is null ? offset : throw new IOException("hashing failed: " + hashFailure.Message, hashFailure);
     }
 
-    private static FileContent ReadThroughStream(SafeFileHandle handle, FileKind kind, System.Security.Cryptography.IncrementalHash? hash, bool check, SnapshotProgress? progress)
+    private static FileContent ReadThroughStream(Stream file, FileKind kind, System.Security.Cryptography.IncrementalHash? hash, bool check, SnapshotProgress? progress)
     {
-        using var file = new FileStream(handle, FileAccess.Read, 0);
+        using var owned = file;
         using var stored = new ObservedStream(file, hash, progress);
         SampleCount count;
         if (kind.Gzip)
@@ -234,7 +265,8 @@ internal static class FileReader
     }
 
     /// <summary>Confirms the extension by the first bytes: gzip magic for .gz, no gzip or Parquet magic for the text formats.</summary>
-    private static void Sniff(SafeFileHandle handle, FileKind kind)
+    private static void Sniff<TSource>(TSource source, FileKind kind)
+        where TSource : struct, ISource
     {
         if (kind.Format == DatasetFormat.Other || kind.Format == DatasetFormat.Parquet)
         {
@@ -242,7 +274,7 @@ internal static class FileReader
         }
 
         Span<byte> head = stackalloc byte[4];
-        var n = RandomAccess.Read(handle, head, 0);
+        var n = source.Peek(head);
         head = head[..n];
         var gzip = head.StartsWith(Signatures.GzipMagic);
         if (kind.Gzip && !gzip)
@@ -259,6 +291,54 @@ internal static class FileReader
         if (!kind.Gzip && head.SequenceEqual("PAR1"u8))
         {
             throw new UserErrorException($"Parquet content in a .{kind.Name} file: name it .parquet");
+        }
+    }
+
+    /// <summary>Where the bytes come from; a struct per source, so each generic loop is compiled for it alone (no virtual call per read).</summary>
+    private interface ISource
+    {
+        /// <summary>The size, for the count-only reads that read no bytes.</summary>
+        long Length { get; }
+
+        /// <summary>The next bytes, at <paramref name="offset"/> (always the bytes read so far); fewer than asked only at the end.</summary>
+        int Read(Span<byte> buffer, long offset);
+
+        /// <summary>The first bytes, which the reads then still return.</summary>
+        int Peek(Span<byte> head);
+
+        /// <summary>The content from its start as a stream, disposed by the caller.</summary>
+        Stream OpenStream();
+
+        SampleCount ParquetFooter();
+    }
+
+    private readonly struct HandleSource(SafeFileHandle handle, string path) : ISource
+    {
+        public long Length => RandomAccess.GetLength(handle);
+
+        public int Read(Span<byte> buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
+
+        public int Peek(Span<byte> head) => RandomAccess.Read(handle, head, 0);
+
+        public Stream OpenStream() => new FileStream(handle, FileAccess.Read, 0);
+
+        public SampleCount ParquetFooter() => Datasets.ParquetFooter.Read(path);
+    }
+
+    private readonly struct StreamSource(SourceStream stream, long length, Func<Stream>? footer) : ISource
+    {
+        public long Length => length;
+
+        public int Read(Span<byte> buffer, long offset) => stream.Read(buffer);
+
+        public int Peek(Span<byte> head) => stream.Peek(head);
+
+        public Stream OpenStream() => stream;
+
+        public SampleCount ParquetFooter()
+        {
+            using var seekable = footer!();
+            return Datasets.ParquetFooter.Read(seekable);
         }
     }
 }

@@ -17,20 +17,45 @@ internal static class ParquetFooter
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.RandomAccess);
-            Span<byte> head = stackalloc byte[4];
-            stream.ReadExactly(head);
-            if (!head.SequenceEqual("PAR1"u8))
-            {
-                throw new UserErrorException("not a valid Parquet file (no PAR1 magic at the start)");
-            }
-
-            return Read(ThriftFooterCheck.Check(stream));
+            return ReadFooter(stream);
         }
         catch (Exception ex) when (ex is not (UserErrorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
         {
-            throw new UserErrorException($"not a valid Parquet file ({ex.Message.TrimEnd('.')})", ex);
+            throw Invalid(ex);
         }
     }
+
+    /// <summary>
+    /// The same from a seekable stream over the whole file (an SFTP file's ranged reads): only its first 4 bytes, its
+    /// last 8 and the footer are read. The caller owns (and disposes) the stream.
+    /// </summary>
+    public static SampleCount Read(Stream seekable)
+    {
+        ArgumentNullException.ThrowIfNull(seekable);
+        try
+        {
+            return ReadFooter(seekable);
+        }
+        catch (Exception ex) when (ex is not (UserErrorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException))
+        {
+            throw Invalid(ex);
+        }
+    }
+
+    private static SampleCount ReadFooter(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[4];
+        stream.Seek(0, SeekOrigin.Begin);
+        stream.ReadExactly(head);
+        if (!head.SequenceEqual("PAR1"u8))
+        {
+            throw new UserErrorException("not a valid Parquet file (no PAR1 magic at the start)");
+        }
+
+        return FromFooter(ThriftFooterCheck.Check(stream));
+    }
+
+    private static UserErrorException Invalid(Exception ex) => new($"not a valid Parquet file ({ex.Message.TrimEnd('.')})", ex);
 
     /// <summary>
     /// The rows are the row groups' <c>num_rows</c> summed: what every reader returns, as it reads row group by row
@@ -38,7 +63,7 @@ internal static class ParquetFooter
     /// (parquet-rs 0.3.0 wrote 0 for a file of 6 rows, apache/parquet-testing's repeated_no_annotation.parquet,
     /// which Arrow reads as 6), and a count that readers do not see would be wrong, not a problem of the file.
     /// </summary>
-    private static SampleCount Read(byte[] footer)
+    private static SampleCount FromFooter(byte[] footer)
     {
         var metadata = FileMetaData.Parse(footer);
         var rows = metadata.RowGroupRows is { } groups ? Sum(groups)
