@@ -109,12 +109,29 @@ start_daemon() {
     done
 }
 
+# Every process below PID (not PID itself), listed before any is killed: a connection's sshd forks a session process
+# that a kill of its parent alone would leave running, holding the connection open.
+descendants() {
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null || true); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+kill_connections() {
+    local pids
+    pids=$(descendants "$1")
+    # shellcheck disable=SC2086 # one word per pid
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
 stop_daemon() {
     local dir=$1 pid
     [ -f "$dir/sshd.pid" ] || return 0
     pid=$(cat "$dir/sshd.pid" 2>/dev/null || true)
     [ -n "$pid" ] || return 0
-    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill_connections "$pid"
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for i in $(seq 1 100); do
@@ -148,7 +165,7 @@ case "$command" in
         ;;
     drop)
         [ -f "$dir/sshd.pid" ] || die "no sshd runs in $dir"
-        pkill -KILL -P "$(cat "$dir/sshd.pid")" 2>/dev/null || true
+        kill_connections "$(cat "$dir/sshd.pid")"
         exit 0
         ;;
     rekey)
