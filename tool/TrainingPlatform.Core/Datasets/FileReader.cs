@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 using TrainingPlatform.Core.Diagnostics;
 
@@ -16,7 +17,8 @@ internal sealed record FileContent(long Size, string Hash, SampleCount Count, lo
 /// every <c>.gz</c>: the parser pulls the bytes through a stream that hashes them on the way, so a <c>.gz</c>
 /// is read once too — the hash is that of the stored (compressed) bytes, the samples those of the decompressed
 /// text. Parquet: the bytes are hashed, then the footer (a few KB at the end, from the page cache) is read again
-/// for the row count.
+/// for the row count. The same reads run over a sequential stream (a remote file's bytes over SFTP), with the
+/// footer from a second, seekable stream; both sources share one dispatch and one generic loop per source.
 /// </summary>
 internal static class FileReader
 {
@@ -316,6 +318,7 @@ internal static class FileReader
     {
         public long Length => RandomAccess.GetLength(handle);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Read(Span<byte> buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
 
         public int Peek(Span<byte> head) => RandomAccess.Read(handle, head, 0);
@@ -329,6 +332,7 @@ internal static class FileReader
     {
         public long Length => length;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Read(Span<byte> buffer, long offset) => stream.Read(buffer);
 
         public int Peek(Span<byte> head) => stream.Peek(head);

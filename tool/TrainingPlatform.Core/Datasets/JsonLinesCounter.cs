@@ -31,6 +31,9 @@ internal sealed class JsonLinesCounter
 
     private bool Collecting => _check || !_firstChecked || _fieldSamples < SampleCount.FieldSampleCount;
 
+    /// <summary>Without <c>--check</c>: the first line was checked and the fields of the first 100 samples are known; the rest only counts.</summary>
+    public bool FieldsComplete => !Collecting;
+
     public void Feed(ReadOnlySpan<byte> data)
     {
         if (!_started && data.Length > 0)
