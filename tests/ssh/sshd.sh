@@ -109,8 +109,8 @@ start_daemon() {
     done
 }
 
-# Every process below PID (not PID itself), listed before any is killed: a connection's sshd forks a session process
-# that a kill of its parent alone would leave running, holding the connection open.
+# Every process below PID, deepest last: a connection is [priv] -> USER@notty -> the session's command, and the
+# unprivileged child keeps the connection open when only [priv] (the listener's child) is killed.
 descendants() {
     local child
     for child in $(pgrep -P "$1" 2>/dev/null || true); do
@@ -122,7 +122,6 @@ descendants() {
 kill_connections() {
     local pids
     pids=$(descendants "$1")
-    # shellcheck disable=SC2086 # one word per pid
     [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }
 

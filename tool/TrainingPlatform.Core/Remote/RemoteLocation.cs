@@ -166,6 +166,7 @@ public sealed record RemoteLocation(string? User, string Host, int? Port, string
         {
             var colon = authority.IndexOf(':', StringComparison.Ordinal);
             host = colon < 0 ? authority : authority[..colon];
+            host = percentEncoded ? Decode(text, host) : host;
             portText = colon < 0 ? null : authority[(colon + 1)..];
         }
 

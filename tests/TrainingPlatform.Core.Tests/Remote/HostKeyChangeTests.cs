@@ -1,0 +1,60 @@
+using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Remote;
+using TrainingPlatform.Core.Tests.Support;
+
+namespace TrainingPlatform.Core.Tests.Remote;
+
+/// <summary>Tests that change the daemon itself (a new host key, dropped connections): each has its own.</summary>
+public sealed class HostKeyChangeTests
+{
+    [Fact]
+    public void A_changed_host_key_is_refused_even_with_accept_new()
+    {
+        using var fixture = new SshdFixture();
+        using (var before = SshSession.Open(fixture.At("/"), fixture.Options))
+        {
+            Assert.NotNull(before.Sftp.TryStat("/"));
+        }
+
+        fixture.Sshd.Rekey();
+        var knownHosts = File.ReadAllText(fixture.Sshd.KnownHosts);
+
+        foreach (var acceptNew in new[] { false, true })
+        {
+            var error = Assert.Throws<UserErrorException>(() => SshSession.Open(fixture.At("/"), fixture.Options with { AcceptNewHostKey = acceptNew }));
+
+            Assert.Equal($"ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: the host key has CHANGED (ED25519 {fixture.Sshd.HostKeyFingerprint}); refusing to connect", error.Message);
+            Assert.Equal(
+                $"someone may be intercepting the connection; if the host was reinstalled, remove the old key: ssh-keygen -f '{fixture.Sshd.KnownHosts}' -R '[localhost]:{fixture.Sshd.Port}'",
+                error.Hint);
+        }
+
+        Assert.Equal(knownHosts, File.ReadAllText(fixture.Sshd.KnownHosts));
+    }
+
+    [Fact]
+    public void A_connection_dropped_mid_read_names_the_bytes_done()
+    {
+        using var fixture = new SshdFixture();
+        var bytes = SshdFixture.RandomBytes(64 << 20, 6);
+        var path = fixture.NewFile(bytes);
+        using var session = SshSession.Open(fixture.At(path), fixture.Options);
+        using var file = session.Sftp.OpenRead(path);
+        using var stream = file.OpenSequential();
+        var buffer = new byte[1 << 20];
+        stream.ReadExactly(buffer);
+
+        fixture.Sshd.Drop();
+        var error = Assert.Throws<UserErrorException>(() =>
+        {
+            while (stream.Read(buffer) > 0)
+            {
+            }
+        });
+
+        Assert.Matches($"^ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: connection lost after [0-9]+ bytes of {path}", error.Message);
+        Assert.Equal("run the same command again: it resumes", error.Hint);
+        var done = long.Parse(error.Message.Split(" after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(done, 1 << 20, bytes.Length - 1);
+    }
+}
