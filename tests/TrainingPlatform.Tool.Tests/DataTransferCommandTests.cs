@@ -116,7 +116,8 @@ public sealed class DataTransferCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, again.ExitCode);
         Assert.Contains($"  resumed at {kept} bytes: big.bin\n", again.Out, StringComparison.Ordinal);
-        Assert.Contains("recorded before (unchanged)", again.Out, StringComparison.Ordinal);
+        Assert.Contains("  version:  big.bin@", again.Out, StringComparison.Ordinal);
+        Assert.Contains(" (already recorded ", again.Out, StringComparison.Ordinal);
         Assert.Equal(bytes, File.ReadAllBytes(Path.Combine(_sshd.Home, "big.bin")));
         Assert.False(File.Exists(partial));
     }
@@ -129,7 +130,7 @@ public sealed class DataTransferCommandTests : IDisposable
         Assert.Equal("", first.Error);
         Assert.StartsWith("pushed data/train.jsonl@", first.Out, StringComparison.Ordinal);
         Assert.Contains($" to {_sshd.Url(_sshd.Home + "/v1.jsonl")}\n", first.Out, StringComparison.Ordinal);
-        Assert.Contains("recorded now", first.Out, StringComparison.Ordinal);
+        Assert.Contains(" (new: recorded now)\n", first.Out, StringComparison.Ordinal);
         Assert.Contains("  verified: hashed on the host (sha256sum): matches the recorded version\n", first.Out, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_project.Path, "data", "train.jsonl")), File.ReadAllBytes(Path.Combine(_sshd.Home, "v1.jsonl")));
 

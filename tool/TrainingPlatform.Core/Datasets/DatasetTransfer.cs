@@ -157,7 +157,7 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
             if (stat is not { IsDirectory: true })
             {
                 throw new UserErrorException($"{session.Location.Display}: {(stat is null ? "no such folder" : "not a folder")} on the host",
-                    $"create it first (ssh {given.Host} mkdir -p {ShellQuote.Quote(path)}), or name the target without a trailing '/'");
+                    $"create it first (ssh {given.Authority} mkdir -p {ShellQuote.Quote(path)}), or name the target without a trailing '/'");
             }
 
             folder = path.Length > 1 ? path.TrimEnd('/') : path;
@@ -171,7 +171,7 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
             if (sftp.TryStat(folder) is not { IsDirectory: true })
             {
                 throw new UserErrorException($"{session.Location.WithPath(folder).Display}: no such folder on the host",
-                    $"create it first: ssh {given.Host} mkdir -p {ShellQuote.Quote(folder)}");
+                    $"create it first: ssh {given.Authority} mkdir -p {ShellQuote.Quote(folder)}");
             }
         }
 
@@ -210,7 +210,8 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
         {
             RemoveRemote(sftp, partial);
             RemoveRemote(sftp, partial + MarkerSuffix);
-            throw mismatch.Error($"nothing was left on the host at {targetUrl}");
+            throw mismatch.Error($"nothing was left on the host at {targetUrl}",
+                "the local copy changed while it was being sent, or the host's disk altered it; run the same command again (it snapshots PATH anew)");
         }
 
         if (sftp.TryLStat(target) is not null)
@@ -279,7 +280,8 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
                 Directory.Delete(folder);
             }
 
-            throw mismatch.Error($"nothing was written to {target}");
+            throw mismatch.Error($"nothing was written to {target}",
+                $"the data changed on the host after {version.Id} was recorded: record it again ('trainplat data snapshot {version.Path}') and fetch that version");
         }
 
         RefuseExisting(target);
@@ -767,8 +769,7 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
             _what = $"{where}: {why}, so it cannot match the recorded version (hash {item.Hash})";
         }
 
-        public UserErrorException Error(string nothingLeft) => new($"{_what}; {nothingLeft}",
-            "the source changed after the version was recorded: snapshot it again ('trainplat data snapshot PATH') and copy the new version")
+        public UserErrorException Error(string nothingLeft, string hint) => new($"{_what}; {nothingLeft}", hint)
         {
             IsFinding = true,
         };

@@ -41,7 +41,7 @@ internal static class TransferFormatter
         output.WriteLine(TerminalText.Escape($"{(fetch ? "fetched" : "pushed")} {r.Version.Id} {(fetch ? "from " + r.RemoteUrl : "to " + r.RemoteUrl)}"));
         if (report.Added is { } isNew)
         {
-            Field(output, "version", isNew ? $"{r.Version.Id}, recorded now ({report.LocalLabel} changed since its last version)" : $"{r.Version.Id}, recorded before (unchanged)");
+            Field(output, "version", $"{r.Version.Id} ({(isNew ? "new: recorded now" : "already recorded " + Time(r.Version.Created))})");
         }
 
         Field(output, fetch ? "to" : "from", report.LocalLabel + (r.Version.IsFolder ? "/" : ""));
