@@ -89,6 +89,37 @@ public sealed class DatasetTransferTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_with_one_changed_file_leaves_no_temporary_folder_and_an_existing_destination_as_it_was()
+    {
+        WriteRemote("corpus/a.jsonl", Lines(20));
+        var changed = WriteRemote("corpus/z.jsonl", Lines(20));
+        var (catalog, _) = Recorded(Path.Combine(_sshd.Home, "corpus"), "corpus");
+        File.WriteAllBytes(changed, [.. File.ReadAllBytes(changed).Reverse()]);
+        var mine = _local.Write("dest/keep.txt", "mine\n");
+
+        var error = Assert.Throws<UserErrorException>(() => new DatasetTransfer(Ssh).Fetch(catalog, "corpus", _local.File("dest")));
+
+        Assert.True(error.IsFinding);
+        Assert.StartsWith(_sshd.Url(changed) + ": ", error.Message, StringComparison.Ordinal);
+        Assert.Equal([mine], Directory.GetFileSystemEntries(_local.File("dest")));
+    }
+
+    [Fact]
+    public void A_temporary_file_not_known_to_be_of_this_version_is_discarded_not_continued()
+    {
+        var bytes = Lines(100);
+        var remote = WriteRemote("train.jsonl", bytes);
+        var (catalog, _) = Recorded(remote, "train");
+        _local.Write("dest/" + DatasetTransfer.PartialName("train.jsonl"), "{\"from another version\":1}\n");
+
+        var result = new DatasetTransfer(Ssh).Fetch(catalog, "train", _local.File("dest"));
+
+        Assert.Empty(result.Resumed);
+        Assert.Equal(bytes, File.ReadAllBytes(_local.File("dest/train.jsonl")));
+        Assert.Equal(["train.jsonl"], Directory.GetFileSystemEntries(_local.File("dest")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void A_fetch_cut_off_by_a_dropped_connection_resumes_where_it_stopped()
     {
         var bytes = Random(3 << 20);
