@@ -4,8 +4,12 @@ using TrainingPlatform.Core.Diagnostics;
 
 namespace TrainingPlatform.Core.Datasets;
 
-/// <summary>One file for <see cref="RemoteHashScript"/>: its absolute path on the host, whether its non-blank lines are
-/// counted (JSON Lines), and its size when known (a file of 1 MiB or more is hashed and counted in parallel).</summary>
+/// <summary>
+/// One file for <see cref="RemoteHashScript"/>: its absolute path on the host (a regular file, as SFTP stat found it: a
+/// FIFO would block the hash), whether its non-blank lines are counted (plain JSON Lines without <c>--check</c> only:
+/// a <c>.gz</c>, CSV, JSON or a <c>--check</c> run must be streamed), and its size when known (a file of 1 MiB or more,
+/// or of unknown size, is hashed and counted in parallel).
+/// </summary>
 internal sealed record RemoteHashRequest(string Path, bool CountLines, long Size = -1);
 
 /// <summary>One file's result: its hash and, when asked, its non-blank lines as grep counts them; or why it could not be read.</summary>
