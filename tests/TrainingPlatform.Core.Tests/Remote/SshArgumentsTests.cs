@@ -15,7 +15,8 @@ public sealed class SshArgumentsTests
         Assert.Equal(
             [
                 "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ForwardX11=no", "-o", "ForwardAgent=no",
-                "-o", "PermitLocalCommand=no", "-o", "ClearAllForwardings=yes", "-o", "UserKnownHostsFile=\"/k h/known_hosts\"",
+                "-o", "PermitLocalCommand=no", "-o", "ClearAllForwardings=yes",
+                "-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com", "-o", "UserKnownHostsFile=\"/k h/known_hosts\"",
                 "-i", "/keys/id_%%u", "-F", "/c/config", "-p", "2222", "-l", "alice",
             ],
             arguments);

@@ -130,6 +130,15 @@ public sealed class SshSessionTests(SshdFixture fixture) : IClassFixture<SshdFix
     }
 
     [Fact]
+    public void An_unknown_host_name_is_named()
+    {
+        var error = Assert.Throws<UserErrorException>(() => SshSession.Open(RemoteLocation.Parse("ssh://no-such-host.invalid/x"), fixture.Options));
+
+        Assert.Equal("ssh://no-such-host.invalid: unknown host name no-such-host.invalid", error.Message);
+        Assert.Equal("check the host name, or the HostName of its entry in the ssh config", error.Hint);
+    }
+
+    [Fact]
     public void Hostile_file_names_reach_a_remote_script_as_data_and_nothing_runs()
     {
         var folder = fixture.NewFolder();

@@ -21,6 +21,9 @@ internal static class SshArguments
             "-o", "ForwardAgent=no",
             "-o", "PermitLocalCommand=no",
             "-o", "ClearAllForwardings=yes",
+            // AES-GCM first (the rest of ssh's default list stays, the server still agrees): with AES-NI it moves
+            // bytes about twice as fast as chacha20-poly1305, the default, which decides a 1 GiB read over SFTP.
+            "-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com",
         ];
         if (options.KnownHostsFile is { } knownHosts)
         {

@@ -53,6 +53,7 @@ public sealed class SshSession : IDisposable
         List<string> arguments = ["-v", .. SshArguments.Common(location, options), "-s", "--", location.Host, "sftp"];
         var process = SshArguments.Start(options, arguments);
         var stderr = new ErrorText(process.StandardError);
+        _ = PipeSize.TryWiden(process.StandardOutput.BaseStream, 1 << 20);
         var channel = new SftpChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
         Dictionary<string, byte[]>? extensions;
         try
@@ -165,7 +166,8 @@ public sealed class SshSession : IDisposable
 
     private UserErrorException Lost(string path, long done)
     {
-        var reason = _process.HasExited ? SshFailure.LastLine(_stderr.Text) : "";
+        var last = _process.WaitForExit(TimeSpan.FromSeconds(1)) ? SshFailure.LastLine(_stderr.Wait()) : "";
+        var reason = last.Length > 0 ? $" ({last[2..].TrimEnd('.')})" : "";
         return new UserErrorException(
             $"{_given.Authority}: connection lost after {done.ToString(CultureInfo.InvariantCulture)} bytes of {path}{reason}",
             "run the same command again: it resumes");

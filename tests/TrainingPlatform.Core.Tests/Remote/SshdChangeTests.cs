@@ -5,7 +5,7 @@ using TrainingPlatform.Core.Tests.Support;
 namespace TrainingPlatform.Core.Tests.Remote;
 
 /// <summary>Tests that change the daemon itself (a new host key, dropped connections): each has its own.</summary>
-public sealed class HostKeyChangeTests
+public sealed class SshdChangeTests
 {
     [Fact]
     public void A_changed_host_key_is_refused_even_with_accept_new()
@@ -56,5 +56,31 @@ public sealed class HostKeyChangeTests
         Assert.Equal("run the same command again: it resumes", error.Hint);
         var done = long.Parse(error.Message.Split(" after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(done, 1 << 20, bytes.Length - 1);
+    }
+
+    [Fact]
+    public void A_connection_dropped_mid_write_names_the_bytes_acknowledged()
+    {
+        using var fixture = new SshdFixture();
+        var folder = fixture.NewFolder();
+        using var session = SshSession.Open(fixture.At(folder), fixture.Options);
+        using var file = session.Sftp.OpenWrite(folder + "/upload.partial", truncate: true);
+        var block = SshdFixture.RandomBytes(1 << 20, 7);
+        file.WriteAt(0, block);
+        file.Flush();
+
+        fixture.Sshd.Drop();
+        var error = Assert.Throws<UserErrorException>(() =>
+        {
+            for (var i = 1; i < 1024; i++)
+            {
+                file.WriteAt((long)i << 20, block);
+            }
+
+            file.Flush();
+        });
+
+        Assert.Matches($"^ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: connection lost after [0-9]+ bytes of {folder}/upload.partial", error.Message);
+        Assert.InRange(new FileInfo(folder + "/upload.partial").Length, 1 << 20, 1L << 30);
     }
 }
