@@ -223,6 +223,11 @@ public static class Cli
     /// <summary>A path relative to the working directory when inside it, else as given.</summary>
     private static string Shown(CliContext context, string path)
     {
+        if (path.StartsWith("ssh://", StringComparison.Ordinal))
+        {
+            return path; // a file on another host: its URL, never relative to this working directory
+        }
+
         var relative = Path.GetRelativePath(context.WorkingDirectory, path);
         return (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
     }

@@ -44,9 +44,14 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
 {
     public IDatasetVersionStore Store => store;
 
-    /// <summary>The path a version records: relative to the project root with '/', or absolute when outside it.</summary>
+    /// <summary>The path a version records: relative to the project root with '/', or absolute when outside it; a remote one its canonical <c>ssh://</c> URL.</summary>
     public string StoredPath(string fullPath)
     {
+        if (DatasetSnapshotter.IsRemote(fullPath))
+        {
+            return fullPath;
+        }
+
         var relative = Path.GetRelativePath(projectRoot, fullPath);
         return relative == "." ? "." : relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)
             ? fullPath.Replace('\\', '/')
@@ -56,7 +61,8 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
     /// <summary>The name a snapshot gets without <c>--name</c>: its stored path, or the project folder's name for the root.</summary>
     public string DefaultName(string fullPath)
     {
-        var name = StoredPath(fullPath);
+        // A remote path without its user (the login is how it was reached, not what the data is): ssh://host:port/path.
+        var name = DatasetSnapshotter.IsRemote(fullPath) ? (Remote.RemoteLocation.Parse(fullPath) with { User = null }).Display : StoredPath(fullPath);
         if (name == ".")
         {
             name = Path.GetFileName(projectRoot.TrimEnd(Path.DirectorySeparatorChar));
@@ -70,7 +76,30 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         return name;
     }
 
-    public string FullPath(DatasetVersion version) => Path.GetFullPath(Path.Combine(projectRoot, version.Path));
+    public string FullPath(DatasetVersion version) =>
+        version.Path.StartsWith(RemoteScheme, StringComparison.Ordinal) ? version.Path : Path.GetFullPath(Path.Combine(projectRoot, version.Path));
+
+    /// <summary>
+    /// True for an operand that names a remote path, not a recorded version: <c>ssh://…</c> or <c>host:path</c>, unless an
+    /// '@' after the host is followed by hex digits only (<c>ssh://host/data/train.jsonl@3f2a</c> is a version of the
+    /// dataset named by that URL: remote snapshots are named so by default).
+    /// </summary>
+    public static bool IsRemotePath(string operand)
+    {
+        if (!DatasetSnapshotter.IsRemote(operand))
+        {
+            return false;
+        }
+
+        var pathStart = operand.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase) ? operand.IndexOf('/', 6) : operand.IndexOf(':', StringComparison.Ordinal);
+        var at = operand.LastIndexOf('@');
+        return pathStart < 0 || at < pathStart || at == operand.Length - 1 || operand.AsSpan(at + 1).ContainsAnyExcept(HexDigits);
+    }
+
+    /// <summary>How every recorded remote path starts (the canonical URL; a relative stored path is local, even with a ':').</summary>
+    private const string RemoteScheme = "ssh://";
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 
     public static void CheckName(string name)
     {
@@ -162,7 +191,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         foreach (var version in versions)
         {
             var full = FullPath(version);
-            if (Text.FileSystemEntry.Of(full) == Text.EntryKind.Missing)
+            if (!snapshotter.Exists(full))
             {
                 statuses.Add(new DatasetStatus(version, DatasetState.Missing, null));
                 continue;
@@ -212,16 +241,16 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         var (version, path) = Operand(operand, workingDirectory);
         if (version is null)
         {
-            var stored = StoredPath(path!);
+            var stored = DatasetSnapshotter.IsRemote(path!) ? snapshotter.CanonicalRemote(path!) : StoredPath(path!);
             version = store.List(null).Where(v => v.Path == stored).MaxBy(v => v.Created)
                 ?? throw new UserErrorException($"{stored}: no version of it is recorded, so there is nothing to compare it with",
                     $"record one with 'trainplat data snapshot {stored}', or give two operands: 'trainplat data diff NAME@HASH {stored}'");
         }
 
         var full = FullPath(version);
-        if (Text.FileSystemEntry.Of(full) == Text.EntryKind.Missing)
+        if (!snapshotter.Exists(full))
         {
-            throw new UserErrorException($"{version.Id} was recorded from {version.Path}, which is not on disk now",
+            throw new UserErrorException($"{version.Id} was recorded from {version.Path}, which is not {(DatasetSnapshotter.IsRemote(full) ? "on its host" : "on disk")} now",
                 $"compare it with another version instead: 'trainplat data diff {version.Id} {version.Name}@HASH' (see 'trainplat data list --name {version.Name}')");
         }
 
@@ -230,13 +259,18 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
 
     private (DatasetVersion? Version, string? Path) Operand(string operand, string workingDirectory)
     {
-        if (!operand.Contains('@', StringComparison.Ordinal))
+        if (!operand.Contains('@', StringComparison.Ordinal) && !operand.StartsWith(RemoteScheme, StringComparison.OrdinalIgnoreCase))
         {
             var full = Path.GetFullPath(Path.Combine(workingDirectory, operand));
             if (Text.FileSystemEntry.Of(full) != Text.EntryKind.Missing)
             {
                 return (null, full); // anything on disk, a FIFO or a dangling link too: the snapshot says what is wrong with it
             }
+        }
+
+        if (IsRemotePath(operand))
+        {
+            return (null, operand); // read on its host (a missing one is an error naming it there)
         }
 
         return (Resolve(operand), null);

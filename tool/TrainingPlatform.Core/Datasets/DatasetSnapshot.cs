@@ -37,6 +37,9 @@ public sealed record DatasetSnapshot(
     IReadOnlyList<string> Fields,
     IReadOnlyList<FileSnapshot> Files)
 {
+    /// <summary>For a file or folder on another host, how it was read (hashed on the host, streamed, stat cache); null for a local one.</summary>
+    public RemoteRead? Remote { get; init; }
+
     /// <summary>Bytes actually read for this snapshot (0 when every file came from the stat cache).</summary>
     public long BytesRead => Files.Sum(f => f.BytesRead);
 

@@ -1,18 +1,22 @@
 using System.Runtime.ExceptionServices;
 using TrainingPlatform.Core.Diagnostics;
+using TrainingPlatform.Core.Remote;
 using TrainingPlatform.Core.Text;
 
 namespace TrainingPlatform.Core.Datasets;
 
 /// <summary>
 /// Snapshots files and folders: every file read once (or taken from the stat cache when its stamp is
-/// unchanged), the files of a folder in parallel up to the number of cores, largest first.
+/// unchanged), the files of a folder in parallel up to the number of cores, largest first. A remote location
+/// (<c>ssh://…</c> or <c>host:path</c>) goes to <see cref="RemoteSnapshotter"/>, whose ssh sessions (one per host)
+/// stay open until the snapshotter is disposed.
 /// </summary>
-public sealed class DatasetSnapshotter
+public sealed class DatasetSnapshotter : IDisposable
 {
     private readonly TimeProvider _clock;
     private readonly Lazy<StatCache> _cache;
     private readonly int _parallelism;
+    private RemoteSnapshotter? _remote;
 
     /// <param name="clock">The clock for the stat cache's racy-write window.</param>
     /// <param name="cacheFile">The stat cache file, or null for none (<c>--no-cache</c>: every byte is read).</param>
@@ -29,6 +33,29 @@ public sealed class DatasetSnapshotter
     /// <summary>Read files that links inside a folder lead to outside it (<c>--follow-external</c>); by default such a link is an error.</summary>
     public bool FollowExternal { get; init; }
 
+    /// <summary>How remote hosts are reached (<c>--known-hosts</c>, <c>--identity</c>…).</summary>
+    public SshOptions Ssh { get; init; } = new();
+
+    /// <summary>Where remote files are hashed (<c>--hash-on</c>).</summary>
+    public RemoteHashMethod HashOn { get; init; }
+
+    /// <summary>True for a remote location (<c>ssh://…</c> or scp-style <c>host:path</c>); local full paths start with '/'.</summary>
+    public static bool IsRemote(string location) => RemoteLocation.IsRemote(location);
+
+    /// <summary>True when the file or folder exists now (on its host, for a remote one: the host must answer).</summary>
+    public bool Exists(string location) => IsRemote(location)
+        ? Remote.Exists(RemoteLocation.Parse(location))
+        : Text.FileSystemEntry.Of(location) != EntryKind.Missing;
+
+    /// <summary>The canonical <c>ssh://</c> URL of a remote location (a path relative to the login folder is resolved on the host).</summary>
+    public string CanonicalRemote(string location)
+    {
+        var parsed = RemoteLocation.Parse(location);
+        return parsed.IsRelative ? Remote.Canonical(parsed) : parsed.WithPath(parsed.Path.Length > 1 ? parsed.Path.TrimEnd('/') : parsed.Path).Display;
+    }
+
+    private RemoteSnapshotter Remote => _remote ??= new RemoteSnapshotter(Ssh, HashOn, () => _cache.Value, _clock, Progress, FollowExternal, _parallelism);
+
     /// <summary>The regular files of a folder (see <see cref="DatasetWalk"/>: hidden entries skipped, folder links not followed).</summary>
     public static IReadOnlyList<string> FilesUnder(string folder) => [.. DatasetWalk.Of(folder, followExternal: true).Files.Select(f => f.FullPath)];
 
@@ -38,6 +65,12 @@ public sealed class DatasetSnapshotter
     /// </summary>
     public static void CheckInput(string fullPath)
     {
+        if (IsRemote(fullPath))
+        {
+            RemoteLocation.Parse(fullPath); // its syntax; the host is asked when it is read
+            return;
+        }
+
         var kind = Text.FileSystemEntry.TargetOf(fullPath);
         switch (kind)
         {
@@ -61,6 +94,11 @@ public sealed class DatasetSnapshotter
             throw new ArgumentException($"unsupported algorithm '{algorithm}'", nameof(algorithm));
         }
 
+        if (IsRemote(fullPath))
+        {
+            return Remote.Snapshot(RemoteLocation.Parse(fullPath), algorithm, check);
+        }
+
         CheckInput(fullPath);
         if (Directory.Exists(fullPath))
         {
@@ -82,6 +120,9 @@ public sealed class DatasetSnapshotter
             _cache.Value.Save();
         }
     }
+
+    /// <summary>Closes the ssh sessions of remote snapshots.</summary>
+    public void Dispose() => _remote?.Dispose();
 
     private DatasetSnapshot SnapshotFolder(string folder, string algorithm, bool check)
     {
@@ -144,6 +185,12 @@ public sealed class DatasetSnapshotter
             results[planned.Count + i] = new FileSnapshot(FileEntry.Link(link.Relative, link.Target), [], 0, FromCache: true, BytesRead: 0);
         }
 
+        return Folder(folder, algorithm, results);
+    }
+
+    /// <summary>A folder's snapshot from the snapshots of its files and links (any order): manifest order, sums, field union, tree hash.</summary>
+    internal static DatasetSnapshot Folder(string folder, string algorithm, FileSnapshot[] results)
+    {
         Array.Sort(results, (a, b) => TreeManifest.Compare(a.Entry.Path, b.Entry.Path));
         var fields = new FieldUnion();
         long size = 0;

@@ -277,7 +277,18 @@ internal static class FileReader
 
         Span<byte> head = stackalloc byte[4];
         var n = source.Peek(head);
-        head = head[..n];
+        Sniff(head[..n], kind);
+    }
+
+    /// <summary>The same check from the file's first (up to 4) bytes: a file hashed on another host, whose head is read apart.</summary>
+    internal static void Sniff(ReadOnlySpan<byte> head, FileKind kind)
+    {
+        if (kind.Format == DatasetFormat.Other || kind.Format == DatasetFormat.Parquet)
+        {
+            return;
+        }
+
+        var n = head.Length;
         var gzip = head.StartsWith(Signatures.GzipMagic);
         if (kind.Gzip && !gzip)
         {

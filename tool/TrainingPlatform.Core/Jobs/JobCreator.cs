@@ -33,6 +33,12 @@ public sealed record JobCreateRequest(
 
     /// <summary>Record a changed recipe under an already-recorded id@version anyway, as <c>VERSION+sha.HASH12</c>.</summary>
     public bool AllowUnbumped { get; init; }
+
+    /// <summary>How the hosts of remote datasets (<c>ROLE=ssh://…</c>) are reached.</summary>
+    public Remote.SshOptions Ssh { get; init; } = new();
+
+    /// <summary>Where remote dataset files are hashed (<c>--hash-on</c>).</summary>
+    public RemoteHashMethod HashOn { get; init; }
 }
 
 /// <summary>
@@ -104,28 +110,35 @@ public static class JobCreator
         var parsed = request.Datasets.Select(JobRules.ParseDataset).ToArray();
         Refuse(resolved, request.Force);
         CheckRolesOnce(parsed.Select(p => p.Role).Concat(inherited.Select(d => d.Role)));
-        if (!request.AllowUnbumped && parsed.Any(p => Path.Exists(Path.Combine(project.WorkingDirectory, p.Value))))
+        if (!request.AllowUnbumped && parsed.Any(p => Path.Exists(Path.Combine(project.WorkingDirectory, p.Value)) || DatasetCatalog.IsRemotePath(p.Value)))
         {
             // Before datasets are hashed (minutes for a large one); the check in the write transaction below decides.
             using var reading = environment.OpenStoreForReading();
             RefuseUnbumped(reading, resolved, project);
         }
 
-        var snapshotter = new DatasetSnapshotter(environment.Clock, project.StatCachePath);
         var snapshots = new Dictionary<string, DatasetSnapshot>(StringComparer.Ordinal);
-        using (environment.Progress?.Invoke(snapshotter.Progress))
+        using (var snapshotter = new DatasetSnapshotter(environment.Clock, project.StatCachePath) { Ssh = request.Ssh, HashOn = request.HashOn })
         {
-            foreach (var (role, value) in parsed)
+            using (environment.Progress?.Invoke(snapshotter.Progress))
             {
-                var full = Path.GetFullPath(Path.Combine(project.WorkingDirectory, value));
-                if (File.Exists(full) || Directory.Exists(full))
+                foreach (var (role, value) in parsed)
                 {
-                    snapshots[role] = snapshotter.Snapshot(full, SnapshotAlgorithms.Sha256, check: false);
+                    var full = Path.GetFullPath(Path.Combine(project.WorkingDirectory, value));
+                    if (File.Exists(full) || Directory.Exists(full))
+                    {
+                        snapshots[role] = snapshotter.Snapshot(full, SnapshotAlgorithms.Sha256, check: false);
+                    }
+                    else if (DatasetCatalog.IsRemotePath(value))
+                    {
+                        snapshots[role] = snapshotter.Snapshot(value, SnapshotAlgorithms.Sha256, check: false); // on its host, as data snapshot reads it
+                    }
                 }
             }
+
+            snapshotter.SaveCache();
         }
 
-        snapshotter.SaveCache();
         var git = environment.ReadGit(project.Root);
         var naming = new DatasetCatalog(new DatasetVersionList([]), project.Root, environment.Clock);
         var fresh = snapshots.ToDictionary(s => s.Key, s => naming.NewVersion(s.Value, naming.DefaultName(s.Value.FullPath)), StringComparer.Ordinal);

@@ -217,7 +217,32 @@ internal static class DataFormatter
             }
         }
 
+        if (s.Remote is { } remote)
+        {
+            Field(output, "method", Method(remote, s.IsFolder));
+        }
+
         Field(output, "read", Invariant($"{s.BytesRead:N0} bytes; {s.FilesFromCache} of {s.Files.Count} file{Plural(s.Files.Count)} unchanged since the last snapshot (stat cache)"));
+    }
+
+    /// <summary>How a remote snapshot was read, e.g. <c>remote (sha256sum on HOST): 3 files; stream (SFTP): 1 file</c>, or <c>stat cache (nothing read, no remote command run)</c>.</summary>
+    private static string Method(RemoteRead r, bool folder)
+    {
+        var parts = new List<string>();
+        void Part(int files, string how)
+        {
+            if (files > 0)
+            {
+                parts.Add(how + (folder ? Invariant($": {files} file{Plural(files)}") : ""));
+            }
+        }
+
+        Part(r.HashedOnHost, $"remote ({r.Tool} on {r.Host})");
+        Part(r.Streamed, "stream (SFTP)");
+        Part(r.FromCache, r.CommandsRun == 0 && r.BytesTransferred == 0 && r.HashedOnHost + r.Streamed == 0
+            ? "stat cache (nothing read, no remote command run)"
+            : "stat cache");
+        return parts.Count == 0 ? "none (an empty folder)" : string.Join("; ", parts);
     }
 
     /// <summary>
@@ -254,7 +279,7 @@ internal static class DataFormatter
     private static JsonObject SnapshotJson(SnapshotReport r)
     {
         var s = r.Snapshot;
-        return new JsonObject
+        var o = new JsonObject
         {
             ["path"] = r.Label,
             ["name"] = r.Version?.Name ?? r.Name,
@@ -271,6 +296,7 @@ internal static class DataFormatter
             ["created"] = r.Version is { } v ? Iso(v.Created) : null,
             ["bytes_read"] = s.BytesRead,
             ["files_from_cache"] = s.FilesFromCache,
+
             ["problems"] = new JsonObject
             {
                 ["count"] = s.ProblemCount,
@@ -283,12 +309,28 @@ internal static class DataFormatter
             },
             ["files"] = new JsonArray([.. s.Files.Select(f =>
             {
-                var o = FileJson(f.Entry);
-                o["from_cache"] = f.FromCache;
-                o["bytes_read"] = f.BytesRead;
-                return (JsonNode)o;
+                var file = FileJson(f.Entry);
+                file["from_cache"] = f.FromCache;
+                file["bytes_read"] = f.BytesRead;
+                return (JsonNode)file;
             })]),
         };
+        if (s.Remote is { } remote)
+        {
+            // Remote snapshots only: a local snapshot's JSON is unchanged.
+            o["method"] = new JsonObject
+            {
+                ["host"] = remote.Host,
+                ["tool"] = remote.Tool,
+                ["files_hashed_on_host"] = remote.HashedOnHost,
+                ["files_streamed"] = remote.Streamed,
+                ["files_from_cache"] = remote.FromCache,
+                ["bytes_transferred"] = remote.BytesTransferred,
+                ["remote_commands"] = remote.CommandsRun,
+            };
+        }
+
+        return o;
     }
 
     private static JsonObject VersionJson(DatasetVersion v, bool withFiles)

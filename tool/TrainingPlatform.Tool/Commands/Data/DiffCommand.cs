@@ -19,15 +19,17 @@ internal static class DiffCommand
         var exitCode = new Option<bool>("--exit-code") { Description = "Exit 1 when the two differ." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
+        var ssh = new SshCliOptions();
         var command = new Command("diff", "Compare two dataset versions or a version with the disk (one NAME: its recorded version with the disk now): same content?, size and sample deltas, files added/removed/modified; the output says which side is recorded and which is on disk.")
         {
             left, right, exitCode, store, format,
         };
+        ssh.AddTo(command);
         command.SetAction(parse =>
         {
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var catalog = DatasetStoreAccess.ReadOnlyCatalog(context, project, parse.GetValue(store));
-            var snapshotter = new DatasetSnapshotter(context.Clock, project.StatCachePath);
+            using var snapshotter = new DatasetSnapshotter(context.Clock, project.StatCachePath) { Ssh = ssh.Bind(parse, context), HashOn = ssh.HashMethod(parse) };
             DatasetComparison comparison;
             using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && format.Get(parse) != TextFormat.Json))
             {

@@ -26,13 +26,16 @@ internal static class SnapshotCommand
         var followExternal = new Option<bool>("--follow-external") { Description = "Read the files that links inside a folder lead to outside it (by default such a link is an error)." };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
+        var ssh = new SshCliOptions();
         var command = new Command("snapshot", "Hash and count a dataset's files in one read and record the result as a version.")
         {
             paths, name, algorithm, check, noCache, noRecord, countOnly, followExternal, store, format,
         };
+        ssh.AddTo(command);
         command.Description += " Only regular files are read: a FIFO, device or socket is an error (exit 2 given as PATH, exit 1 inside a folder)."
             + " In a folder, entries starting with '.' are skipped, links to folders are recorded as links and not followed, links to files"
-            + " inside the folder are read, and a link leading outside the folder is an error unless --follow-external.";
+            + " inside the folder are read, and a link leading outside the folder is an error unless --follow-external."
+            + " A PATH on another host is ssh://[USER@]HOST[:PORT]/PATH or [USER@]HOST:PATH (read over ssh with your ssh config).";
         command.SetAction(parse =>
         {
             var chosen = parse.GetValue(algorithm)!;
@@ -54,7 +57,7 @@ internal static class SnapshotCommand
             }
 
             var project = ProjectContext.Discover(context.WorkingDirectory);
-            var fullPaths = targets.Select(p => Path.GetFullPath(Path.Combine(context.WorkingDirectory, p))).ToArray();
+            var fullPaths = targets.Select(p => DatasetSnapshotter.IsRemote(p) ? p : Path.GetFullPath(Path.Combine(context.WorkingDirectory, p))).ToArray();
             foreach (var full in fullPaths)
             {
                 DatasetSnapshotter.CheckInput(full);
@@ -77,9 +80,11 @@ internal static class SnapshotCommand
 
             int SnapshotAndRecord()
             {
-                var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : project.StatCachePath)
+                using var snapshotter = new DatasetSnapshotter(context.Clock, parse.GetValue(noCache) || counting ? null : project.StatCachePath)
                 {
                     FollowExternal = parse.GetValue(followExternal),
+                    Ssh = ssh.Bind(parse, context),
+                    HashOn = ssh.HashMethod(parse),
                 };
                 var snapshots = new List<DatasetSnapshot>();
                 using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: context.ErrorIsTerminal && outputFormat != TextFormat.Json))
@@ -97,7 +102,7 @@ internal static class SnapshotCommand
                 using var catalog = record ? DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store)) : null;
                 foreach (var s in snapshots)
                 {
-                    var label = project.Display(s.FullPath);
+                    var label = s.Remote is null ? project.Display(s.FullPath) : s.FullPath;
                     if (catalog is null)
                     {
                         var why = counting ? "--count-only" : problems ? "--check found problems" : "--no-record";

@@ -3,6 +3,7 @@ using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Jobs;
 using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
+using TrainingPlatform.Tool.Commands.Data;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Job;
@@ -24,10 +25,12 @@ internal static class CreateCommand
         };
         var store = StoreAccess.Option();
         var format = FormatOption.Create<TextFormat>();
+        var ssh = new SshCliOptions();
         var command = new Command("create", "Render a recipe and record a pending job with its recipe version, config, datasets and git commit; prints the job id.")
         {
             recipeArgument, recipe, target.ModelSize, target.Model, target.Gpus, target.Nodes, target.GpusPerNode, target.GpuMemory, target.Sets, datasets, name, tags, force, allowUnbumped, store, format,
         };
+        ssh.AddTo(command);
         command.SetAction(parse =>
         {
             var given = target.Bind(parse);
@@ -36,6 +39,8 @@ internal static class CreateCommand
             {
                 GpusPerNode = given.GpusPerNode,
                 AllowUnbumped = parse.GetValue(allowUnbumped),
+                Ssh = ssh.Bind(parse, context),
+                HashOn = ssh.HashMethod(parse),
             };
             return Record(context, parse.GetValue(store), request, format.Get(parse));
         });

@@ -7,7 +7,7 @@ internal static class JobOptions
 {
     public static Option<string[]> Datasets() => new("--dataset", "-d")
     {
-        Description = "A dataset the job reads: ROLE=PATH (snapshotted now), ROLE=NAME@HASH or ROLE=NAME (a recorded version). Repeatable.",
+        Description = "A dataset the job reads: ROLE=PATH (snapshotted now; a PATH on another host is ssh://HOST/PATH or HOST:PATH), ROLE=NAME@HASH or ROLE=NAME (a recorded version). Repeatable.",
         Arity = ArgumentArity.ZeroOrMore,
         HelpName = "ROLE=PATH|ROLE=NAME@HASH",
     };
