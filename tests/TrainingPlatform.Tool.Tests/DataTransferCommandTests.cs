@@ -52,6 +52,28 @@ public sealed class DataTransferCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_remote_file_snapshotted_with_data_snapshot_is_fetched_and_verified_and_after_a_change_of_its_bytes_nothing_is_left()
+    {
+        var file = WriteRemote("train.jsonl", Lines(50));
+        var url = _sshd.Url(file);
+        var snapshot = Run(["data", "snapshot", url, "--name", "remote-train", .. SshArgs]);
+        Assert.Equal(ExitCodes.Ok, snapshot.ExitCode);
+
+        var fetched = Run(["data", "fetch", url, "a", .. SshArgs]);
+        Assert.Equal(ExitCodes.Ok, fetched.ExitCode);
+        Assert.StartsWith("fetched remote-train@", fetched.Out, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(_project.Path, "a", "train.jsonl")));
+
+        var bytes = File.ReadAllBytes(file);
+        bytes[^2] = (byte)'!'; // same size, so only the hash can tell
+        File.WriteAllBytes(file, bytes);
+        var corrupted = Run(["data", "fetch", "remote-train", "b", .. SshArgs]);
+        Assert.Equal(ExitCodes.Findings, corrupted.ExitCode);
+        Assert.Contains("do not match the recorded version", corrupted.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_project.Path, "b")));
+    }
+
+    [Fact]
     public void Fetch_of_a_source_changed_since_it_was_recorded_leaves_nothing_and_exits_1_naming_both_hashes()
     {
         var file = WriteRemote("train.jsonl", Lines(100));
