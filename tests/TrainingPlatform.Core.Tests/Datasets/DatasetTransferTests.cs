@@ -70,6 +70,21 @@ public sealed class DatasetTransferTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_folder_version_is_fetched_and_pushed_as_an_empty_folder()
+    {
+        var (catalog, _) = Recorded(Directory.CreateDirectory(Path.Combine(_sshd.Home, "empty")).FullName, "empty");
+        var local = Directory.CreateDirectory(_local.File("nothing")).FullName;
+
+        var fetched = new DatasetTransfer(Ssh).Fetch(catalog, "empty", _local.File("out"));
+        var pushed = Push(local, _sshd.Url(_sshd.Home) + "/");
+
+        Assert.Empty(fetched.Files);
+        Assert.Empty(Directory.GetFileSystemEntries(_local.File("out/empty")));
+        Assert.Empty(pushed.Files);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_sshd.Home, "nothing")));
+    }
+
+    [Fact]
     public void A_source_changed_after_it_was_recorded_leaves_nothing_behind_and_names_both_hashes()
     {
         var remote = WriteRemote("train.jsonl", Lines(500));

@@ -186,12 +186,12 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
         var partial = Join(folder, PartialName(name));
         var items = Items(version, manifest, localPath, partial, Join);
         Progress.AddPlanned(items.Files.Count, items.Files.Sum(f => f.Size));
-        PrepareRemotePartial(sftp, partial, version);
         var rate = new TransferRate(bytesPerSecond);
         var files = new List<TransferredFile>();
         string verification;
         try
         {
+            PrepareRemotePartial(sftp, partial, version);
             MakeRemoteFolders(sftp, partial, version.IsFolder, items.Files.Select(f => f.Remote).Concat(items.Links.Select(l => l.Remote)));
             foreach (var item in items.Files)
             {
@@ -237,6 +237,11 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
         var items = plan with { Files = [.. plan.Files.Select(f => f with { RemoteUrl = session.Location.WithPath(f.Remote).Display })] };
         Progress.AddPlanned(items.Files.Count, items.Files.Sum(f => f.Size));
         PrepareLocalPartial(partial, marker, version);
+        if (version.IsFolder)
+        {
+            Directory.CreateDirectory(partial); // an empty folder is a version too
+        }
+
         var rate = new TransferRate(bytesPerSecond);
         var files = new List<TransferredFile>();
         try
