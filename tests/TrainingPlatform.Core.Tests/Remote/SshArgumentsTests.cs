@@ -16,7 +16,7 @@ public sealed class SshArgumentsTests
             [
                 "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ForwardX11=no", "-o", "ForwardAgent=no",
                 "-o", "PermitLocalCommand=no", "-o", "ClearAllForwardings=yes",
-                "-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com", "-o", "UserKnownHostsFile=\"/k h/known_hosts\"",
+                "-o", "UserKnownHostsFile=\"/k h/known_hosts\"",
                 "-i", "/keys/id_%%u", "-F", "/c/config", "-p", "2222", "-l", "alice",
             ],
             arguments);
@@ -30,6 +30,24 @@ public sealed class SshArgumentsTests
         Assert.Contains("StrictHostKeyChecking=accept-new", arguments);
         Assert.DoesNotContain("-p", arguments);
         Assert.DoesNotContain("-l", arguments);
+    }
+
+    [Fact]
+    public void Aes_gcm_goes_first_among_the_ciphers_the_config_allows_and_nothing_is_added()
+    {
+        const string Default = "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+        Assert.Equal("aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr",
+            SshConfig.PreferGcm(Default, aesInstructions: true));
+
+        // A user's policy: only these two; the order changes, the set does not.
+        Assert.Equal("aes256-gcm@openssh.com,aes256-ctr", SshConfig.PreferGcm("aes256-ctr,aes256-gcm@openssh.com", aesInstructions: true));
+
+        Assert.Null(SshConfig.PreferGcm("aes256-ctr,chacha20-poly1305@openssh.com", aesInstructions: true)); // no AES-GCM allowed: left alone
+        Assert.Null(SshConfig.PreferGcm("aes128-gcm@openssh.com,aes128-ctr", aesInstructions: true)); // already first
+        Assert.Null(SshConfig.PreferGcm(Default, aesInstructions: false)); // no AES-NI: chacha20 is the faster one
+
+        var arguments = SshArguments.Common(RemoteLocation.Parse("host:x"), new SshOptions(), "aes128-gcm@openssh.com,aes128-ctr");
+        Assert.Equal(["-o", "Ciphers=aes128-gcm@openssh.com,aes128-ctr"], arguments[^2..]);
     }
 
     [Theory]

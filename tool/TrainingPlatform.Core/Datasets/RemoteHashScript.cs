@@ -120,7 +120,7 @@ internal static class RemoteHashScript
         {
             var file = files[i];
             var parallel = file.CountLines && (file.Size < 0 || file.Size >= ParallelFrom);
-            script.Append(CultureInfo.InvariantCulture, $"one {i} {Quote(file.Path)} {(file.CountLines ? 1 : 0)} {(parallel ? 1 : 0)}\n");
+            script.Append(CultureInfo.InvariantCulture, $"one {i} {Remote.ShellQuote.Quote(file.Path)} {(file.CountLines ? 1 : 0)} {(parallel ? 1 : 0)}\n");
         }
 
         script.Append(CultureInfo.InvariantCulture, $"echo '{Marker} end'\n");
@@ -216,12 +216,4 @@ internal static class RemoteHashScript
     private static UserErrorException Malformed(string host, string what) => new(
         $"{host}: trainplat's remote hashing script (sh -s) printed {what}; nothing was recorded",
         "the host's sh, sha256sum/shasum or grep may behave unlike the POSIX ones; hashing by streaming the bytes over SFTP does not depend on them");
-
-    /// <summary>
-    /// A POSIX sh single-quoted word: <c>'</c> becomes <c>'\''</c>; nothing inside is expanded.
-    /// TODO(integrator): replace with TrainingPlatform.Core.Remote.ShellQuote.Quote once the transport branch has landed.
-    /// </summary>
-    private static string Quote(string s) => s.Contains('\0', StringComparison.Ordinal)
-        ? throw new ArgumentException("a path with a NUL byte", nameof(s))
-        : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

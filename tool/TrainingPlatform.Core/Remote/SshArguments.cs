@@ -9,7 +9,8 @@ namespace TrainingPlatform.Core.Remote;
 internal static class SshArguments
 {
     /// <summary>The options every ssh process of a session gets, before <c>--</c> and the host.</summary>
-    public static List<string> Common(RemoteLocation location, SshOptions options)
+    /// <param name="ciphers">A cipher list to pass as <c>-o Ciphers=</c> (<see cref="SshConfig.PreferredCiphers"/>), or null for ssh's own.</param>
+    public static List<string> Common(RemoteLocation location, SshOptions options, string? ciphers = null)
     {
         List<string> arguments =
         [
@@ -21,10 +22,12 @@ internal static class SshArguments
             "-o", "ForwardAgent=no",
             "-o", "PermitLocalCommand=no",
             "-o", "ClearAllForwardings=yes",
-            // AES-GCM first (the rest of ssh's default list stays, the server still agrees): with AES-NI it moves
-            // bytes about twice as fast as chacha20-poly1305, the default, which decides a 1 GiB read over SFTP.
-            "-o", "Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com",
         ];
+        if (ciphers is not null)
+        {
+            arguments.AddRange(["-o", "Ciphers=" + ciphers]);
+        }
+
         if (options.KnownHostsFile is { } knownHosts)
         {
             arguments.AddRange(["-o", "UserKnownHostsFile=" + ConfigWord(Percent(knownHosts))]);
@@ -125,6 +128,31 @@ internal static class SshArguments
 /// <summary>What <c>ssh -G</c> resolves for a host (aliases, HostName, Port, known_hosts files from the config).</summary>
 internal sealed record SshConfig(string HostName, int Port, string? User, string KnownHostsFile, string? HostKeyAlias)
 {
+    /// <summary>
+    /// The ciphers this host's config allows, AES-GCM first, when the CPU has AES instructions and the list has AES-GCM
+    /// but does not start with it; else null (ssh's list as it is). With AES-NI, AES-GCM moves bytes about twice as fast as
+    /// chacha20-poly1305, OpenSSH's first choice, which decides a 1 GiB read over SFTP. Only the order changes: a cipher
+    /// the user's ssh config leaves out is never added, so a policy such as <c>Ciphers aes256-ctr</c> still holds.
+    /// </summary>
+    public string? PreferredCiphers { get; init; }
+
+    public static string? PreferGcm(string? resolved, bool aesInstructions)
+    {
+        if (!aesInstructions || string.IsNullOrEmpty(resolved))
+        {
+            return null;
+        }
+
+        var ciphers = resolved.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var gcm = ciphers.Where(c => c is "aes128-gcm@openssh.com" or "aes256-gcm@openssh.com").OrderBy(c => c, StringComparer.Ordinal).ToArray();
+        if (gcm.Length == 0 || gcm.Contains(ciphers[0]))
+        {
+            return null;
+        }
+
+        return string.Join(',', gcm.Concat(ciphers.Except(gcm, StringComparer.Ordinal)));
+    }
+
     public static SshConfig Resolve(RemoteLocation location, SshOptions options)
     {
         List<string> arguments = [.. SshArguments.Common(location, options), "-G", "--", location.Host];
@@ -157,7 +185,11 @@ internal sealed record SshConfig(string HostName, int Port, string? User, string
             port,
             values.GetValueOrDefault("user"),
             knownHosts,
-            values.TryGetValue("hostkeyalias", out var alias) && alias != "none" ? alias : null);
+            values.TryGetValue("hostkeyalias", out var alias) && alias != "none" ? alias : null)
+        {
+            PreferredCiphers = PreferGcm(values.GetValueOrDefault("ciphers"),
+                System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported),
+        };
     }
 
     /// <summary>The first file of ssh's list (a quoted one keeps its spaces).</summary>
