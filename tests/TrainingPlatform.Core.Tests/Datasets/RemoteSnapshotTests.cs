@@ -211,6 +211,60 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public void A_long_list_of_files_is_hashed_by_one_script_per_chunk_with_each_result_in_its_place()
+    {
+        var folder = NewFolder();
+        for (var i = 0; i < 11; i++)
+        {
+            File.WriteAllText(Path.Combine(folder, $"f{i:00}.jsonl"), string.Concat(Enumerable.Repeat($"{{\"f{i}\": {i}}}\n", i + 1)));
+        }
+
+        Touch(folder);
+        using var snapshotter = new DatasetSnapshotter(DatasetsClock.HourAhead(), null)
+        {
+            Ssh = new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity },
+            HashOn = RemoteHashMethod.Remote,
+            RemoteScriptChunk = 4,
+        };
+        var remote = snapshotter.Snapshot(Sshd.Url(folder), SnapshotAlgorithms.Sha256, check: false);
+        AssertSame(DatasetsTools.Snapshot(folder), remote);
+        Assert.Equal(3, remote.Remote!.CommandsRun);
+        Assert.Equal(11, remote.Remote.HashedOnHost);
+    }
+
+    [Fact]
+    public void A_file_that_changes_while_the_host_hashes_it_is_an_error_as_locally()
+    {
+        var folder = NewFolder();
+        var file = Path.Combine(folder, "growing.jsonl");
+        File.WriteAllText(file, "{\"a\": 1}\n");
+        Touch(folder);
+        // An ssh that appends a line to the file right after the hashing script ran: a writer racing the snapshot.
+        var wrapper = Path.Combine(NewFolder(), "ssh-then-append");
+        File.WriteAllText(wrapper, """
+            #!/bin/bash
+            ssh "$@"
+            rc=$?
+            if [ "${@: -1}" = -s ]; then printf '{"late": 1}\n' >> "$GROW"; fi
+            exit $rc
+            """);
+        DatasetsTools.Run("chmod", ["755", wrapper]);
+        using var snapshotter = new DatasetSnapshotter(DatasetsClock.HourAhead(), null)
+        {
+            Ssh = new SshOptions
+            {
+                KnownHostsFile = Sshd.KnownHosts,
+                IdentityFile = Sshd.Identity,
+                Program = wrapper,
+                Environment = new Dictionary<string, string?> { ["GROW"] = file },
+            },
+            HashOn = RemoteHashMethod.Remote,
+        };
+        var error = Assert.Throws<IOException>(() => snapshotter.Snapshot(Sshd.Url(file), SnapshotAlgorithms.Sha256, check: false));
+        Assert.Equal($"{Sshd.Url(file)} changed while it was being read; snapshot it again when it is complete", error.Message);
+    }
+
+    [Fact]
     public void A_missing_remote_path_is_an_error_naming_its_url()
     {
         using var snapshotter = Snapshotter(RemoteHashMethod.Auto);

@@ -54,7 +54,13 @@ public sealed class DatasetSnapshotter : IDisposable
         return parsed.IsRelative ? Remote.Canonical(parsed) : parsed.WithPath(parsed.Path.Length > 1 ? parsed.Path.TrimEnd('/') : parsed.Path).Display;
     }
 
-    private RemoteSnapshotter Remote => _remote ??= new RemoteSnapshotter(Ssh, HashOn, () => _cache.Value, _clock, Progress, FollowExternal, _parallelism);
+    /// <summary>Files per remote hashing script (tests make it small to see a long list split).</summary>
+    internal int RemoteScriptChunk { get; init; } = RemoteSnapshotter.DefaultScriptChunk;
+
+    private RemoteSnapshotter Remote => _remote ??= new RemoteSnapshotter(Ssh, HashOn, () => _cache.Value, _clock, Progress, FollowExternal, _parallelism)
+    {
+        ScriptChunk = RemoteScriptChunk,
+    };
 
     /// <summary>The regular files of a folder (see <see cref="DatasetWalk"/>: hidden entries skipped, folder links not followed).</summary>
     public static IReadOnlyList<string> FilesUnder(string folder) => [.. DatasetWalk.Of(folder, followExternal: true).Files.Select(f => f.FullPath)];

@@ -21,8 +21,8 @@ public sealed record RemoteRead(string Host, string? Tool, int HashedOnHost, int
 /// </summary>
 internal sealed class RemoteSnapshotter : IDisposable
 {
-    /// <summary>Files per remote script: a script of 100,000 quoted paths is split into runs of this many.</summary>
-    internal const int ScriptChunk = 2000;
+    /// <summary>Files per remote script by default: a script of 100,000 quoted paths is split into runs of this many.</summary>
+    internal const int DefaultScriptChunk = 2000;
 
     private readonly SshOptions _options;
     private readonly RemoteHashMethod _method;
@@ -32,6 +32,9 @@ internal sealed class RemoteSnapshotter : IDisposable
     private readonly bool _followExternal;
     private readonly int _parallelism;
     private readonly Dictionary<string, Host> _hosts = new(StringComparer.Ordinal);
+
+    /// <summary>Files per remote script (tests make it small).</summary>
+    public int ScriptChunk { get; init; } = DefaultScriptChunk;
 
     public RemoteSnapshotter(SshOptions options, RemoteHashMethod method, Func<StatCache> cache, TimeProvider clock, SnapshotProgress progress,
         bool followExternal, int parallelism)
