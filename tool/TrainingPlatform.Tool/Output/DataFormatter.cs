@@ -471,11 +471,13 @@ internal sealed class SnapshotProgressWriter : IDisposable
     private readonly Timer? _timer;
     private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
     private readonly Lock _lock = new();
+    private readonly string _label;
     private bool _drawn;
     private bool _disposed;
 
-    public SnapshotProgressWriter(TextWriter error, SnapshotProgress progress, bool enabled)
+    public SnapshotProgressWriter(TextWriter error, SnapshotProgress progress, bool enabled, string label = "snapshot")
     {
+        _label = label;
         _error = error;
         _progress = progress;
         if (enabled)
@@ -512,7 +514,7 @@ internal sealed class SnapshotProgressWriter : IDisposable
             var total = Math.Max(1, _progress.BytesTotal);
             var rate = done / Math.Max(seconds, 0.001) / (1 << 20);
             _error.Write(string.Create(CultureInfo.InvariantCulture,
-                $"\r\u001b[Ksnapshot: {done / (double)(1 << 20):0} of {total / (double)(1 << 20):0} MiB ({100.0 * done / total:0}%), {rate:0} MiB/s, {_progress.FilesDone} of {_progress.FilesTotal} files"));
+                $"\r\u001b[K{_label}: {done / (double)(1 << 20):0} of {total / (double)(1 << 20):0} MiB ({100.0 * done / total:0}%), {rate:0} MiB/s, {_progress.FilesDone} of {_progress.FilesTotal} files"));
             _error.Flush();
             _drawn = true;
         }
