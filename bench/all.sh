@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 source bench/lib.sh
 ensure_builds
 status=0
-for script in everyday validate diff check suggest metrics tensorboard metrics-compare metrics-import report team-store; do
+for script in everyday validate diff check suggest metrics tensorboard metrics-compare metrics-import report team-store ssh; do
     [ -f "bench/$script.sh" ] || { log "bench/$script.sh is missing"; status=1; continue; }
     log "bench/$script.sh"
     REUSE_BUILDS=1 bash "bench/$script.sh" || status=1

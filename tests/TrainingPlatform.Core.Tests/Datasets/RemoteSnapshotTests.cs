@@ -193,7 +193,7 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
         DatasetsTools.Run("chmod", ["755", wrapper]);
         var options = new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity, Program = wrapper };
 
-        using (var auto = new DatasetSnapshotter(DatasetsClock.HourAhead(), null) { Ssh = options, HashOn = RemoteHashMethod.Auto })
+        using (var auto = new DatasetSnapshotter(DatasetsClock.HourAhead(), null) { Ssh = options, HashOn = RemoteHashMethod.Auto, RemoteSmallFile = 0 })
         {
             var remote = auto.Snapshot(Sshd.Url(folder), SnapshotAlgorithms.Sha256, check: false);
             AssertSame(DatasetsTools.Snapshot(folder), remote);
@@ -208,6 +208,29 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
         var error = Assert.Throws<UserErrorException>(() => forced.Snapshot(Sshd.Url(folder + "/train.jsonl"), SnapshotAlgorithms.Sha256, check: false));
         Assert.Contains("has no sha256sum or shasum", error.Message, StringComparison.Ordinal);
         Assert.Contains("--hash-on stream", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auto_streams_files_under_1_MiB_and_hashes_larger_ones_on_the_host()
+    {
+        var folder = Path.Combine(Sshd.Home, "auto-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "small.jsonl"), "{\"a\": 1}\n{\"a\": 2}\n");
+        var line = "{\"text\": \"" + new string('x', 1000) + "\"}\n";
+        File.WriteAllText(Path.Combine(folder, "large.jsonl"), string.Concat(Enumerable.Repeat(line, 1100))); // 1.1 MB
+        using var snapshotter = new DatasetSnapshotter(DatasetsClock.HourAhead(), null)
+        {
+            Ssh = new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity },
+            HashOn = RemoteHashMethod.Auto,
+        };
+
+        var remote = snapshotter.Snapshot(Sshd.Url(folder), SnapshotAlgorithms.Sha256, check: false);
+
+        AssertSame(DatasetsTools.Snapshot(folder), remote);
+        Assert.Equal(1, remote.Remote!.HashedOnHost);
+        Assert.Equal(1, remote.Remote.Streamed);
+        Assert.Equal(1, remote.Remote.CommandsRun);
+        Assert.True(remote.Remote.BytesTransferred < 1_100_000, $"{remote.Remote.BytesTransferred} bytes crossed for a 1.1 MB file hashed on the host");
     }
 
     [Fact]
@@ -379,6 +402,7 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
             Ssh = new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity },
             HashOn = method,
             FollowExternal = followExternal,
+            RemoteSmallFile = 0, // auto hashes even the small test files on the host (the threshold has its own test)
         };
 
     private DatasetSnapshot SnapshotWith(RemoteHashMethod method, string url, string cache)

@@ -57,9 +57,13 @@ public sealed class DatasetSnapshotter : IDisposable
     /// <summary>Files per remote hashing script (tests make it small to see a long list split).</summary>
     internal int RemoteScriptChunk { get; init; } = RemoteSnapshotter.DefaultScriptChunk;
 
+    /// <summary>With <see cref="RemoteHashMethod.Auto"/>, remote files smaller than this are streamed (tests set 0 to hash every file on the host).</summary>
+    internal long RemoteSmallFile { get; init; } = RemoteSnapshotter.DefaultSmallFile;
+
     private RemoteSnapshotter Remote => _remote ??= new RemoteSnapshotter(Ssh, HashOn, () => _cache.Value, _clock, Progress, FollowExternal, _parallelism)
     {
         ScriptChunk = RemoteScriptChunk,
+        SmallFile = RemoteSmallFile,
     };
 
     /// <summary>The regular files of a folder (see <see cref="DatasetWalk"/>: hidden entries skipped, folder links not followed).</summary>
