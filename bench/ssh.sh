@@ -6,7 +6,8 @@
 #   1. a 1 GiB JSONL file hashed ON THE HOST (--hash-on remote: sha256sum and the line count run there, no data
 #      crosses the connection): AOT median <= 1.3x local `sha256sum FILE`;
 #   2. the same file STREAMED over SFTP and hashed and counted here (--hash-on stream): AOT median <= 2x a local
-#      `trainplat data snapshot FILE` of the same build;
+#      `trainplat data snapshot FILE` of the same build; `ssh HOST cat FILE` (output discarded, the cipher trainplat
+#      prefers) is timed beside it: what moving the bytes through OpenSSH costs alone, before any hashing;
 #   3. a folder of 1,000 small JSON Lines files (auto: hashed on the host): AOT median <= 3 s.
 #   Every run is --no-cache --no-record: every byte is hashed every time.
 # Correctness first: both methods give the hash and sample count of the local snapshot, = sha256sum and wc -l.
@@ -122,6 +123,7 @@ hyperfine -N --warmup 1 --runs "$RUNS" \
     -n portable "$JIT_BIN data snapshot $URL/big.jsonl --hash-on stream --no-cache --no-record $SSH_OPTS" \
     -n AOT "$AOT_BIN data snapshot $URL/big.jsonl --hash-on stream --no-cache --no-record $SSH_OPTS" \
     -n "local snapshot (AOT)" "$AOT_BIN data snapshot $DATA/big.jsonl --no-cache --no-record" \
+    -n "ssh cat, transport alone" "ssh -o BatchMode=yes -o UserKnownHostsFile=$SSHD_KNOWN_HOSTS -i $SSHD_IDENTITY -p $SSHD_PORT -c aes128-gcm@openssh.com $SSHD_USER@127.0.0.1 cat $DATA/big.jsonl" \
     --export-json stream.json
 
 echo "CPU busy before 3/3 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt
