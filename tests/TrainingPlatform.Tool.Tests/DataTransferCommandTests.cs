@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Lineage;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;

@@ -6,10 +6,11 @@ namespace TrainingPlatform.Core.Tests.Support;
 /// A private sshd started for a test by tests/ssh/sshd.sh (Debian's openssh-server; ./test.sh installs it): 127.0.0.1
 /// on a free port, its own host key and config, one login with one authorized key, stopped and deleted on dispose.
 /// <see cref="Home"/> is a folder on the "remote" side (the same machine) that the login can read and write.
+/// TrainingPlatform.Tool.Tests compiles this file too (a link in its project file).
 /// </summary>
 internal sealed class TestSshd : IDisposable
 {
-    private static readonly string Script = Path.Combine(TestPaths.RepoRoot, "tests", "ssh", "sshd.sh");
+    private static readonly string Script = Path.Combine(RepoRoot(), "tests", "ssh", "sshd.sh");
 
     private TestSshd(string folder, IReadOnlyDictionary<string, string> settings)
     {
@@ -67,6 +68,17 @@ internal sealed class TestSshd : IDisposable
     }
 
     public void Dispose() => Run("stop", Folder);
+
+    private static string RepoRoot()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "TrainingPlatform.Tool.sln")))
+        {
+            dir = Path.GetDirectoryName(dir) ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        return dir;
+    }
 
     private static string Run(string command, string folder)
     {
