@@ -1,3 +1,4 @@
+using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Remote;
 using TrainingPlatform.Core.Tests.Support;
@@ -56,6 +57,29 @@ public sealed class SshdChangeTests
         Assert.Equal("run the same command again: it resumes", error.Hint);
         var done = long.Parse(error.Message.Split(" after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(done, 1 << 20, bytes.Length - 1);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_connection_dropped_while_a_streamed_file_is_hashed_fails_that_file_and_nothing_hangs(bool overlap)
+    {
+        using var fixture = new SshdFixture();
+        var bytes = SshdFixture.RandomBytes(64 << 20, 9);
+        var path = fixture.NewFile(bytes);
+        using var session = SshSession.Open(fixture.At(path), fixture.Options);
+        using var file = session.Sftp.OpenRead(path);
+        using var stream = file.OpenSequential();
+        stream.ReadExactly(new byte[1 << 20]); // the read-ahead is under way
+
+        fixture.Sshd.Drop();
+        var read = Task.Run(() => FileReader.Read(stream, bytes.Length, FileKind.FromFileName("drop.bin"), SnapshotAlgorithms.Sha256, check: false, overlap,
+            progress: null, parquetFooter: null));
+        var ended = ((IAsyncResult)read).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+
+        Assert.True(ended, "the read did not end after the connection was dropped");
+        var error = Assert.IsType<UserErrorException>(read.Exception?.InnerException);
+        Assert.Matches($"^ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: connection lost after [0-9]+ bytes of {path}", error.Message);
     }
 
     [Fact]
