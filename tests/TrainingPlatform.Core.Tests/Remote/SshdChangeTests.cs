@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TrainingPlatform.Core.Datasets;
 using TrainingPlatform.Core.Diagnostics;
 using TrainingPlatform.Core.Remote;
@@ -80,6 +81,66 @@ public sealed class SshdChangeTests
         Assert.True(ended, "the read did not end after the connection was dropped");
         var error = Assert.IsType<UserErrorException>(read.Exception?.InnerException);
         Assert.Matches($"^ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: connection lost after [0-9]+ bytes of {path}", error.Message);
+    }
+
+    [Fact]
+    public void A_host_that_goes_silent_mid_read_ends_the_read_after_the_keepalives_instead_of_hanging()
+    {
+        using var fixture = new SshdFixture();
+        var bytes = SshdFixture.RandomBytes(64 << 20, 10);
+        var path = fixture.NewFile(bytes);
+        using var session = SshSession.Open(fixture.At(path), fixture.Options with { KeepAliveSeconds = 1 });
+        using var file = session.Sftp.OpenRead(path);
+        using var stream = file.OpenSequential();
+        var buffer = new byte[1 << 20];
+        stream.ReadExactly(buffer);
+
+        fixture.Sshd.Freeze();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var read = Task.Run(() =>
+            {
+                while (stream.Read(buffer) > 0)
+                {
+                }
+            });
+            var ended = ((IAsyncResult)read).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+
+            Assert.True(ended, "the read still waited 60 s after the host went silent");
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30)); // 3 unanswered keepalives, 1 s apart
+            var error = Assert.IsType<UserErrorException>(read.Exception?.InnerException);
+            Assert.Matches($"^ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: connection lost after [0-9]+ bytes of {path} \\(Timeout, server localhost not responding\\)$",
+                error.Message);
+        }
+        finally
+        {
+            fixture.Sshd.Thaw();
+        }
+    }
+
+    [Fact]
+    public void A_port_that_accepts_but_never_answers_is_given_up_after_the_connect_timeout()
+    {
+        using var fixture = new SshdFixture();
+        fixture.Sshd.Freeze();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var open = Task.Run(() => SshSession.Open(fixture.At("/"), fixture.Options with { ConnectTimeoutSeconds = 2 }).Dispose());
+            var ended = ((IAsyncResult)open).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+
+            Assert.True(ended, "the connection still waited 60 s for a server that never answered");
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
+            var error = Assert.IsType<UserErrorException>(open.Exception?.InnerException);
+            Assert.Equal($"ssh://{fixture.Sshd.User}@localhost:{fixture.Sshd.Port}: localhost port {fixture.Sshd.Port} accepted the connection, but no ssh server answered within 2 s",
+                error.Message);
+            Assert.Equal("check that an ssh server (not another service) listens on that port and that the host is not overloaded", error.Hint);
+        }
+        finally
+        {
+            fixture.Sshd.Thaw();
+        }
     }
 
     [Fact]
