@@ -84,6 +84,42 @@ public sealed class SshdChangeTests
     }
 
     [Fact]
+    public void A_connection_dropped_during_a_resumed_write_names_the_bytes_of_the_file_on_the_host_not_those_of_this_run()
+    {
+        using var fixture = new SshdFixture();
+        var folder = fixture.NewFolder();
+        var target = folder + "/resumed.partial";
+        var block = SshdFixture.RandomBytes(1 << 20, 11);
+        using var session = SshSession.Open(fixture.At(folder), fixture.Options);
+        using (var earlier = session.Sftp.OpenWrite(target, truncate: true)) // 8 MiB from an earlier run
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                earlier.WriteAt((long)i << 20, block);
+            }
+
+            earlier.Flush();
+        }
+
+        using var file = session.Sftp.OpenWrite(target, truncate: false);
+        Assert.Equal(8 << 20, file.Length);
+
+        fixture.Sshd.Drop();
+        var error = Assert.Throws<UserErrorException>(() =>
+        {
+            for (var i = 8; i < 1024; i++)
+            {
+                file.WriteAt((long)i << 20, block);
+            }
+
+            file.Flush();
+        });
+
+        var done = long.Parse(error.Message.Split(" after ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(done, 8 << 20, new FileInfo(target).Length); // at least what was there; no more than what is there
+    }
+
+    [Fact]
     public void A_host_that_goes_silent_mid_read_ends_the_read_after_the_keepalives_instead_of_hanging()
     {
         using var fixture = new SshdFixture();

@@ -85,6 +85,12 @@ internal static partial class SshFailure
         ? $" within {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s"
         : "";
 
+    /// <summary>
+    /// True when ssh's last line says an established connection ended under it (closed or reset by the other side, a
+    /// broken pipe, keepalives unanswered), not that it could not be made.
+    /// </summary>
+    public static bool IsConnectionLost(string stderr) => ConnectionLost().IsMatch(LastLine(stderr));
+
     /// <summary>ssh's last line that is not debug output or <c>-v</c>'s transfer statistics, as ": line" (empty when there is none).</summary>
     public static string LastLine(string stderr)
     {
@@ -140,6 +146,9 @@ internal static partial class SshFailure
 
     [GeneratedRegex(@"Permission denied \(([^)]*)\)")]
     private static partial Regex PermissionDenied();
+
+    [GeneratedRegex(@"closed by remote host|^: Connection (closed|reset) by |Connection reset by peer|Broken pipe|server \S+ not responding")]
+    private static partial Regex ConnectionLost();
 
     [GeneratedRegex(@"connect to host \S+ port \d+: (.+)")]
     private static partial Regex ConnectFailed();

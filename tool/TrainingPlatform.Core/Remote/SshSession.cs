@@ -131,6 +131,12 @@ public sealed class SshSession : IDisposable
         process.WaitForExit();
         Task.WaitAll(copyOut, error, feed);
         var errorText = error.Result;
+        if (process.ExitCode == 255 && SshFailure.IsConnectionLost(errorText))
+        {
+            throw new UserErrorException($"{_given.Authority}: connection lost while a command ran on the host{SshFailure.LastLine(errorText)}",
+                "run the same command again");
+        }
+
         if (process.ExitCode == 255 && SshFailure.Explain(_given, _options, _config, errorText, 255) is { } failure)
         {
             throw failure;
