@@ -119,11 +119,17 @@ hyperfine -N --warmup 1 --runs "$RUNS" \
 
 echo "CPU busy before 2/3 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt
 log "hyperfine 2/3: 1 GiB streamed over SFTP, against a local snapshot"
+# Two floors beside the anchor, on the same two cores as the daemon: the bytes through OpenSSH into a pipe (what any
+# client that reads ssh's output pays before it hashes a byte), and ssh cat to /dev/null run AT THE SAME TIME as a
+# local snapshot of the file (transport and hash perfectly overlapped, no pipe: no streaming client can beat it).
+SSH_CAT="ssh -o BatchMode=yes -o UserKnownHostsFile=$SSHD_KNOWN_HOSTS -i $SSHD_IDENTITY -p $SSHD_PORT -c aes128-gcm@openssh.com $SSHD_USER@127.0.0.1 cat $DATA/big.jsonl"
 hyperfine -N --warmup 1 --runs "$RUNS" \
     -n portable "$JIT_BIN data snapshot $URL/big.jsonl --hash-on stream --no-cache --no-record $SSH_OPTS" \
     -n AOT "$AOT_BIN data snapshot $URL/big.jsonl --hash-on stream --no-cache --no-record $SSH_OPTS" \
     -n "local snapshot (AOT)" "$AOT_BIN data snapshot $DATA/big.jsonl --no-cache --no-record" \
-    -n "ssh cat, transport alone" "ssh -o BatchMode=yes -o UserKnownHostsFile=$SSHD_KNOWN_HOSTS -i $SSHD_IDENTITY -p $SSHD_PORT -c aes128-gcm@openssh.com $SSHD_USER@127.0.0.1 cat $DATA/big.jsonl" \
+    -n "ssh cat, transport alone" "$SSH_CAT" \
+    -n "ssh cat | cat, the bytes into a pipe" "sh -c '$SSH_CAT | cat >/dev/null'" \
+    -n "ssh cat and a local snapshot at once" "sh -c '$SSH_CAT >/dev/null & $AOT_BIN data snapshot $DATA/big.jsonl --no-cache --no-record >/dev/null; wait'" \
     --export-json stream.json
 
 echo "CPU busy before 3/3 (3 s sample): $(wait_quiet; echo "$BUSY_BEFORE")%" >>machine.txt

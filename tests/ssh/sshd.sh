@@ -7,6 +7,9 @@
 #                                  as [127.0.0.1]:PORT and [localhost]:PORT), HOST_KEY_FINGERPRINT (SHA256:…), PIDFILE.
 #   tests/ssh/sshd.sh drop DIR     ends every open connection (the listener keeps running): a dropped network link.
 #   tests/ssh/sshd.sh rekey DIR    restarts the daemon on the same port with a NEW host key; prints HOST_KEY_FINGERPRINT.
+#   tests/ssh/sshd.sh freeze DIR   stops (SIGSTOP) the daemon and every connection without closing anything: a host that
+#                                  went silent (TCP still accepts and acknowledges, nothing answers).
+#   tests/ssh/sshd.sh thaw DIR     continues them (SIGCONT).
 #   tests/ssh/sshd.sh stop DIR     stops the daemon and its connections and deletes DIR.
 # Uses Debian's openssh-server (/usr/sbin/sshd). sshd runs unprivileged: as root, as the system user `trainplat-ssh`
 # (made here if missing, shell /bin/sh, no password), which is also the login; as anyone else, as that user. HOME is
@@ -132,6 +135,7 @@ stop_daemon() {
     [ -n "$pid" ] || return 0
     kill_connections "$pid"
     kill -TERM "$pid" 2>/dev/null || true
+    kill -CONT "$pid" 2>/dev/null || true # a frozen daemon takes its TERM once continued
     local i
     for i in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || break
@@ -154,7 +158,7 @@ print_settings() {
 
 command=${1:-}
 dir=${2:-}
-[ -n "$command" ] && [ -n "$dir" ] || die "usage: tests/ssh/sshd.sh start|drop|rekey|stop DIR"
+[ -n "$command" ] && [ -n "$dir" ] || die "usage: tests/ssh/sshd.sh start|drop|freeze|thaw|rekey|stop DIR"
 
 case "$command" in
     stop)
@@ -167,6 +171,14 @@ case "$command" in
         kill_connections "$(cat "$dir/sshd.pid")"
         exit 0
         ;;
+    freeze | thaw)
+        [ -f "$dir/sshd.pid" ] || die "no sshd runs in $dir"
+        pid=$(cat "$dir/sshd.pid")
+        signal=$([ "$command" = freeze ] && echo STOP || echo CONT)
+        # shellcheck disable=SC2046
+        kill -"$signal" "$pid" $(descendants "$pid") 2>/dev/null || true
+        exit 0
+        ;;
     rekey)
         [ -f "$dir/port" ] || die "no sshd was started in $dir"
         stop_daemon "$dir"
@@ -176,7 +188,7 @@ case "$command" in
         exit 0
         ;;
     start) ;;
-    *) die "unknown command '$command'" "usage: tests/ssh/sshd.sh start|drop|rekey|stop DIR" ;;
+    *) die "unknown command '$command'" "usage: tests/ssh/sshd.sh start|drop|freeze|thaw|rekey|stop DIR" ;;
 esac
 
 mkdir -p "$dir"

@@ -31,6 +31,39 @@ public sealed class SftpClientTests(SshdFixture fixture) : IClassFixture<SshdFix
     }
 
     [Fact]
+    public void Chunks_after_a_short_read_give_every_byte_once_in_order_and_are_released_on_another_thread()
+    {
+        var bytes = SshdFixture.RandomBytes((2 << 20) + 777, 8);
+        var path = fixture.NewFile(bytes);
+        using var session = SshSession.Open(fixture.At(path), fixture.Options);
+        using var file = session.Sftp.OpenRead(path);
+        var stream = (SftpSequentialStream)file.OpenSequential();
+        using var copy = new MemoryStream();
+        var head = new byte[5];
+        stream.ReadExactly(head);
+        copy.Write(head);
+
+        var chunks = new List<SftpChunk>();
+        while (stream.ReadChunk() is { } chunk)
+        {
+            copy.Write(chunk.Span);
+            chunks.Add(chunk);
+        }
+
+        var lengths = chunks.Select(c => c.Length).ToArray();
+        var releaser = new Thread(() => chunks.ForEach(c => c.Dispose()));
+        releaser.Start();
+        releaser.Join();
+        stream.Dispose();
+
+        Assert.Equal(bytes, copy.ToArray());
+        Assert.Equal(261120 - 5, lengths[0]); // the rest of the first reply, not a new one
+        Assert.All(lengths[1..^1], n => Assert.Equal(261120, n));
+        Assert.Null(stream.ReadChunk());
+        Assert.Equal(bytes.Length, session.Sftp.BytesRead);
+    }
+
+    [Fact]
     public void A_read_from_an_offset_and_an_empty_file_end_where_the_file_does()
     {
         var bytes = SshdFixture.RandomBytes(1 << 20, 2);

@@ -46,8 +46,30 @@ public sealed class SshArgumentsTests
         Assert.Null(SshConfig.PreferGcm("aes128-gcm@openssh.com,aes128-ctr", aesInstructions: true)); // already first
         Assert.Null(SshConfig.PreferGcm(Default, aesInstructions: false)); // no AES-NI: chacha20 is the faster one
 
-        var arguments = SshArguments.Common(RemoteLocation.Parse("host:x"), new SshOptions(), "aes128-gcm@openssh.com,aes128-ctr");
+        var resolved = new SshConfig("host", 22, null, "~/.ssh/known_hosts", null) { PreferredCiphers = "aes128-gcm@openssh.com,aes128-ctr" };
+        var arguments = SshArguments.Common(RemoteLocation.Parse("host:x"), new SshOptions(), resolved);
         Assert.Equal(["-o", "Ciphers=aes128-gcm@openssh.com,aes128-ctr"], arguments[^2..]);
+    }
+
+    [Fact]
+    public void Keepalive_and_connect_timeout_are_added_only_where_the_users_ssh_config_sets_none()
+    {
+        using var folder = new TempFolder();
+        var plain = Path.Combine(folder.Path, "plain");
+        var own = Path.Combine(folder.Path, "own");
+        File.WriteAllText(plain, "Host *\n  User someone\n");
+        File.WriteAllText(own, "Host *\n  ServerAliveInterval 7\n  ConnectTimeout 9\n");
+        var location = RemoteLocation.Parse("ssh://data.example/x");
+
+        var defaults = SshConfig.Resolve(location, new SshOptions { ConfigFile = plain });
+        var users = SshConfig.Resolve(location, new SshOptions { ConfigFile = own, KeepAliveSeconds = 4 });
+
+        Assert.Equal(15, defaults.KeepAliveSeconds);
+        Assert.Equal(30, defaults.ConnectTimeoutSeconds);
+        Assert.Equal(["-o", "ServerAliveInterval=15", "-o", "ConnectTimeout=30"], SshArguments.Common(location, new SshOptions(), defaults)[^4..]);
+        Assert.Null(users.KeepAliveSeconds); // the user's own 7 s holds (ssh reads it from their config), not ours
+        Assert.Null(users.ConnectTimeoutSeconds);
+        Assert.DoesNotContain(SshArguments.Common(location, new SshOptions(), users), a => a.StartsWith("ServerAliveInterval", StringComparison.Ordinal));
     }
 
     [Fact]

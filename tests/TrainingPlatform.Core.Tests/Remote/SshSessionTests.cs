@@ -182,6 +182,20 @@ public sealed class SshSessionTests(SshdFixture fixture) : IClassFixture<SshdFix
         Assert.Equal("x" + Sshd.User, Encoding.UTF8.GetString(plain.Output));
     }
 
+    [Fact]
+    public void A_script_whose_connection_ends_under_it_is_a_lost_connection_not_a_failed_ssh()
+    {
+        using var session = SshSession.Open(fixture.At(Sshd.Home), fixture.Options);
+
+        // The script runs under the login shell (`sh -c 'sh -s'`), whose parent is the sshd process serving this connection:
+        // killing that process cuts the connection mid-command.
+        var error = Assert.Throws<UserErrorException>(() => session.Run("read -r _ _ _ serving _ < /proc/$PPID/stat\nkill -9 \"$serving\"\nsleep 5\n"));
+
+        Assert.Equal($"ssh://{Sshd.User}@localhost:{Sshd.Port}: connection lost while a command ran on the host: Connection to localhost closed by remote host.", error.Message);
+        Assert.Equal("run the same command again", error.Hint);
+        Assert.NotNull(session.Sftp.TryStat(Sshd.Home)); // the SFTP connection is another one and still serves
+    }
+
     private static void RunTool(string program, params string[] arguments) => RunTool(program, new Dictionary<string, string>(), arguments);
 
     private static void RunTool(string program, Dictionary<string, string> environment, params string[] arguments)

@@ -60,6 +60,11 @@ internal sealed class TestSshd : IDisposable
     /// <summary>Ends every open connection; the daemon keeps listening (a dropped network link).</summary>
     public void Drop() => Run("drop", Folder);
 
+    /// <summary>Stops the daemon and its connections without closing anything (a host gone silent) until <see cref="Thaw"/>.</summary>
+    public void Freeze() => Run("freeze", Folder);
+
+    public void Thaw() => Run("thaw", Folder);
+
     /// <summary>Restarts the daemon on the same port with a new host key (<see cref="KnownHosts"/> still names the old one).</summary>
     public void Rekey()
     {

@@ -698,7 +698,7 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
     }
 
     private static bool IsConnectionLost(Exception ex) =>
-        ex is SftpConnectionLostException || (ex is UserErrorException u && u.Message.Contains(": connection lost after ", StringComparison.Ordinal));
+        ex is SftpConnectionLostException || (ex is UserErrorException u && u.Message.Contains(": connection lost ", StringComparison.Ordinal));
 
     private static UserErrorException Lost(Exception ex, RemoteLocation where, string kept) =>
         new(ex is UserErrorException ? ex.Message : $"{where.Authority}: connection lost ({ex.Message})", $"run the same command again to resume: {kept}", ex)

@@ -46,6 +46,18 @@ internal sealed class SourceStream(Stream inner) : Stream
         return n;
     }
 
+    /// <summary>The stream this one reads from.</summary>
+    public Stream Inner => inner;
+
+    /// <summary>The peeked bytes not yet read, which count as read now: for a caller that goes on reading <see cref="Inner"/> itself.</summary>
+    public ReadOnlySpan<byte> TakeHead()
+    {
+        _read = true;
+        var rest = _head.AsSpan(_headPosition, _headLength - _headPosition);
+        _headPosition = _headLength;
+        return rest;
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)

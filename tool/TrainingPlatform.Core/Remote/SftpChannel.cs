@@ -24,7 +24,9 @@ internal sealed class SftpChannel : IDisposable
 
     public SftpChannel(Stream input, Stream output)
     {
-        _input = new BufferedStream(input, 1 << 16);
+        // Unbuffered: a READ reply (255 KiB) is read straight into its own buffer, so its bytes are copied once, from the
+        // pipe; the 4-byte length before it costs one more read call per reply.
+        _input = input;
         _output = output;
     }
 

@@ -11,8 +11,8 @@ public sealed class SftpFile : IDisposable
 {
     private readonly SftpClient _client;
     private readonly byte[] _handle;
-    private readonly Queue<(Task<SftpResponse> Pending, int Length)> _writes = new();
-    private long _written;
+    private readonly Queue<(Task<SftpResponse> Pending, long End)> _writes = new();
+    private long _acknowledged;
     private bool _closed;
 
     internal SftpFile(SftpClient client, byte[] handle, string path, long length)
@@ -21,6 +21,7 @@ public sealed class SftpFile : IDisposable
         _handle = handle;
         Path = path;
         Length = length;
+        _acknowledged = length;
     }
 
     /// <summary>The remote path as opened.</summary>
@@ -107,7 +108,7 @@ public sealed class SftpFile : IDisposable
             var n = Math.Min(max, data.Length - done);
             var chunk = data.Slice(done, n);
             var body = new SftpWriter().Bytes(_handle).UInt64((ulong)(offset + done)).UInt32((uint)n);
-            _writes.Enqueue((_client.Send(SftpProtocol.Write, body, Path, _written, chunk), n));
+            _writes.Enqueue((_client.Send(SftpProtocol.Write, body, Path, _acknowledged, chunk), offset + done + n));
             done += n;
         }
     }
@@ -185,11 +186,15 @@ public sealed class SftpFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for the oldest write's status. What a lost connection reports as done is the end of the last write the
+    /// server acknowledged (from the file's size at open on, for a resumed write): the bytes of the file known to be there.
+    /// </summary>
     private void WaitOneWrite()
     {
-        var (pending, length) = _writes.Dequeue();
-        using var reply = _client.Wait(pending, Path, _written);
+        var (pending, end) = _writes.Dequeue();
+        using var reply = _client.Wait(pending, Path, _acknowledged);
         _client.ExpectOk(reply, Path);
-        _written += length;
+        _acknowledged = end;
     }
 }

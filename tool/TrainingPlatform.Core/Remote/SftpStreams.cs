@@ -32,28 +32,47 @@ internal sealed class SftpSequentialStream(SftpFile file, long offset) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty)
+        if (buffer.IsEmpty || !Advance())
         {
             return 0;
         }
 
-        while (true)
-        {
-            if (_current is { } current && _currentLength > 0)
-            {
-                var n = Math.Min(_currentLength, buffer.Length);
-                current.Payload.Slice(_currentStart, n).CopyTo(buffer);
-                _currentStart += n;
-                _currentLength -= n;
-                _position += n;
-                return n;
-            }
+        var n = Math.Min(_currentLength, buffer.Length);
+        _current!.Payload.Slice(_currentStart, n).CopyTo(buffer);
+        _currentStart += n;
+        _currentLength -= n;
+        _position += n;
+        return n;
+    }
 
+    /// <summary>
+    /// The next bytes without a copy: the rest of the current reply's data, whose buffer the caller now owns and
+    /// returns with <see cref="SftpChunk.Dispose"/> (on any thread); null at the end of the file.
+    /// </summary>
+    internal SftpChunk? ReadChunk()
+    {
+        if (!Advance())
+        {
+            return null;
+        }
+
+        var chunk = new SftpChunk(_current!, _currentStart, _currentLength);
+        _position += _currentLength;
+        _current = null;
+        _currentLength = 0;
+        return chunk;
+    }
+
+    /// <summary>Makes <see cref="_current"/> hold unread data, waiting for the next reply when it does not; false at the end.</summary>
+    private bool Advance()
+    {
+        while (_current is null || _currentLength == 0)
+        {
             _current?.Dispose();
             _current = null;
             if (_eof)
             {
-                return 0;
+                return false;
             }
 
             Fill();
@@ -90,6 +109,8 @@ internal sealed class SftpSequentialStream(SftpFile file, long offset) : Stream
                 _next = at + data.Length;
             }
         }
+
+        return true;
     }
 
     public override void Flush()
@@ -183,4 +204,14 @@ internal sealed class SftpSeekableStream(SftpFile file) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Bytes of one READ reply, handed over without a copy; <see cref="Dispose"/> returns its buffer.</summary>
+internal sealed class SftpChunk(SftpResponse reply, int start, int length) : IDisposable
+{
+    public ReadOnlySpan<byte> Span => reply.Payload.Slice(start, length);
+
+    public int Length => length;
+
+    public void Dispose() => reply.Dispose();
 }

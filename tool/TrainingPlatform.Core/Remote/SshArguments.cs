@@ -9,23 +9,30 @@ namespace TrainingPlatform.Core.Remote;
 internal static class SshArguments
 {
     /// <summary>The options every ssh process of a session gets, before <c>--</c> and the host.</summary>
-    /// <param name="ciphers">A cipher list to pass as <c>-o Ciphers=</c> (<see cref="SshConfig.PreferredCiphers"/>), or null for ssh's own.</param>
-    public static List<string> Common(RemoteLocation location, SshOptions options, string? ciphers = null)
+    /// <param name="resolved">The host's resolved config (after <c>ssh -G</c>): its <see cref="SshConfig.Extra"/> options are added;
+    /// null for the <c>-G</c> call itself.</param>
+    /// <param name="printConfig">For <c>ssh -G</c>, which connects nowhere: without <c>BatchMode=yes</c>, which would make it
+    /// report a ServerAliveInterval of 300 where the user's config sets none (0), the one way to tell that apart.</param>
+    public static List<string> Common(RemoteLocation location, SshOptions options, SshConfig? resolved = null, bool printConfig = false)
     {
-        List<string> arguments =
+        List<string> arguments = ["-T"];
+        if (!printConfig)
+        {
+            arguments.AddRange(["-o", "BatchMode=yes"]); // never a prompt
+        }
+
+        arguments.AddRange(
         [
-            "-T",
-            "-o", "BatchMode=yes",
             "-o", "StrictHostKeyChecking=" + (options.AcceptNewHostKey ? "accept-new" : "yes"),
             // What sftp(1) and scp(1) turn off for their own ssh: no forwarding, no local command.
             "-o", "ForwardX11=no",
             "-o", "ForwardAgent=no",
             "-o", "PermitLocalCommand=no",
             "-o", "ClearAllForwardings=yes",
-        ];
-        if (ciphers is not null)
+        ]);
+        if (resolved is not null)
         {
-            arguments.AddRange(["-o", "Ciphers=" + ciphers]);
+            arguments.AddRange(resolved.Extra);
         }
 
         if (options.KnownHostsFile is { } knownHosts)
@@ -136,6 +143,37 @@ internal sealed record SshConfig(string HostName, int Port, string? User, string
     /// </summary>
     public string? PreferredCiphers { get; init; }
 
+    /// <summary><c>ServerAliveInterval</c> to set (<see cref="SshOptions.KeepAliveSeconds"/>), or null when the config sets its own.</summary>
+    public int? KeepAliveSeconds { get; init; }
+
+    /// <summary><c>ConnectTimeout</c> to set (<see cref="SshOptions.ConnectTimeoutSeconds"/>), or null when the config sets its own.</summary>
+    public int? ConnectTimeoutSeconds { get; init; }
+
+    /// <summary>The <c>-o</c> options this tool adds for the session: only what the user's config leaves at ssh's default.</summary>
+    public IEnumerable<string> Extra
+    {
+        get
+        {
+            if (PreferredCiphers is { } ciphers)
+            {
+                yield return "-o";
+                yield return "Ciphers=" + ciphers;
+            }
+
+            if (KeepAliveSeconds is { } keepAlive)
+            {
+                yield return "-o";
+                yield return "ServerAliveInterval=" + keepAlive.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (ConnectTimeoutSeconds is { } timeout)
+            {
+                yield return "-o";
+                yield return "ConnectTimeout=" + timeout.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
     public static string? PreferGcm(string? resolved, bool aesInstructions)
     {
         if (!aesInstructions || string.IsNullOrEmpty(resolved))
@@ -155,7 +193,7 @@ internal sealed record SshConfig(string HostName, int Port, string? User, string
 
     public static SshConfig Resolve(RemoteLocation location, SshOptions options)
     {
-        List<string> arguments = [.. SshArguments.Common(location, options), "-G", "--", location.Host];
+        List<string> arguments = [.. SshArguments.Common(location, options, printConfig: true), "-G", "--", location.Host];
         using var process = SshArguments.Start(options, arguments);
         process.StandardInput.Close();
         var error = process.StandardError.ReadToEndAsync();
@@ -189,6 +227,9 @@ internal sealed record SshConfig(string HostName, int Port, string? User, string
         {
             PreferredCiphers = PreferGcm(values.GetValueOrDefault("ciphers"),
                 System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported),
+            // ssh -G prints "serveraliveinterval 0" and "connecttimeout none" for ssh's defaults (no keepalive, no limit).
+            KeepAliveSeconds = values.GetValueOrDefault("serveraliveinterval", "0") == "0" ? options.KeepAliveSeconds : null,
+            ConnectTimeoutSeconds = values.GetValueOrDefault("connecttimeout", "none") == "none" ? options.ConnectTimeoutSeconds : null,
         };
     }
 

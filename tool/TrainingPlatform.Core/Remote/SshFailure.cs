@@ -62,6 +62,13 @@ internal static partial class SshFailure
                 "check the host and port, and that its ssh server runs and is reachable from here");
         }
 
+        if (stderr.Contains("timed out during banner exchange", StringComparison.Ordinal))
+        {
+            return new UserErrorException(
+                $"{where}: {config.HostName} port {config.Port} accepted the connection, but no ssh server answered{Within(config)}",
+                "check that an ssh server (not another service) listens on that port and that the host is not overloaded");
+        }
+
         if (stderr.Contains("subsystem request failed", StringComparison.Ordinal))
         {
             return new UserErrorException(
@@ -73,6 +80,16 @@ internal static partial class SshFailure
             ? new UserErrorException($"{where}: ssh failed{last}", $"run ssh -v {location.Host} to see why")
             : null;
     }
+
+    private static string Within(SshConfig config) => config.ConnectTimeoutSeconds is { } seconds
+        ? $" within {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} s"
+        : "";
+
+    /// <summary>
+    /// True when ssh's last line says an established connection ended under it (closed or reset by the other side, a
+    /// broken pipe, keepalives unanswered), not that it could not be made.
+    /// </summary>
+    public static bool IsConnectionLost(string stderr) => ConnectionLost().IsMatch(LastLine(stderr));
 
     /// <summary>ssh's last line that is not debug output or <c>-v</c>'s transfer statistics, as ": line" (empty when there is none).</summary>
     public static string LastLine(string stderr)
@@ -129,6 +146,9 @@ internal static partial class SshFailure
 
     [GeneratedRegex(@"Permission denied \(([^)]*)\)")]
     private static partial Regex PermissionDenied();
+
+    [GeneratedRegex(@"closed by remote host|^: Connection (closed|reset) by |Connection reset by peer|Broken pipe|server \S+ not responding")]
+    private static partial Regex ConnectionLost();
 
     [GeneratedRegex(@"connect to host \S+ port \d+: (.+)")]
     private static partial Regex ConnectFailed();

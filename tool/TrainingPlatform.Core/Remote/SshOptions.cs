@@ -23,4 +23,14 @@ public sealed record SshOptions
     /// e.g. <c>SSH_AUTH_SOCK</c> for an agent; Core reads no environment of its own.
     /// </summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// <c>ServerAliveInterval</c> when the user's ssh config sets none (ssh's default is 0: never): a host or network that
+    /// goes silent ends the command after this many seconds times <c>ServerAliveCountMax</c> (3 unless the config says
+    /// otherwise) instead of waiting for TCP to give up, which takes hours. Tests shorten it.
+    /// </summary>
+    internal int KeepAliveSeconds { get; init; } = 15;
+
+    /// <summary><c>ConnectTimeout</c> when the user's ssh config sets none: for the TCP connection and ssh's banner exchange.</summary>
+    internal int ConnectTimeoutSeconds { get; init; } = 30;
 }

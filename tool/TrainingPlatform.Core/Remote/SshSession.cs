@@ -50,7 +50,7 @@ public sealed class SshSession : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var config = SshConfig.Resolve(location, options);
         // -v: the "Server host key" line names the fingerprint when the key is unknown (ssh prints it nowhere else then).
-        List<string> arguments = ["-v", .. SshArguments.Common(location, options, config.PreferredCiphers), "-s", "--", location.Host, "sftp"];
+        List<string> arguments = ["-v", .. SshArguments.Common(location, options, config), "-s", "--", location.Host, "sftp"];
         var process = SshArguments.Start(options, arguments);
         var stderr = new ErrorText(process.StandardError);
         _ = PipeSize.TryWiden(process.StandardOutput.BaseStream, 1 << 20);
@@ -108,7 +108,7 @@ public sealed class SshSession : IDisposable
         List<string> command = input.IsEmpty
             ? ["sh", "-s"]
             : ["sh", "-c", $"'eval \"$(dd bs=1 count={scriptBytes.Length.ToString(CultureInfo.InvariantCulture)} 2>/dev/null)\"'"];
-        List<string> arguments = [.. SshArguments.Common(_given, _options, _config.PreferredCiphers), "--", _given.Host, .. command];
+        List<string> arguments = [.. SshArguments.Common(_given, _options, _config), "--", _given.Host, .. command];
         using var process = SshArguments.Start(_options, arguments);
         var stdin = new byte[scriptBytes.Length + input.Length];
         scriptBytes.CopyTo(stdin, 0);
@@ -131,6 +131,12 @@ public sealed class SshSession : IDisposable
         process.WaitForExit();
         Task.WaitAll(copyOut, error, feed);
         var errorText = error.Result;
+        if (process.ExitCode == 255 && SshFailure.IsConnectionLost(errorText))
+        {
+            throw new UserErrorException($"{_given.Authority}: connection lost while a command ran on the host{SshFailure.LastLine(errorText)}",
+                "run the same command again");
+        }
+
         if (process.ExitCode == 255 && SshFailure.Explain(_given, _options, _config, errorText, 255) is { } failure)
         {
             throw failure;
