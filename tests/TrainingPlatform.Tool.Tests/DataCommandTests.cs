@@ -123,6 +123,29 @@ public sealed partial class DataCommandTests
     }
 
     [Fact]
+    public void A_recorded_name_that_looks_like_host_colon_path_is_that_dataset_not_a_host()
+    {
+        // Issue 21: `train:v2` reads as scp-style (path v2 on host train) when nothing on disk has that name; a recorded
+        // dataset of that name must win, or diff, fetch and job create try to reach a host called train.
+        using var temp = TempDir.CopyOf(Repo.Examples);
+        Assert.Equal(ExitCodes.Ok, CliRun.InProcess(temp.Path, "data", "snapshot", "data/train.jsonl", "--name", "train:v2").ExitCode);
+
+        var diff = CliRun.InProcess(temp.Path, "data", "diff", "train:v2", "data/train.jsonl", "--exit-code");
+        var fetch = CliRun.InProcess(temp.Path, "data", "fetch", "train:v2", "dest");
+        var job = CliRun.InProcess(temp.Path, "job", "create", "grpo_basic", "--model-size", "7B", "--dataset", "train=train:v2");
+        var unknown = CliRun.InProcess(temp.Path, "data", "diff", "nohost-xyz:v2", "data/train.jsonl");
+
+        Assert.Equal(ExitCodes.Ok, diff.ExitCode);
+        Assert.StartsWith("recorded train:v2@659a86f5414c (", diff.Out, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.UsageError, fetch.ExitCode);
+        Assert.StartsWith("trainplat: error: train:v2@659a86f5414c was recorded from the local path data/train.jsonl, not from a remote host", fetch.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, job.ExitCode);
+        Assert.Contains("train:v2@659a86f5414c", CliRun.InProcess(temp.Path, "job", "show", job.Out.Trim()).Out, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.UsageError, unknown.ExitCode); // no such name: still a path on a host, which ssh cannot find
+        Assert.Contains("nohost-xyz", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_with_one_name_compares_the_recorded_version_with_the_disk_and_says_which_side_is_which()
     {
         // Issue 17, D18: `data diff NAME` needed a second operand, and the output did not say which side was recorded.

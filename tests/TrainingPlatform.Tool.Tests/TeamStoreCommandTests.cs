@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;
@@ -23,7 +24,7 @@ public sealed class TeamStoreCommandTests
     }
 
     /// <summary>The server as it is shown: user, host and port, database — no password.</summary>
-    private static string Shown(ToolPostgres.Schema schema)
+    private static string Shown(TestPostgres.Schema schema)
     {
         var s = schema.Settings;
         return $"postgresql://{s.Username}@{s.Host}{(s.Port == 5432 ? "" : ":" + s.Port)}/{s.Database}";
@@ -32,7 +33,7 @@ public sealed class TeamStoreCommandTests
     [Fact]
     public void Store_copy_file_to_server_to_file_reproduces_a_byte_identical_export_and_copying_again_changes_nothing()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var temp = TempDir.CopyOf(Repo.Examples);
         File.Copy(SmallMetrics, Path.Combine(temp.Path, "metrics-small.jsonl"));
         var id = CliRun.Pinned(temp.Path, T0, 1, "job", "create", "-r", "grpo_math_small", "-s", "7B", "-d", "train=data/train.jsonl").Out.Trim();
@@ -68,7 +69,7 @@ public sealed class TeamStoreCommandTests
     [Fact]
     public void Two_project_folders_share_the_server_through_TRAINPLAT_STORE_with_the_password_in_PGPASSWORD()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var first = TempDir.CopyOf(Repo.Examples);
         using var second = TempDir.CopyOf(Repo.Examples);
         Run(first.Path, "store", "migrate", "--store", server.ConnectionString);
@@ -92,7 +93,7 @@ public sealed class TeamStoreCommandTests
     [Fact]
     public void A_wrong_password_an_unreachable_server_and_a_database_without_the_schema_are_each_one_line_with_exit_2()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var temp = TempDir.CopyOf(Repo.Examples);
         var s = server.Settings;
         const string Wrong = "not-the-password-4711";

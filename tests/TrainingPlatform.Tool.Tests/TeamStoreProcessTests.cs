@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using TrainingPlatform.Core.Tests.Support;
 using TrainingPlatform.Tool.Tests.Support;
 
 namespace TrainingPlatform.Tool.Tests;
@@ -20,7 +21,7 @@ public sealed class TeamStoreProcessTests
     private const int StepsPerWriter = 1000;
 
     /// <summary>A schema with the trainplat tables (<c>store migrate</c>) and the environment that points a project folder at it.</summary>
-    private static Dictionary<string, string> Migrated(ToolPostgres.Schema server, string folder)
+    private static Dictionary<string, string> Migrated(TestPostgres.Schema server, string folder)
     {
         var migrate = CliRun.InProcess(folder, "store", "migrate", "--store", server.ConnectionString);
         Assert.True(migrate.ExitCode == ExitCodes.Ok, migrate.ToString());
@@ -52,7 +53,7 @@ public sealed class TeamStoreProcessTests
     [Fact]
     public async Task Sixteen_processes_streaming_250_lines_each_into_one_job_on_the_server_end_with_exactly_4000_points()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var temp = TempDir.CopyOf(Repo.Examples);
         var environment = Migrated(server, temp.Path);
         var job = Run(temp.Path, environment, "job", "create", "-r", "grpo_math_small", "-s", "7B").Out.Trim();
@@ -167,7 +168,7 @@ public sealed class TeamStoreProcessTests
     [Fact]
     public async Task Sixteen_metrics_log_processes_started_at_once_on_the_server_each_record_their_step()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var temp = TempDir.CopyOf(Repo.Examples);
         var environment = Migrated(server, temp.Path);
         var job = Run(temp.Path, environment, "job", "create", "-r", "grpo_math_small", "-s", "7B").Out.Trim();
@@ -196,7 +197,7 @@ public sealed class TeamStoreProcessTests
     [Fact]
     public async Task Eight_processes_creating_jobs_at_once_on_the_server_get_eight_distinct_ids_and_all_are_listed()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var temp = TempDir.CopyOf(Repo.Examples);
         var environment = Migrated(server, temp.Path);
 
@@ -230,7 +231,7 @@ public sealed class TeamStoreProcessTests
     [Fact]
     public void Jobs_written_from_two_project_folders_are_one_history_for_lineage_suggest_and_recommend()
     {
-        using var server = ToolPostgres.NewSchema();
+        using var server = TestPostgres.NewSchema(migrate: false);
         using var first = TempDir.CopyOf(Repo.Examples);
         using var second = TempDir.CopyOf(Repo.Examples);
         var environment = Migrated(server, first.Path);

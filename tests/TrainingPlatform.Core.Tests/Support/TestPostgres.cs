@@ -6,7 +6,8 @@ namespace TrainingPlatform.Core.Tests.Support;
 /// <summary>
 /// The PostgreSQL server of the tests, named by <c>TRAINPLAT_TEST_PG</c> (an Npgsql connection string): test.sh starts a
 /// throwaway cluster and sets it (tests/pg/start.sh). Without it, every test that needs the server fails and says how to
-/// start one: the store contract is only shown to hold if it ran.
+/// start one: the store contract is only shown to hold if it ran. Each test works in a schema of its own, dropped
+/// afterwards. One file for both test projects (linked into TrainingPlatform.Tool.Tests, as TestSshd is).
 /// </summary>
 internal static class TestPostgres
 {
@@ -21,8 +22,9 @@ internal static class TestPostgres
                 + $"or set {Variable} to an Npgsql connection string of a database you can create schemas in; ./test.sh does this itself.");
 
     /// <summary>
-    /// A new, empty schema on the server, dropped with everything in it on dispose; <see cref="Schema.ConnectionString"/>
-    /// puts it first on the search path, so the store's tables are made and found there.
+    /// A new schema on the server, dropped with everything in it on dispose; <see cref="Schema.ConnectionString"/> puts it
+    /// first on the search path, so the store's tables are made and found there. With <paramref name="migrate"/> false it
+    /// stays empty (for the CLI tests, whose <c>store migrate</c> makes the tables).
     /// </summary>
     public static Schema NewSchema(bool migrate = true)
     {
@@ -32,7 +34,7 @@ internal static class TestPostgres
         var schema = new Schema(name, settings.ConnectionString);
         if (migrate)
         {
-            PostgresLineageStore.Migrate(schema.ConnectionString, TestStores.Options());
+            PostgresLineageStore.Migrate(schema.ConnectionString, new StoreOpenOptions(TimeProvider.System) { ToolVersion = "0.0.0" });
         }
 
         return schema;
@@ -50,7 +52,10 @@ internal static class TestPostgres
     {
         public string Name { get; } = name;
 
+        /// <summary>An Npgsql connection string with the password and this schema first on the search path.</summary>
         public string ConnectionString { get; } = connectionString;
+
+        public NpgsqlConnectionStringBuilder Settings => new(ConnectionString);
 
         public void Dispose() => Execute($"DROP SCHEMA IF EXISTS {Name} CASCADE");
     }

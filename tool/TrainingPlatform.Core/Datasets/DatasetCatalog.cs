@@ -96,6 +96,15 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
         return pathStart < 0 || at < pathStart || at == operand.Length - 1 || operand.AsSpan(at + 1).ContainsAnyExcept(HexDigits);
     }
 
+    /// <summary>
+    /// True when <paramref name="operand"/> is read on a host: a remote path (<see cref="IsRemotePath"/>), except a
+    /// scp-looking one that is the name of recorded versions (<c>train:v2</c> is that dataset, not the path v2 on host
+    /// train). An <c>ssh://</c> URL is always a remote path.
+    /// </summary>
+    public bool ReadsAsRemote(string operand) =>
+        IsRemotePath(operand)
+        && (operand.StartsWith(RemoteScheme, StringComparison.OrdinalIgnoreCase) || store.Summaries(operand).Count == 0);
+
     /// <summary>How every recorded remote path starts (the canonical URL; a relative stored path is local, even with a ':').</summary>
     private const string RemoteScheme = "ssh://";
 
@@ -268,7 +277,7 @@ public sealed class DatasetCatalog(IDatasetVersionStore store, string projectRoo
             }
         }
 
-        if (IsRemotePath(operand))
+        if (ReadsAsRemote(operand))
         {
             return (null, operand); // read on its host (a missing one is an error naming it there)
         }

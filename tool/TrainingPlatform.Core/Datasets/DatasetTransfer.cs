@@ -63,7 +63,7 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(source);
-        if (RemoteLocation.IsRemote(source))
+        if (catalog.ReadsAsRemote(source))
         {
             var given = RemoteLocation.Parse(resolvedUrl ?? source);
             return catalog.Store.List(null).Where(v => RemoteOf(v) is { } l && SamePlace(l, given)).MaxBy(v => v.Created)
@@ -104,13 +104,14 @@ public sealed class DatasetTransfer(SshOptions ssh, long? bytesPerSecond = null)
         SshSession? session = null;
         try
         {
-            if (RemoteLocation.IsRemote(source) && RemoteLocation.Parse(source).IsRelative)
+            var remoteSource = catalog.ReadsAsRemote(source);
+            if (remoteSource && RemoteLocation.Parse(source).IsRelative)
             {
                 session = SshSession.Open(RemoteLocation.Parse(source), ssh); // the login folder, to find the versions recorded from it
             }
 
             var version = SourceVersion(catalog, source, session?.Location.Display);
-            var location = session?.Location ?? (RemoteLocation.IsRemote(source) ? RemoteLocation.Parse(source) : RemoteOf(version)!);
+            var location = session?.Location ?? (remoteSource ? RemoteLocation.Parse(source) : RemoteOf(version)!);
             var name = BaseName(location.Path) ?? throw new UserErrorException($"{location.Display}: no file or folder name to fetch it as",
                 "fetch a file or folder below the root");
             if (FileSystemEntry.TargetOf(destinationFolder) is not (EntryKind.Missing or EntryKind.Directory))

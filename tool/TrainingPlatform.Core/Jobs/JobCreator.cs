@@ -117,6 +117,15 @@ public static class JobCreator
             RefuseUnbumped(reading, resolved, project);
         }
 
+        // A value that looks scp-style but names recorded versions (`train:v2`) is that dataset, not a path on host train.
+        HashSet<string> namesLikePaths = [];
+        if (parsed.Any(p => DatasetCatalog.IsRemotePath(p.Value) && !p.Value.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase)))
+        {
+            using var reading = environment.OpenStoreForReading();
+            var recorded = new DatasetCatalog(reading, project.Root, environment.Clock);
+            namesLikePaths = [.. parsed.Select(p => p.Value).Where(v => DatasetCatalog.IsRemotePath(v) && !recorded.ReadsAsRemote(v))];
+        }
+
         var snapshots = new Dictionary<string, DatasetSnapshot>(StringComparer.Ordinal);
         using (var snapshotter = new DatasetSnapshotter(environment.Clock, project.StatCachePath) { Ssh = request.Ssh, HashOn = request.HashOn })
         {
@@ -129,7 +138,7 @@ public static class JobCreator
                     {
                         snapshots[role] = snapshotter.Snapshot(full, SnapshotAlgorithms.Sha256, check: false);
                     }
-                    else if (DatasetCatalog.IsRemotePath(value))
+                    else if (DatasetCatalog.IsRemotePath(value) && !namesLikePaths.Contains(value))
                     {
                         snapshots[role] = snapshotter.Snapshot(value, SnapshotAlgorithms.Sha256, check: false); // on its host, as data snapshot reads it
                     }

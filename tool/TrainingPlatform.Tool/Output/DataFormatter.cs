@@ -467,19 +467,24 @@ internal sealed class SnapshotProgressWriter : IDisposable
 {
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
     private readonly TextWriter _error;
-    private readonly SnapshotProgress _progress;
+    private readonly Func<(string Label, SnapshotProgress Progress)> _stage;
     private readonly Timer? _timer;
-    private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
     private readonly Lock _lock = new();
-    private readonly string _label;
+    private SnapshotProgress? _drawing;
+    private long _start = System.Diagnostics.Stopwatch.GetTimestamp();
     private bool _drawn;
     private bool _disposed;
 
     public SnapshotProgressWriter(TextWriter error, SnapshotProgress progress, bool enabled, string label = "snapshot")
+        : this(error, () => (label, progress), enabled)
     {
-        _label = label;
+    }
+
+    /// <summary>A line for an operation of several steps: <paramref name="stage"/> gives the step under way and its progress (the rate restarts with each).</summary>
+    public SnapshotProgressWriter(TextWriter error, Func<(string Label, SnapshotProgress Progress)> stage, bool enabled)
+    {
         _error = error;
-        _progress = progress;
+        _stage = stage;
         if (enabled)
         {
             _timer = new Timer(_ => Draw(), null, Delay, TimeSpan.FromMilliseconds(250));
@@ -509,12 +514,19 @@ internal sealed class SnapshotProgressWriter : IDisposable
                 return;
             }
 
+            var (label, progress) = _stage();
+            if (!ReferenceEquals(progress, _drawing))
+            {
+                _drawing = progress;
+                _start = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
             var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_start).TotalSeconds;
-            var done = _progress.BytesDone;
-            var total = Math.Max(1, _progress.BytesTotal);
+            var done = progress.BytesDone;
+            var total = Math.Max(1, progress.BytesTotal);
             var rate = done / Math.Max(seconds, 0.001) / (1 << 20);
             _error.Write(string.Create(CultureInfo.InvariantCulture,
-                $"\r\u001b[K{_label}: {done / (double)(1 << 20):0} of {total / (double)(1 << 20):0} MiB ({100.0 * done / total:0}%), {rate:0} MiB/s, {_progress.FilesDone} of {_progress.FilesTotal} files"));
+                $"\r\u001b[K{label}: {done / (double)(1 << 20):0} of {total / (double)(1 << 20):0} MiB ({100.0 * done / total:0}%), {rate:0} MiB/s, {progress.FilesDone} of {progress.FilesTotal} files"));
             _error.Flush();
             _drawn = true;
         }

@@ -1,9 +1,6 @@
 using System.CommandLine;
 using TrainingPlatform.Core.Datasets;
-using TrainingPlatform.Core.Diagnostics;
-using TrainingPlatform.Core.Lineage;
 using TrainingPlatform.Core.Project;
-using TrainingPlatform.Core.Remote;
 using TrainingPlatform.Tool.Output;
 
 namespace TrainingPlatform.Tool.Commands.Data;
@@ -31,49 +28,22 @@ internal static class PushCommand
             + " an existing remote target is never replaced.";
         command.SetAction(parse =>
         {
-            var target = parse.GetValue(destination)!;
-            if (!RemoteLocation.IsRemote(target))
-            {
-                throw new UserErrorException($"'{target}' is not a remote path", "push to ssh://[user@]host[:port]/DIR/NAME or [user@]host:DIR/NAME; copy local files with cp");
-            }
-
-            RemoteLocation.Parse(target);
             var sshOptions = ssh.Bind(parse, context);
             var project = ProjectContext.Discover(context.WorkingDirectory);
             var full = Path.GetFullPath(Path.Combine(context.WorkingDirectory, parse.GetValue(path)!));
-            DatasetSnapshotter.CheckInput(full);
-            string name;
-            string algorithm;
-            using (var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store), readOnly: true))
-            {
-                (name, algorithm) = DatasetTransfer.PushIdentity(catalog.Catalog, full);
-            }
-
             var outputFormat = format.Get(parse);
-            var progress = context.ErrorIsTerminal && outputFormat != TextFormat.Json;
-            var snapshotter = new DatasetSnapshotter(context.Clock, project.StatCachePath);
-            DatasetSnapshot snapshot;
-            using (new SnapshotProgressWriter(context.Error, snapshotter.Progress, enabled: progress))
+            var storeOption = parse.GetValue(store);
+            using var snapshotter = new DatasetSnapshotter(context.Clock, project.StatCachePath);
+            var push = new DatasetPush(snapshotter, new DatasetTransfer(sshOptions, BandwidthLimitOption.BytesPerSecond(parse, bwlimit)));
+            DatasetPushResult result;
+            using (new SnapshotProgressWriter(context.Error, () => (push.Stage, push.Progress), enabled: context.ErrorIsTerminal && outputFormat != TextFormat.Json))
             {
-                snapshot = snapshotter.Snapshot(full, algorithm, check: false);
+                result = push.Run(full, parse.GetValue(destination)!,
+                    write => write ? StoreAccess.Open(context, project, storeOption) : StoreAccess.OpenForReading(context, project, storeOption),
+                    project.Root, context.Clock);
             }
 
-            snapshotter.SaveCache();
-            DatasetVersion version;
-            bool added;
-            using (var catalog = DatasetStoreAccess.OpenCatalog(context, project, parse.GetValue(store)))
-            {
-                (version, added) = catalog.Catalog.Record(snapshot, name);
-            }
-
-            var transfer = new DatasetTransfer(sshOptions, BandwidthLimitOption.BytesPerSecond(parse, bwlimit));
-            DatasetTransferResult result;
-            using (new SnapshotProgressWriter(context.Error, transfer.Progress, enabled: progress, label: "push"))
-            {
-                result = transfer.Push(version, snapshot.Manifest, full, target);
-            }
-
-            TransferFormatter.Write(context.Out, new TransferReport(result, project.Display(full), added), outputFormat);
+            TransferFormatter.Write(context.Out, new TransferReport(result.Transfer, project.Display(full), result.Added), outputFormat);
             return ExitCodes.Ok;
         });
         return command;
