@@ -62,6 +62,36 @@ public sealed class RemoteSnapshotTests(RemoteSshdFixture fixture) : IClassFixtu
     [Theory]
     [InlineData(RemoteHashMethod.Remote)]
     [InlineData(RemoteHashMethod.Stream)]
+    public void A_file_under_tilde_user_is_read_in_that_users_home_folder(RemoteHashMethod method)
+    {
+        var local = Path.Combine(ExampleData, "train.jsonl");
+        var name = $".trainplat-test-{Guid.NewGuid():N}.jsonl";
+        using var session = SshSession.Open(RemoteLocation.Parse(Sshd.Url("/")), new SshOptions { KnownHostsFile = Sshd.KnownHosts, IdentityFile = Sshd.Identity });
+        var inHome = session.Sftp.RealPath(".").TrimEnd('/') + "/" + name;
+        using (var file = session.Sftp.OpenWrite(inHome, truncate: true))
+        {
+            file.WriteAt(0, File.ReadAllBytes(local));
+            file.Flush();
+        }
+
+        try
+        {
+            using var snapshotter = Snapshotter(method);
+            var remote = snapshotter.Snapshot(Sshd.Url($"/~{Sshd.User}/{name}"), SnapshotAlgorithms.Sha256, check: false);
+
+            var expected = DatasetsTools.Snapshot(local);
+            Assert.Equal((expected.Hash, expected.Size, expected.Samples), (remote.Hash, remote.Size, remote.Samples));
+            Assert.Equal(Sshd.Url(inHome), remote.FullPath);
+        }
+        finally
+        {
+            session.Sftp.Remove(inHome);
+        }
+    }
+
+    [Theory]
+    [InlineData(RemoteHashMethod.Remote)]
+    [InlineData(RemoteHashMethod.Stream)]
     public void A_folder_of_mixed_files_has_the_local_manifest_and_tree_hash(RemoteHashMethod method)
     {
         var folder = MixedFolder();

@@ -18,6 +18,8 @@ public sealed class RemoteLocationTests
     [InlineData("host:/abs/a b.jsonl", null, "host", null, "/abs/a b.jsonl", "ssh://host/abs/a%20b.jsonl")]
     [InlineData("host:", null, "host", null, "~", "ssh://host/~")]
     [InlineData("host:~/x", null, "host", null, "~/x", "ssh://host/~/x")]
+    [InlineData("host:~alice/data/", null, "host", null, "~alice/data/", "ssh://host/~alice/data/")]
+    [InlineData("ssh://host/~alice", null, "host", null, "~alice", "ssh://host/~alice")]
     [InlineData("[2001:db8::1]:/srv/d", null, "2001:db8::1", null, "/srv/d", "ssh://[2001:db8::1]/srv/d")]
     [InlineData("u@[::1]:x%20y", "u", "::1", null, "~/x%20y", "ssh://u@[::1]/~/x%2520y")]
     public void Parses_both_forms_into_one_canonical_display(string text, string? user, string host, int? port, string path, string display)

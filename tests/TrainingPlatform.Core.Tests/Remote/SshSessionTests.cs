@@ -115,6 +115,24 @@ public sealed class SshSessionTests(SshdFixture fixture) : IClassFixture<SshdFix
     }
 
     [Fact]
+    public void A_path_under_tilde_user_is_in_that_users_home_folder_as_scp_reads_it()
+    {
+        string home;
+        using (var login = SshSession.Open(fixture.At("/"), fixture.Options))
+        {
+            home = login.Sftp.RealPath(".");
+        }
+
+        using var session = SshSession.Open(RemoteLocation.Parse(Sshd.Url($"/~{Sshd.User}/data/train.jsonl")), fixture.Options);
+        var unknown = Assert.Throws<UserErrorException>(() => SshSession.Open(RemoteLocation.Parse(Sshd.Url("/~no-such-user-xyz/d")), fixture.Options));
+
+        Assert.Equal(home.TrimEnd('/') + "/data/train.jsonl", session.Location.Path);
+        Assert.Equal($"ssh://{Sshd.User}@localhost:{Sshd.Port}: no user no-such-user-xyz on the host (in ssh://{Sshd.User}@localhost:{Sshd.Port}/~no-such-user-xyz/d)",
+            unknown.Message);
+        Assert.Equal("check the user name after '~', or give the absolute path", unknown.Hint);
+    }
+
+    [Fact]
     public void A_closed_port_is_a_refused_connection()
     {
         int port;

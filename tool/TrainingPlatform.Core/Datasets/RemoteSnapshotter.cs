@@ -58,12 +58,10 @@ internal sealed class RemoteSnapshotter : IDisposable
         _parallelism = parallelism;
     }
 
-    /// <summary>One host's session, its login folder once asked for, and whether it has the hash tools (null: not yet known).</summary>
+    /// <summary>One host's session and whether it has the hash tools (null: not yet known).</summary>
     private sealed class Host(SshSession session)
     {
         public SshSession Session => session;
-
-        public string? Home { get; set; }
 
         public string? Tool { get; set; }
 
@@ -160,14 +158,7 @@ internal sealed class RemoteSnapshotter : IDisposable
 
     private static string Resolve(Host host, RemoteLocation location)
     {
-        var path = location.Path;
-        if (location.IsRelative)
-        {
-            host.Home ??= host.Session.Sftp.RealPath(".");
-            var rest = path == "~" ? "" : path[2..];
-            path = rest.Length == 0 ? host.Home : host.Home.TrimEnd('/') + "/" + rest;
-        }
-
+        var path = host.Session.ResolvePath(location.Path);
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 

@@ -7,19 +7,20 @@ namespace TrainingPlatform.Core.Remote;
 /// <summary>
 /// A file or folder on another host: <c>ssh://[user@]host[:port]/absolute/path</c> (the path percent-decoded), or scp
 /// style <c>[user@]host:path</c> (the path literal, relative to the login folder unless it starts with <c>/</c>).
-/// A relative path is kept as <c>~/rest</c> (or <c>~</c>) until <see cref="SshSession"/> resolves it. A host or user
+/// A relative path is kept as <c>~/rest</c> (or <c>~</c>), and a path in another user's home folder as <c>~user/rest</c>,
+/// until <see cref="SshSession"/> resolves it. A host or user
 /// that starts with <c>-</c> or holds whitespace or control characters is refused: it would be an option to ssh.
 /// </summary>
 /// <param name="User">The login name, or null for ssh's choice (the config's, or the local user's).</param>
 /// <param name="Host">The host name or address as written (an IPv6 address without its brackets).</param>
 /// <param name="Port">The port, or null for ssh's choice (the config's, or 22).</param>
-/// <param name="Path">An absolute path, or <c>~</c> / <c>~/rest</c> relative to the login folder.</param>
+/// <param name="Path">An absolute path, <c>~</c> / <c>~/rest</c> relative to the login folder, or <c>~user[/rest]</c> relative to that user's.</param>
 public sealed record RemoteLocation(string? User, string Host, int? Port, string Path)
 {
     private const string Scheme = "ssh://";
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    /// <summary>True when <see cref="Path"/> is relative to the login folder (not yet resolved).</summary>
+    /// <summary>True when <see cref="Path"/> is relative to a home folder (not yet resolved).</summary>
     public bool IsRelative => !Path.StartsWith('/');
 
     /// <summary>The canonical <c>ssh://[user@]host[:port]/path</c> form (a relative path as <c>/~/rest</c>).</summary>
@@ -61,9 +62,9 @@ public sealed record RemoteLocation(string? User, string Host, int? Port, string
 
             var (user, host, port) = ParseAuthority(text, rest[..slash], percentEncoded: true);
             var path = Decode(text, rest[slash..]);
-            if (path == "/~" || path.StartsWith("/~/", StringComparison.Ordinal))
+            if (path.StartsWith("/~", StringComparison.Ordinal))
             {
-                path = path[1..];
+                path = path[1..]; // ~/rest in the login folder, ~user/rest in user's
             }
 
             return new RemoteLocation(user, host, port, NormalizeRelative(path));
@@ -99,6 +100,11 @@ public sealed record RemoteLocation(string? User, string Host, int? Port, string
         if (path.StartsWith("~/", StringComparison.Ordinal))
         {
             return path.Length == 2 ? "~" : path;
+        }
+
+        if (path.StartsWith('~'))
+        {
+            return path; // ~user or ~user/rest, as scp reads it: in that user's home folder
         }
 
         return "~/" + path;

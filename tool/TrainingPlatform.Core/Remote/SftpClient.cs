@@ -109,6 +109,22 @@ public sealed class SftpClient : IDisposable
     /// <summary>The server's canonical absolute path (a relative path is taken from the login folder).</summary>
     public string RealPath(string path) => SingleName(SftpProtocol.RealPath, path);
 
+    /// <summary>
+    /// <c>~user/rest</c> (or <c>~/rest</c>) made absolute as the host's shell would (expand-path@openssh.com, OpenSSH 8.7
+    /// and later); null when the server does not offer it.
+    /// </summary>
+    public string? TryExpandPath(string path)
+    {
+        if (!_extensions.ContainsKey(SftpProtocol.ExpandPath))
+        {
+            return null;
+        }
+
+        // The server answers with a NAME, as for REALPATH.
+        using var reply = Call(SftpProtocol.Extended, new SftpWriter().Text(SftpProtocol.ExpandPath).Text(path), path);
+        return NameOf(reply, path);
+    }
+
     public SftpFile OpenRead(string path)
     {
         var handle = HandleOf(SftpProtocol.Open, new SftpWriter().Text(path).UInt32(SftpProtocol.OpenRead).UInt32(0), path);
@@ -270,6 +286,11 @@ public sealed class SftpClient : IDisposable
     private string SingleName(byte type, string path)
     {
         using var reply = Call(type, new SftpWriter().Text(path), path);
+        return NameOf(reply, path);
+    }
+
+    private string NameOf(SftpResponse reply, string path)
+    {
         Expect(reply, SftpProtocol.Name, path);
         var r = new SftpReader(reply.Payload);
         if (r.UInt32() < 1)

@@ -53,6 +53,7 @@ internal static class SftpProtocol
     public const string PosixRename = "posix-rename@openssh.com";
     public const string Limits = "limits@openssh.com";
     public const string Fsync = "fsync@openssh.com";
+    public const string ExpandPath = "expand-path@openssh.com";
 }
 
 /// <summary>Reads SFTP's big-endian integers, strings and attributes from a payload.</summary>

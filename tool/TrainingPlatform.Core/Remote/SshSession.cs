@@ -19,6 +19,7 @@ public sealed class SshSession : IDisposable
     private readonly SftpChannel _channel;
     private readonly ErrorText _stderr;
     private readonly SshConfig _config;
+    private string? _home;
     private bool _disposed;
 
     private SshSession(RemoteLocation given, SshOptions options, SshConfig config, Process process, SftpChannel channel, ErrorText stderr, IReadOnlyDictionary<string, byte[]> extensions)
@@ -81,9 +82,7 @@ public sealed class SshSession : IDisposable
         {
             try
             {
-                var home = session.Sftp.RealPath(".");
-                var rest = location.Path == "~" ? "" : location.Path[2..];
-                session.Location = location.WithPath(rest.Length == 0 ? home : home.TrimEnd('/') + "/" + rest);
+                session.Location = location.WithPath(session.ResolvePath(location.Path));
             }
             catch
             {
@@ -93,6 +92,46 @@ public sealed class SshSession : IDisposable
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// A path of this host made absolute: <c>~/rest</c> from the login folder (REALPATH of ".", asked once);
+    /// <c>~user/rest</c> from that user's home folder, which the server expands (expand-path@openssh.com); an absolute
+    /// path as it is. A trailing '/' is kept.
+    /// </summary>
+    public string ResolvePath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.StartsWith('/'))
+        {
+            return path;
+        }
+
+        var relative = path;
+        if (relative == "~" || relative.StartsWith("~/", StringComparison.Ordinal))
+        {
+            var home = _home ??= Sftp.RealPath(".");
+            var rest = relative == "~" ? "" : relative[2..];
+            return rest.Length == 0 ? home : home.TrimEnd('/') + "/" + rest;
+        }
+
+        var slash = relative.IndexOf('/', StringComparison.Ordinal);
+        var user = slash < 0 ? relative : relative[..slash];
+        var tail = slash < 0 ? "" : relative[slash..];
+        string expanded;
+        try
+        {
+            expanded = Sftp.TryExpandPath(user) ?? throw new UserErrorException(
+                $"{_given.Authority}: the host's SFTP server cannot find {user}'s home folder (it has no expand-path@openssh.com)",
+                "give the absolute path instead: ssh://HOST/home/USER/…");
+        }
+        catch (UserErrorException e) when (!e.Message.Contains("expand-path", StringComparison.Ordinal) && !e.Message.Contains(": connection lost ", StringComparison.Ordinal))
+        {
+            throw new UserErrorException($"{_given.Authority}: no user {user[1..]} on the host (in {_given.Authority}/{user}{tail})",
+                "check the user name after '~', or give the absolute path");
+        }
+
+        return tail.Length == 0 ? expanded : expanded.TrimEnd('/') + tail;
     }
 
     /// <summary>
