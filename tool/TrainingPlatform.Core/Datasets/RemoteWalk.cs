@@ -50,17 +50,7 @@ internal sealed class RemoteWalk
         new(attributes.Size ?? 0, (attributes.ModifiedSeconds ?? 0) * 1_000_000_000L, null, null, null);
 
     /// <summary>What an entry is, from the file-type bits of its permissions.</summary>
-    public static EntryKind KindOf(SftpAttributes attributes) => ((attributes.Permissions ?? 0) & 0xF000) switch
-    {
-        0x8000 => EntryKind.Regular,
-        0x4000 => EntryKind.Directory,
-        0xA000 => EntryKind.Symlink,
-        0x1000 => EntryKind.Fifo,
-        0x2000 => EntryKind.CharacterDevice,
-        0x6000 => EntryKind.BlockDevice,
-        0xC000 => EntryKind.Socket,
-        _ => EntryKind.Other,
-    };
+    public static EntryKind KindOf(SftpAttributes attributes) => Text.FileSystemEntry.KindOfMode(attributes.Permissions ?? 0);
 
     private string Url(string path) => _location.WithPath(path).Display;
 

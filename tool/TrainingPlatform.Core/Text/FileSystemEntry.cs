@@ -93,6 +93,19 @@ public static partial class FileSystemEntry
         }
     }
 
+    /// <summary>What an entry is, from the POSIX file-type bits of its mode (<c>st_mode</c>; SFTP's permissions carry the same bits).</summary>
+    public static EntryKind KindOfMode(uint mode) => (mode & 0xF000) switch
+    {
+        0x8000 => EntryKind.Regular,
+        0x4000 => EntryKind.Directory,
+        0xA000 => EntryKind.Symlink,
+        0x1000 => EntryKind.Fifo,
+        0x2000 => EntryKind.CharacterDevice,
+        0x6000 => EntryKind.BlockDevice,
+        0xC000 => EntryKind.Socket,
+        _ => EntryKind.Other,
+    };
+
     private static unsafe bool TryStatx(string path, bool followLinks, out EntryKind kind)
     {
         kind = EntryKind.Missing;
@@ -115,17 +128,7 @@ public static partial class FileSystemEntry
         }
 
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(new ReadOnlySpan<byte>(buffer + 28, 2));
-        kind = (mode & 0xF000) switch
-        {
-            0x8000 => EntryKind.Regular,
-            0x4000 => EntryKind.Directory,
-            0xA000 => EntryKind.Symlink,
-            0x1000 => EntryKind.Fifo,
-            0x2000 => EntryKind.CharacterDevice,
-            0x6000 => EntryKind.BlockDevice,
-            0xC000 => EntryKind.Socket,
-            _ => EntryKind.Other,
-        };
+        kind = KindOfMode(mode);
         return true;
     }
 
