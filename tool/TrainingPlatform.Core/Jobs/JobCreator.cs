@@ -110,18 +110,18 @@ public static class JobCreator
         var parsed = request.Datasets.Select(JobRules.ParseDataset).ToArray();
         Refuse(resolved, request.Force);
         CheckRolesOnce(parsed.Select(p => p.Role).Concat(inherited.Select(d => d.Role)));
-        if (!request.AllowUnbumped && parsed.Any(p => Path.Exists(Path.Combine(project.WorkingDirectory, p.Value)) || DatasetCatalog.IsRemotePath(p.Value)))
-        {
-            // Before datasets are hashed (minutes for a large one); the check in the write transaction below decides.
-            using var reading = environment.OpenStoreForReading();
-            RefuseUnbumped(reading, resolved, project);
-        }
-
-        // A value that looks scp-style but names recorded versions (`train:v2`) is that dataset, not a path on host train.
+        // One read of the store before datasets are hashed (minutes for a large one): the version-bump check (the one in the
+        // write transaction below decides), and which scp-looking values are names of recorded versions (`train:v2` is
+        // that dataset, not a path on host train).
         HashSet<string> namesLikePaths = [];
-        if (parsed.Any(p => DatasetCatalog.IsRemotePath(p.Value) && !p.Value.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase)))
+        if (parsed.Any(p => Path.Exists(Path.Combine(project.WorkingDirectory, p.Value)) || DatasetCatalog.IsRemotePath(p.Value)))
         {
             using var reading = environment.OpenStoreForReading();
+            if (!request.AllowUnbumped)
+            {
+                RefuseUnbumped(reading, resolved, project);
+            }
+
             var recorded = new DatasetCatalog(reading, project.Root, environment.Clock);
             namesLikePaths = [.. parsed.Select(p => p.Value).Where(v => DatasetCatalog.IsRemotePath(v) && !recorded.ReadsAsRemote(v))];
         }

@@ -109,20 +109,18 @@ public sealed class SftpClient : IDisposable
     /// <summary>The server's canonical absolute path (a relative path is taken from the login folder).</summary>
     public string RealPath(string path) => SingleName(SftpProtocol.RealPath, path);
 
+    /// <summary>True when the server offers expand-path@openssh.com (OpenSSH 8.7 and later).</summary>
+    public bool CanExpandPath => _extensions.ContainsKey(SftpProtocol.ExpandPath);
+
     /// <summary>
-    /// <c>~user/rest</c> (or <c>~/rest</c>) made absolute as the host's shell would (expand-path@openssh.com, OpenSSH 8.7
-    /// and later); null when the server does not offer it.
+    /// <c>~user/rest</c> (or <c>~/rest</c>) made absolute as the host's shell would, with expand-path@openssh.com (see
+    /// <see cref="CanExpandPath"/>); null when the server cannot expand it (no such user).
     /// </summary>
     public string? TryExpandPath(string path)
     {
-        if (!_extensions.ContainsKey(SftpProtocol.ExpandPath))
-        {
-            return null;
-        }
-
-        // The server answers with a NAME, as for REALPATH.
+        // The server answers with a NAME, as for REALPATH, or a STATUS when it cannot.
         using var reply = Call(SftpProtocol.Extended, new SftpWriter().Text(SftpProtocol.ExpandPath).Text(path), path);
-        return NameOf(reply, path);
+        return reply.Type == SftpProtocol.Status ? null : NameOf(reply, path);
     }
 
     public SftpFile OpenRead(string path)

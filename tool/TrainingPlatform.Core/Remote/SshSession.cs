@@ -107,30 +107,26 @@ public sealed class SshSession : IDisposable
             return path;
         }
 
-        var relative = path;
-        if (relative == "~" || relative.StartsWith("~/", StringComparison.Ordinal))
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
         {
             var home = _home ??= Sftp.RealPath(".");
-            var rest = relative == "~" ? "" : relative[2..];
+            var rest = path == "~" ? "" : path[2..];
             return rest.Length == 0 ? home : home.TrimEnd('/') + "/" + rest;
         }
 
-        var slash = relative.IndexOf('/', StringComparison.Ordinal);
-        var user = slash < 0 ? relative : relative[..slash];
-        var tail = slash < 0 ? "" : relative[slash..];
-        string expanded;
-        try
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        var user = slash < 0 ? path : path[..slash];
+        var tail = slash < 0 ? "" : path[slash..];
+        if (!Sftp.CanExpandPath)
         {
-            expanded = Sftp.TryExpandPath(user) ?? throw new UserErrorException(
+            throw new UserErrorException(
                 $"{_given.Authority}: the host's SFTP server cannot find {user}'s home folder (it has no expand-path@openssh.com)",
                 "give the absolute path instead: ssh://HOST/home/USER/…");
         }
-        catch (UserErrorException e) when (!e.Message.Contains("expand-path", StringComparison.Ordinal) && !e.Message.Contains(": connection lost ", StringComparison.Ordinal))
-        {
-            throw new UserErrorException($"{_given.Authority}: no user {user[1..]} on the host (in {_given.Authority}/{user}{tail})",
-                "check the user name after '~', or give the absolute path");
-        }
 
+        var expanded = Sftp.TryExpandPath(user) ?? throw new UserErrorException(
+            $"{_given.Authority}: no user {user[1..]} on the host (in {_given.Authority}/{user}{tail})",
+            "check the user name after '~', or give the absolute path");
         return tail.Length == 0 ? expanded : expanded.TrimEnd('/') + tail;
     }
 
